@@ -1,0 +1,133 @@
+package org.layerfuse.engine;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts ND4J once per JVM with the right native build, thread counts and seed, and logs
+ * what is in use. Every entry point that touches ND4J calls {@link #init()} (or
+ * {@link #init(Settings)}) first: the choice of native build must be made before any ND4J
+ * class loads.
+ *
+ * <p>CPU builds on the class path (engine's default profile): generic x86-64, oneDNN+AVX2
+ * and oneDNN+AVX-512. The best one the CPU supports is chosen by setting JavaCPP's
+ * {@code org.bytedeco.javacpp.platform.extension}; {@code -Dlayerfuse.nd4j.variant=generic|avx2|avx512}
+ * overrides. With the CUDA profile ({@code -Dnd4j.backend=cuda} at build time) the same code
+ * runs on the GPU and the variant is ignored.
+ */
+public final class Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
+    private static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
+    private static final Map<String, String> EXTENSIONS =
+            Map.of("generic", "", "avx2", "-onednn-avx2", "avx512", "-onednn-avx512");
+
+    private static volatile Info info;
+
+    private Backend() {
+    }
+
+    /** How to start ND4J. {@code threads <= 0} means one per logical core. */
+    public record Settings(int threads, long seed, String variant) {
+        public Settings {
+            if (variant != null && !variant.equals("auto") && !EXTENSIONS.containsKey(variant)) {
+                throw new IllegalArgumentException("layerfuse.nd4j.variant must be one of auto, generic, avx2, avx512; got '"
+                        + variant + "'");
+            }
+        }
+
+        /** Settings from system properties {@code layerfuse.threads}, {@code layerfuse.seed}, {@code layerfuse.nd4j.variant}. */
+        public static Settings fromSystemProperties() {
+            return new Settings(Integer.getInteger("layerfuse.threads", 0),
+                    Long.getLong("layerfuse.seed", 42L),
+                    System.getProperty("layerfuse.nd4j.variant", "auto"));
+        }
+    }
+
+    /** What was chosen and what ND4J reports. */
+    public record Info(String backend, String variant, String blasVendor, int threads, long seed,
+                       String openblasCoreType, CpuFeatures cpu) {
+        public boolean isCuda() {
+            return backend.toLowerCase(Locale.ROOT).contains("cuda");
+        }
+
+        @Override
+        public String toString() {
+            return "backend=" + backend + " variant=" + variant + " blas=" + blasVendor + " threads=" + threads
+                    + " seed=" + seed + " OPENBLAS_CORETYPE=" + openblasCoreType + " cpu=\"" + cpu.modelName() + "\"";
+        }
+    }
+
+    /** Starts ND4J with settings from system properties (idempotent). */
+    public static Info init() {
+        return init(Settings.fromSystemProperties());
+    }
+
+    /**
+     * Starts ND4J (idempotent: a second call re-applies threads and seed, but the native
+     * build chosen first stays).
+     */
+    public static synchronized Info init(Settings settings) {
+        Objects.requireNonNull(settings, "settings");
+        CpuFeatures cpu = CpuFeatures.detect();
+        if (info == null) {
+            String variant = chooseVariant(settings.variant(), cpu);
+            if (System.getProperty(EXTENSION_PROPERTY) == null) {
+                System.setProperty(EXTENSION_PROPERTY, EXTENSIONS.get(variant));
+            } else {
+                variant = "as set: '" + System.getProperty(EXTENSION_PROPERTY) + "'";
+            }
+            int threads = settings.threads() > 0 ? settings.threads() : cpu.logicalCores();
+            applyThreads(threads);
+            Nd4j.getRandom().setSeed(settings.seed());
+            Object vendor = Nd4j.getExecutioner().getEnvironmentInformation().get("blas.vendor");
+            String backendName = Nd4j.getBackend().getClass().getSimpleName();
+            info = new Info(backendName, variant, String.valueOf(vendor), threads, settings.seed(),
+                    Objects.requireNonNullElse(System.getenv("OPENBLAS_CORETYPE"), "(auto)"), cpu);
+            LOG.info("LayerFuse ND4J {}", info);
+            if (cpu.avx512() && System.getenv("OPENBLAS_CORETYPE") == null && !info.isCuda()) {
+                LOG.info("This CPU has AVX-512 but OPENBLAS_CORETYPE is unset: OpenBLAS 0.3.19 may fall back to AVX2 "
+                        + "kernels. Start the JVM with OPENBLAS_CORETYPE=SkylakeX (the layerfuse launcher does).");
+            }
+        } else {
+            int threads = settings.threads() > 0 ? settings.threads() : cpu.logicalCores();
+            applyThreads(threads);
+            Nd4j.getRandom().setSeed(settings.seed());
+            info = new Info(info.backend(), info.variant(), info.blasVendor(), threads, settings.seed(),
+                    info.openblasCoreType(), info.cpu());
+        }
+        return info;
+    }
+
+    /** The settings in use, starting ND4J with defaults if nothing has yet. */
+    public static Info info() {
+        Info current = info;
+        return current != null ? current : init();
+    }
+
+    /** Re-seeds ND4J's global random generator. */
+    public static void seed(long seed) {
+        info();
+        Nd4j.getRandom().setSeed(seed);
+    }
+
+    static String chooseVariant(String requested, CpuFeatures cpu) {
+        if (requested != null && !requested.equals("auto")) {
+            return requested;
+        }
+        if (cpu.avx512()) {
+            return "avx512";
+        }
+        return cpu.avx2() ? "avx2" : "generic";
+    }
+
+    private static void applyThreads(int threads) {
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+}
