@@ -1,0 +1,383 @@
+package org.layerfuse.bert;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.layerfuse.bert.graph.BertGraph;
+import org.layerfuse.bert.graph.EncoderLayer;
+import org.layerfuse.bert.graph.IdentityLayer;
+import org.layerfuse.bert.graph.TransformerBlock;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.engine.Backend;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A BERT encoder (with optional pooler and classification head) as an ND4J SameDiff graph.
+ *
+ * <p>Each encoder position holds a {@link TransformerBlock} or, once pruned, an
+ * {@link IdentityLayer}. Parameters are keyed by {@link ParamNames} and keep their original
+ * layer index forever; a removed layer's arrays stay here (outside the graph) so it can be
+ * restored. The graph is rebuilt lazily after a change of the live set; rebuilding reuses the
+ * same arrays, so nothing is reloaded or renumbered.
+ *
+ * <p>Not thread-safe: one model per training or evaluation thread.
+ */
+public final class BertModel {
+
+    private final BertConfig config;
+    private final DataType dtype;
+    private final Map<String, INDArray> params;
+    private final boolean[] live;
+    private BertGraph.Built built;
+
+    private BertModel(BertConfig config, Map<String, INDArray> params, boolean[] live, DataType dtype) {
+        this.config = config;
+        this.params = params;
+        this.live = live;
+        this.dtype = dtype;
+    }
+
+    /** A model over imported weights, in float32. */
+    public static BertModel fromWeights(BertWeights weights) {
+        return fromWeights(weights, DataType.FLOAT);
+    }
+
+    /** A model over imported weights in the given floating-point type (DOUBLE for gradient checks). */
+    public static BertModel fromWeights(BertWeights weights, DataType dtype) {
+        Backend.init();
+        requireFloatingPoint(dtype);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        weights.tensors().forEach((name, t) -> params.put(name, Nd4j.create(t.data(), t.shape(), 'c').castTo(dtype)));
+        boolean[] live = new boolean[weights.config().numHiddenLayers()];
+        java.util.Arrays.fill(live, true);
+        return new BertModel(weights.config(), params, live, dtype);
+    }
+
+    /**
+     * A model for classification over these labels: the encoder (and pooler, if present) from
+     * {@code weights}; a missing pooler and the classifier initialised as Hugging Face does
+     * (N(0, 0.02) weights, zero biases) from {@code seed}. An existing head with the same
+     * number of labels is kept.
+     */
+    public static BertModel forClassification(BertWeights weights, List<String> labels, long seed, DataType dtype) {
+        BertConfig cfg = weights.config().withLabels(labels);
+        Map<String, Tensor> tensors = new LinkedHashMap<>(weights.tensors());
+        boolean keepHead = weights.config().numLabels() == labels.size() && weights.has(ParamNames.CLASSIFIER_KERNEL);
+        if (!keepHead) {
+            tensors.remove(ParamNames.CLASSIFIER_KERNEL);
+            tensors.remove(ParamNames.CLASSIFIER_BIAS);
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        List<ParamNames.Entry> missing = new ArrayList<>(ParamNames.poolerParams(cfg));
+        missing.addAll(ParamNames.classifierParams(cfg));
+        for (ParamNames.Entry e : missing) {
+            tensors.computeIfAbsent(e.name(), n -> initialTensor(n, e.shape(), random));
+        }
+        return fromWeights(BertWeights.validated(cfg, tensors, weights.source()), dtype);
+    }
+
+    /** A randomly initialised model (Hugging Face's initialisation), for tests and from-scratch training. */
+    public static BertModel random(BertConfig config, long seed, DataType dtype) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        List<ParamNames.Entry> all = new ArrayList<>(ParamNames.embeddingParams(config));
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            all.addAll(ParamNames.layerParams(config, l));
+        }
+        all.addAll(ParamNames.poolerParams(config));
+        all.addAll(ParamNames.classifierParams(config));
+        for (ParamNames.Entry e : all) {
+            tensors.put(e.name(), initialTensor(e.name(), e.shape(), random));
+        }
+        return fromWeights(BertWeights.validated(config, tensors, "random(seed=" + seed + ")"), dtype);
+    }
+
+    private static Tensor initialTensor(String name, long[] shape, SplittableRandom random) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] data = new float[Math.toIntExact(n)];
+        if (name.endsWith(".gamma")) {
+            java.util.Arrays.fill(data, 1f);
+        } else if (!ParamNames.isBiasOrNorm(name)) {
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (0.02 * gaussian(random));
+            }
+        }
+        return new Tensor(shape, data);
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        double u1 = random.nextDouble();
+        double u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    private static void requireFloatingPoint(DataType dtype) {
+        if (dtype != DataType.FLOAT && dtype != DataType.DOUBLE) {
+            throw new IllegalArgumentException("model data type must be FLOAT or DOUBLE, got " + dtype);
+        }
+    }
+
+    public BertConfig config() {
+        return config;
+    }
+
+    public DataType dataType() {
+        return dtype;
+    }
+
+    public int numLayers() {
+        return live.length;
+    }
+
+    public boolean isLive(int layer) {
+        checkLayer(layer);
+        return live[layer];
+    }
+
+    /** Original indices of the live layers, ascending. */
+    public int[] liveLayers() {
+        int[] out = new int[liveCount()];
+        int k = 0;
+        for (int l = 0; l < live.length; l++) {
+            if (live[l]) {
+                out[k++] = l;
+            }
+        }
+        return out;
+    }
+
+    public int liveCount() {
+        int n = 0;
+        for (boolean b : live) {
+            n += b ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Replaces layer {@code l} by an identity. Its weights are kept for {@link #restoreLayer}. */
+    public void removeLayer(int layer) {
+        checkLayer(layer);
+        if (!live[layer]) {
+            throw new IllegalStateException("layer " + layer + " is already removed");
+        }
+        live[layer] = false;
+        built = null;
+    }
+
+    /** Puts the original block back at position {@code l}. */
+    public void restoreLayer(int layer) {
+        checkLayer(layer);
+        if (live[layer]) {
+            throw new IllegalStateException("layer " + layer + " is live");
+        }
+        live[layer] = true;
+        built = null;
+    }
+
+    private void checkLayer(int layer) {
+        if (layer < 0 || layer >= live.length) {
+            throw new IllegalArgumentException("layer " + layer + " is outside [0, " + live.length + ")");
+        }
+    }
+
+    /** The encoder stack as the graph sees it. */
+    public List<EncoderLayer> layers() {
+        List<EncoderLayer> out = new ArrayList<>(live.length);
+        for (int l = 0; l < live.length; l++) {
+            out.add(live[l] ? new TransformerBlock(l) : new IdentityLayer(l));
+        }
+        return out;
+    }
+
+    /**
+     * Parameters of the live model by name (the arrays themselves, not copies): the three
+     * embedding tables, then the graph's variables.
+     */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String name : List.of(ParamNames.WORD_EMBEDDINGS, ParamNames.POSITION_EMBEDDINGS,
+                ParamNames.TOKEN_TYPE_EMBEDDINGS)) {
+            out.put(name, params.get(name));
+        }
+        for (String name : graph().trainable()) {
+            out.put(name, params.get(name));
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** One parameter array (live or removed layer). */
+    public INDArray parameter(String name) {
+        INDArray a = params.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no parameter '" + name + "'");
+        }
+        return a;
+    }
+
+    /** Number of parameters in the live graph. */
+    public long parameterCount() {
+        long n = 0;
+        for (INDArray a : parameters().values()) {
+            n += a.length();
+        }
+        return n;
+    }
+
+    /** The SameDiff graph for the current live set (built on first use after a change). */
+    public BertGraph.Built graph() {
+        if (built == null) {
+            built = BertGraph.build(config, layers(), params, dtype);
+        }
+        return built;
+    }
+
+    /** Forward pass returning the sequence output, pooled output and logits where present. */
+    public Forward forward(TokenBatch batch) {
+        return forward(batch, false, false);
+    }
+
+    /**
+     * Forward pass; with {@code hiddenStates} and/or {@code attention} also returns every live
+     * layer's output and attention probabilities from the same call.
+     */
+    public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
+        BertGraph.Built g = graph();
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
+        inputs.bind(g.sd());
+        List<String> wanted = new ArrayList<>();
+        wanted.add(g.finalHidden());
+        if (g.hasPooler()) {
+            wanted.add(BertGraph.POOLED_OUTPUT);
+        }
+        if (g.hasClassifier()) {
+            wanted.add(BertGraph.LOGITS);
+        }
+        int[] liveLayers = liveLayers();
+        if (hiddenStates) {
+            wanted.add(BertGraph.EMBEDDINGS_OUTPUT);
+            for (int l : liveLayers) {
+                wanted.add(BertGraph.hiddenName(l));
+            }
+        }
+        if (attention) {
+            for (int l : liveLayers) {
+                wanted.add(BertGraph.attentionName(l));
+            }
+        }
+        Map<String, INDArray> out = g.sd().output(inputs.placeholders(), wanted.stream().distinct().toList());
+        int b = batch.batchSize();
+        int s = batch.seqLen();
+        Map<Integer, INDArray> hidden = new LinkedHashMap<>();
+        Map<Integer, INDArray> probs = new LinkedHashMap<>();
+        for (int l : liveLayers) {
+            if (hiddenStates) {
+                hidden.put(l, out.get(BertGraph.hiddenName(l)).reshape(b, s, config.hiddenSize()));
+            }
+            if (attention) {
+                probs.put(l, out.get(BertGraph.attentionName(l)));
+            }
+        }
+        return new Forward(out.get(g.finalHidden()).reshape(b, s, config.hiddenSize()),
+                out.get(BertGraph.POOLED_OUTPUT), out.get(BertGraph.LOGITS),
+                hiddenStates ? out.get(BertGraph.EMBEDDINGS_OUTPUT).reshape(b, s, config.hiddenSize()) : null,
+                Collections.unmodifiableMap(hidden), Collections.unmodifiableMap(probs));
+    }
+
+    /** Cross-entropy loss and its gradient for every live parameter. */
+    public Gradients gradients(TokenBatch batch, int[] labels) {
+        return gradients(batch, labels, null, 1.0, 1.0);
+    }
+
+    /**
+     * Loss α·CE + (1 − α)·T²·KL(softmax(teacher/T) ‖ softmax(z/T)) and its gradient for every
+     * live parameter; {@code teacherLogits} may be null when α = 1.
+     */
+    public Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
+                               double temperature) {
+        BertGraph.Built g = graph();
+        if (!g.hasClassifier()) {
+            throw new IllegalStateException("gradients need a classification head: use BertModel.forClassification");
+        }
+        if (alpha < 1.0 && teacherLogits == null) {
+            throw new IllegalArgumentException("alpha = " + alpha + " < 1 needs teacher logits");
+        }
+        if (!(temperature > 0)) {
+            throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+        }
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
+        inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
+        inputs.bind(g.sd());
+        List<String> wrt = new ArrayList<>(g.trainable());
+        wrt.add(BertGraph.EMBEDDINGS_SUM);
+        OutAndGrad result = g.sd().calculateGradientsAndOutputs(inputs.placeholders(),
+                List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
+        INDArray sumGrad = result.getGradients().get(BertGraph.EMBEDDINGS_SUM);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        grads.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
+        grads.put(ParamNames.POSITION_EMBEDDINGS,
+                EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
+        grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
+                EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
+        for (String name : g.trainable()) {
+            grads.put(name, result.getGradients().get(name));
+        }
+        return new Gradients(result.getOutputs().get(BertGraph.LOSS).getDouble(0),
+                result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
+    }
+
+    /** A deep copy (own arrays, same live set), e.g. a frozen teacher. */
+    public BertModel copy() {
+        Map<String, INDArray> copy = new LinkedHashMap<>();
+        params.forEach((k, v) -> copy.put(k, v.dup()));
+        return new BertModel(config, copy, live.clone(), dtype);
+    }
+
+    /**
+     * The live model as plain weights: removed layers dropped and the rest renumbered
+     * 0..k−1, with {@code num_hidden_layers = k} — what an exported, pruned model holds.
+     */
+    public BertWeights exportWeights() {
+        int[] liveLayers = liveLayers();
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<Integer, Integer> renumber = new HashMap<>();
+        for (int i = 0; i < liveLayers.length; i++) {
+            renumber.put(liveLayers[i], i);
+        }
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            int layer = ParamNames.layerOf(e.getKey());
+            String name = e.getKey();
+            if (layer >= 0) {
+                Integer target = renumber.get(layer);
+                if (target == null) {
+                    continue;
+                }
+                name = ParamNames.layer(target) + name.substring(ParamNames.layer(layer).length());
+            }
+            INDArray a = e.getValue().castTo(DataType.FLOAT);
+            out.put(name, new Tensor(a.shape(), a.dup('c').data().asFloat()));
+        }
+        return BertWeights.validated(config.withNumHiddenLayers(liveLayers.length), out, "exported model");
+    }
+
+    /** The SameDiff instance of the current graph (for profiling and benchmarks). */
+    public SameDiff sameDiff() {
+        return graph().sd();
+    }
+
+    @Override
+    public String toString() {
+        return "BertModel[L=" + live.length + " live=" + liveCount() + " H=" + config.hiddenSize() + " A="
+                + config.numAttentionHeads() + " labels=" + config.numLabels() + " " + dtype + "]";
+    }
+}

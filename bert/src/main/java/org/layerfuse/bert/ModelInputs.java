@@ -1,0 +1,93 @@
+package org.layerfuse.bert;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.layerfuse.bert.graph.BertGraph;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A {@link TokenBatch} turned into the graph's inputs: the summed embedding rows (set as the
+ * array of {@link BertGraph#EMBEDDINGS_SUM}), and the placeholders (attention mask, [CLS]
+ * selector, loss inputs); keeps the flattened ids for the embedding gradient.
+ */
+record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, int[] ids, int[] positions, int[] types,
+                   int batchSize) {
+
+    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params) {
+        int b = batch.batchSize();
+        int s = batch.seqLen();
+        if (b == 0 || s == 0) {
+            throw new IllegalArgumentException("empty batch: " + b + " rows of " + s + " tokens");
+        }
+        if (s > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence length " + s + " exceeds max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        int n = b * s;
+        int[] ids = new int[n];
+        int[] types = new int[n];
+        int[] positions = new int[n];
+        float[] mask = new float[n];
+        INDArray clsSelect = Nd4j.zeros(dtype, b, n);
+        for (int r = 0; r < b; r++) {
+            clsSelect.putScalar(r, (long) r * s, 1.0);
+            for (int t = 0; t < s; t++) {
+                int i = r * s + t;
+                int id = batch.inputIds()[r][t];
+                int type = batch.tokenTypeIds()[r][t];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + id + " at row " + r + ", position " + t
+                            + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                }
+                if (type < 0 || type >= config.typeVocabSize()) {
+                    throw new IllegalArgumentException("token type " + type + " at row " + r + ", position " + t
+                            + " is outside [0, " + config.typeVocabSize() + ")");
+                }
+                ids[i] = id;
+                types[i] = type;
+                positions[i] = t;
+                mask[i] = batch.attentionMask()[r][t];
+            }
+        }
+        INDArray sum = EmbeddingLookup.sum(params.get(ParamNames.WORD_EMBEDDINGS),
+                params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), ids,
+                positions, types);
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(BertGraph.ATTENTION_MASK, Nd4j.create(mask, new long[] {b, s}, 'c').castTo(dtype));
+        ph.put(BertGraph.CLS_SELECT, clsSelect);
+        return new ModelInputs(sum, ph, ids, positions, types, b);
+    }
+
+    /** Points the graph's embedding-sum variable at this batch's rows. */
+    void bind(org.nd4j.autodiff.samediff.SameDiff sd) {
+        sd.getVariable(BertGraph.EMBEDDINGS_SUM).setArray(embeddingSum);
+    }
+
+    /** Adds the loss inputs: one-hot labels, teacher logits (zeros when α = 1), α and T. */
+    void addLoss(int[] labels, INDArray teacherLogits, double alpha, double temperature, int numLabels,
+                 DataType dtype) {
+        if (labels.length != batchSize) {
+            throw new IllegalArgumentException(labels.length + " labels for a batch of " + batchSize);
+        }
+        INDArray oneHot = Nd4j.zeros(dtype, batchSize, numLabels);
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= numLabels) {
+                throw new IllegalArgumentException("label " + labels[i] + " of example " + i + " is outside [0, "
+                        + numLabels + ")");
+            }
+            oneHot.putScalar(i, labels[i], 1.0);
+        }
+        INDArray teacher = teacherLogits == null ? Nd4j.zeros(dtype, batchSize, numLabels) : teacherLogits.castTo(dtype);
+        if (teacher.rows() != batchSize || teacher.columns() != numLabels) {
+            throw new IllegalArgumentException("teacher logits must be [" + batchSize + ", " + numLabels + "], got "
+                    + java.util.Arrays.toString(teacher.shape()));
+        }
+        placeholders.put(BertGraph.LABELS, oneHot);
+        placeholders.put(BertGraph.TEACHER_LOGITS, teacher);
+        placeholders.put(BertGraph.KD_ALPHA, Nd4j.scalar(dtype, alpha));
+        placeholders.put(BertGraph.KD_TEMPERATURE, Nd4j.scalar(dtype, temperature));
+    }
+}

@@ -1,0 +1,50 @@
+package org.layerfuse.bert.graph;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * Scaled dot-product multi-head self-attention, written out op by op:
+ * <pre>
+ *   Q, K, V = x·Wq + bq, x·Wk + bk, x·Wv + bv            [B·S, H]
+ *   split heads                                           [B, h, S, d]
+ *   P = softmax(Q·Kᵀ / √d + mask)                         [B, h, S, S]
+ *   context = P·V, heads merged                           [B·S, H]
+ *   out = context·Wo + bo
+ * </pre>
+ * where mask is 0 for real keys and the config's large negative value for padding.
+ */
+final class MultiHeadAttention {
+
+    /** The two outputs a caller may want: the projected context and the attention probabilities. */
+    record Result(SDVariable output, SDVariable probabilities) {
+    }
+
+    private MultiHeadAttention() {
+    }
+
+    /**
+     * @param x          hidden states {@code [B·S, H]}
+     * @param headsShape the long vector {@code [B, S, h, d]}
+     * @param maskAdd    additive mask {@code [B, 1, 1, S]}
+     */
+    static Result apply(SameDiff sd, String prefix, SDVariable x, SDVariable headsShape, SDVariable maskAdd,
+                        int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
+                        SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
+        double scale = 1.0 / Math.sqrt(headSize);
+        SDVariable q = splitHeads(sd, Dense.apply(prefix + "q", x, wq, bq), headsShape);
+        SDVariable k = splitHeads(sd, Dense.apply(prefix + "k", x, wk, bk), headsShape);
+        SDVariable v = splitHeads(sd, Dense.apply(prefix + "v", x, wv, bv), headsShape);
+
+        SDVariable scores = sd.linalg().mmul(q, k, false, true, false).mul(scale).add(maskAdd);
+        SDVariable probabilities = sd.nn().softmax(prefix + "probs", scores, -1);
+        SDVariable context = sd.linalg().mmul(probabilities, v);                  // [B, h, S, d]
+        SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), -1, hidden); // [B·S, H]
+        return new Result(Dense.apply(prefix + "out", merged, wo, bo), probabilities);
+    }
+
+    /** {@code [B·S, H]} → {@code [B, h, S, d]}. */
+    private static SDVariable splitHeads(SameDiff sd, SDVariable x, SDVariable headsShape) {
+        return sd.permute(sd.reshape(x, headsShape), 0, 2, 1, 3);
+    }
+}

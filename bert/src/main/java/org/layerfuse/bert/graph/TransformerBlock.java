@@ -1,0 +1,50 @@
+package org.layerfuse.bert.graph;
+
+import static org.layerfuse.bert.ParamNames.LayerMatrix.ATTENTION_OUTPUT;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.INTERMEDIATE;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.KEY;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.OUTPUT;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.QUERY;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.VALUE;
+
+import org.layerfuse.bert.BertConfig;
+import org.layerfuse.bert.ParamNames;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * A post-LN BERT encoder block:
+ * <pre>
+ *   a = LayerNorm(x + Attention(x))
+ *   y = LayerNorm(a + GELU(a·W1 + b1)·W2 + b2)
+ * </pre>
+ */
+public record TransformerBlock(int index) implements EncoderLayer {
+
+    @Override
+    public SDVariable apply(GraphContext c, SDVariable x) {
+        SameDiff sd = c.sd();
+        BertConfig cfg = c.config();
+        int l = index;
+        String p = ParamNames.layer(l);
+        MultiHeadAttention.Result attention = MultiHeadAttention.apply(sd, p + "attention.", x, c.headsShape(),
+                c.maskAdd(), cfg.hiddenSize(), cfg.headSize(),
+                c.param(QUERY.kernel(l)), c.param(QUERY.bias(l)), c.param(KEY.kernel(l)), c.param(KEY.bias(l)),
+                c.param(VALUE.kernel(l)), c.param(VALUE.bias(l)),
+                c.param(ATTENTION_OUTPUT.kernel(l)), c.param(ATTENTION_OUTPUT.bias(l)));
+        SDVariable attended = LayerNorm.apply(sd, p + "attention.ln", attention.output().add(x),
+                c.param(ParamNames.attentionLnGamma(l)), c.param(ParamNames.attentionLnBeta(l)), cfg.layerNormEps());
+
+        SDVariable intermediate = Gelu.apply(sd, p + "ffn.act",
+                Dense.apply(p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l)),
+                        c.param(INTERMEDIATE.bias(l))), cfg.hiddenAct());
+        SDVariable ffn = Dense.apply(p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)), c.param(OUTPUT.bias(l)));
+        return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn.add(attended),
+                c.param(ParamNames.ffnLnGamma(l)), c.param(ParamNames.ffnLnBeta(l)), cfg.layerNormEps());
+    }
+
+    @Override
+    public boolean isLive() {
+        return true;
+    }
+}
