@@ -22,8 +22,11 @@ import java.util.Random;
  * <p>Randomness: one {@link java.util.Random}{@code (seed)} (its LCG is specified by the JDK, so
  * a seed means the same subsets on every JVM). Each class's examples are Fisher–Yates shuffled
  * in label order, the test subset takes the first of them, validation the next, train the
- * next; each subset is then shuffled again so classes are interleaved. Subsets are disjoint
- * by position (a text that occurs twice in the dataset may land in two subsets).
+ * next; each subset is then shuffled again (test first) so classes are interleaved. Hence the
+ * test subset, and its order, depend only on the dataset, the test size and the seed, not on
+ * the train and validation sizes (barring the near-exhaustive case above): runs with different
+ * training budgets are scored on the same test examples. Subsets are disjoint by position (a
+ * text that occurs twice in the dataset may land in two subsets).
  */
 public final class Splits {
 

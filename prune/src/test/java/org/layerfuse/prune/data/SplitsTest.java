@@ -83,6 +83,14 @@ class SplitsTest {
     }
 
     @Test
+    void testSubsetDoesNotDependOnTrainAndValidationSizes() {
+        LabeledDataset d = dataset(500, 300, 200);
+        Splits.Split small = Splits.stratified(d, 100, 0, 256, 9);
+        Splits.Split large = Splits.stratified(d, 600, 120, 256, 9);
+        assertEquals(small.test(), large.test());
+    }
+
+    @Test
     void subsetsAreShuffledNotGroupedByClass() {
         Splits.Split split = Splits.stratified(dataset(500, 500), 0, 0, 256, 1);
         List<Example> test = split.test().examples();
