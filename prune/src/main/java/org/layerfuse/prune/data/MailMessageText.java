@@ -210,7 +210,7 @@ public final class MailMessageText {
      * (JDK decoder, padding optional); decoding stops at the first other non-blank line, e.g. a
      * mailing-list footer appended to the encoded body, and a dangling last character is dropped.
      */
-    static byte[] lenientBase64(byte[] raw) {
+    private static byte[] lenientBase64(byte[] raw) {
         StringBuilder data = new StringBuilder(raw.length);
         for (String line : new String(raw, StandardCharsets.ISO_8859_1).split("\r?\n")) {
             String trimmed = line.strip();
