@@ -11,13 +11,12 @@ import java.util.function.IntConsumer;
 /**
  * Finds tokens that are taken whole from the text before WordPiece sees it ([CLS], [SEP], … and any
  * token a tokenizer.json adds): leftmost match first, the longest one where several start at the same
- * place, as Hugging Face's added vocabulary does. {@code lstrip}/{@code rstrip} let a match swallow the
- * whitespace before/after it. Immutable, so thread-safe.
+ * place, as Hugging Face's added vocabulary does. Immutable, so thread-safe.
  */
 final class AddedTokens {
 
     /** A token to match: its text (normalized already if it is matched in normalized text) and its id. */
-    record Entry(String text, int id, boolean lstrip, boolean rstrip) {
+    record Entry(String text, int id) {
         Entry {
             if (text.isEmpty()) {
                 throw new IllegalArgumentException("an added token cannot be empty (id " + id + ")");
@@ -57,24 +56,12 @@ final class AddedTokens {
                 i++;
                 continue;
             }
-            int start = i;
-            int stop = i + match.text().length();
-            if (match.lstrip()) {
-                while (start > pending && BasicTokenizer.isWhitespace(text.codePointBefore(start))) {
-                    start -= Character.charCount(text.codePointBefore(start));
-                }
-            }
-            if (match.rstrip()) {
-                while (stop < n && BasicTokenizer.isWhitespace(text.codePointAt(stop))) {
-                    stop += Character.charCount(text.codePointAt(stop));
-                }
-            }
-            if (start > pending) {
-                gap.accept(text.substring(pending, start));
+            if (i > pending) {
+                gap.accept(text.substring(pending, i));
             }
             token.accept(match.id());
-            pending = stop;
-            i = stop;
+            i += match.text().length();
+            pending = i;
         }
         if (pending < n) {
             gap.accept(text.substring(pending));

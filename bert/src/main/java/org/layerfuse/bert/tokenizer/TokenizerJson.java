@@ -73,14 +73,13 @@ final class TokenizerJson {
                 throw fail("added token " + content + " has single_word=true, which is not supported");
             }
             added.add(new AddedToken(content, t.path("special").asBoolean(false),
-                    t.path("normalized").asBoolean(!t.path("special").asBoolean(false)),
-                    t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false)));
+                    t.path("normalized").asBoolean(!t.path("special").asBoolean(false))));
             if (known.add(content)) {
                 tokens.add(content);
             }
         }
 
-        boolean[] norm = normalizer(root.path("normalizer"));
+        Normalization norm = normalizer(root.path("normalizer"));
         preTokenizer(root.path("pre_tokenizer"));
         String[] clsSep = postProcessor(root.path("post_processor"), tokens);
         String unk = text(model, "unk_token", "[UNK]");
@@ -90,7 +89,8 @@ final class TokenizerJson {
         int maxLength = root.path("truncation").path("max_length").asInt(512);
         TokenizerOptions options;
         try {
-            options = new TokenizerOptions(norm[0], norm[1], norm[3], norm[2], prefix, maxChars, unk, clsSep[0],
+            options = new TokenizerOptions(norm.cleanText(), norm.handleChineseChars(), norm.lowerCase(),
+                    norm.stripAccents(), prefix, maxChars, unk, clsSep[0],
                     clsSep[1], pad, "[MASK]", maxLength);
         } catch (IllegalArgumentException e) {
             throw fail("has unusable settings: " + e.getMessage());
@@ -117,17 +117,21 @@ final class TokenizerJson {
         return new ArrayList<>(Arrays.asList(byId));
     }
 
-    /** {cleanText, handleChineseChars, stripAccents, lowerCase}. */
-    private boolean[] normalizer(JsonNode n) {
+    /** The normalizer's switches, in the order Hugging Face applies them. */
+    private record Normalization(boolean cleanText, boolean handleChineseChars, boolean stripAccents,
+                                 boolean lowerCase) {
+    }
+
+    private Normalization normalizer(JsonNode n) {
         if (n.isMissingNode() || n.isNull()) {
-            return new boolean[4];
+            return new Normalization(false, false, false, false);
         }
         String type = n.path("type").asText(null);
         if ("BertNormalizer".equals(type)) {
             boolean lower = n.path("lowercase").asBoolean(true);
             JsonNode strip = n.path("strip_accents");
-            return new boolean[]{n.path("clean_text").asBoolean(true), n.path("handle_chinese_chars").asBoolean(true),
-                    strip.isBoolean() ? strip.asBoolean() : lower, lower};
+            return new Normalization(n.path("clean_text").asBoolean(true),
+                    n.path("handle_chinese_chars").asBoolean(true), strip.isBoolean() ? strip.asBoolean() : lower, lower);
         }
         if ("Sequence".equals(type)) {
             JsonNode items = n.path("normalizers");
@@ -153,7 +157,7 @@ final class TokenizerJson {
             if (nfd != strip) {
                 throw unsupportedNormalizer();
             }
-            return new boolean[]{false, false, strip, lower};
+            return new Normalization(false, false, strip, lower);
         }
         throw unsupportedNormalizer();
     }

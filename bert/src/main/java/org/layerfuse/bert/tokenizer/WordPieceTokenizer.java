@@ -70,11 +70,11 @@ public final class WordPieceTokenizer {
             }
             special[id] |= t.special();
             if (!t.normalized()) {
-                raw.add(new AddedTokens.Entry(t.content(), id, t.lstrip(), t.rstrip()));
+                raw.add(new AddedTokens.Entry(t.content(), id));
             } else {
                 String text = basic.normalize(t.content());
                 if (!text.isEmpty()) {
-                    normalized.add(new AddedTokens.Entry(text, id, t.lstrip(), t.rstrip()));
+                    normalized.add(new AddedTokens.Entry(text, id));
                 }
             }
         }
