@@ -131,7 +131,8 @@ final class TokenizerJson {
             boolean lower = n.path("lowercase").asBoolean(true);
             JsonNode strip = n.path("strip_accents");
             return new Normalization(n.path("clean_text").asBoolean(true),
-                    n.path("handle_chinese_chars").asBoolean(true), strip.isBoolean() ? strip.asBoolean() : lower, lower);
+                    n.path("handle_chinese_chars").asBoolean(true), strip.isBoolean() ? strip.asBoolean() : lower,
+                    lower);
         }
         if ("Sequence".equals(type)) {
             JsonNode items = n.path("normalizers");
@@ -220,7 +221,8 @@ final class TokenizerJson {
     private void checkId(String token, JsonNode id, List<String> tokens) {
         int expected = tokens.lastIndexOf(token);
         if (token != null && expected >= 0 && (!id.isIntegralNumber() || id.asInt() != expected)) {
-            throw fail("gives " + token + " the id " + id + " in post_processor but " + expected + " in the vocabulary");
+            throw fail("gives " + token + " the id " + id + " in post_processor but " + expected
+                    + " in the vocabulary");
         }
     }
 

@@ -67,7 +67,8 @@ public final class Vocabulary {
 
     public String tokenOf(int id) {
         if (id < 0 || id >= tokens.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokens.length + ")");
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokens.length
+                    + ")");
         }
         return tokens[id];
     }

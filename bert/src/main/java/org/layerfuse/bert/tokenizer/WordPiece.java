@@ -55,7 +55,7 @@ final class WordPiece {
         while (start < n) {
             Map<String, Integer> table = start == 0 ? starts : continuations;
             int end = Math.min(n, start + (start == 0 ? maxStartChars : maxContinuationChars));
-            if (end < n && Character.isLowSurrogate(word.charAt(end)) && Character.isHighSurrogate(word.charAt(end - 1))) {
+            if (splitsPair(word, end)) {
                 end--;
             }
             Integer id = null;
@@ -64,8 +64,10 @@ final class WordPiece {
                 if (id != null) {
                     break;
                 }
-                end -= end - 2 >= start && Character.isLowSurrogate(word.charAt(end - 1))
-                        && Character.isHighSurrogate(word.charAt(end - 2)) ? 2 : 1;
+                end--;
+                if (end > start && splitsPair(word, end)) {
+                    end--;
+                }
             }
             if (id == null) {
                 out.truncate(mark);
@@ -75,5 +77,11 @@ final class WordPiece {
             out.add(id);
             start = end;
         }
+    }
+
+    /** Whether cutting before index {@code i} would split a surrogate pair (one code point). */
+    private static boolean splitsPair(String s, int i) {
+        return i > 0 && i < s.length() && Character.isHighSurrogate(s.charAt(i - 1))
+                && Character.isLowSurrogate(s.charAt(i));
     }
 }

@@ -10,10 +10,16 @@ import java.util.Objects;
 /**
  * BERT's WordPiece tokenizer, equal to Hugging Face's {@code BertTokenizer} / tokenizers
  * {@code BertWordPiece}: added tokens ([CLS], [SEP], …) are cut out of the raw text first; every
- * stretch between them is normalized and split into words ({@link BasicTokenizer}), and every word into
- * word pieces ({@link WordPiece}). Inputs are framed as {@code [CLS] a [SEP]} or
+ * stretch between them is normalized and split into words ({@code BasicTokenizer}), and every word into
+ * word pieces ({@code WordPiece}). Inputs are framed as {@code [CLS] a [SEP]} or
  * {@code [CLS] a [SEP] b [SEP]} (segment ids 0… then 1…) and truncated to a length that counts those
  * special tokens.
+ *
+ * <p>Where Hugging Face's Python and Rust tokenizers differ, this follows Rust (what tokenizer.json
+ * means, and what DJL runs): a pair truncated to an odd budget gives the odd piece to the longer part
+ * (Python: to the first on a tie); the CJK range starts 0x2B920, not 0x2B820; decoding cleans up piece
+ * by piece. Character classes come from the JDK's Unicode tables, which are newer than Rust's for a
+ * few punctuation characters added after Unicode 9.
  *
  * <p>Immutable after construction, so one instance may serve many threads.
  */
@@ -66,7 +72,8 @@ public final class WordPieceTokenizer {
         for (AddedToken t : addedTokens) {
             int id = vocab.idOf(t.content());
             if (id < 0) {
-                throw new IllegalArgumentException(source + ": added token " + t.content() + " is not in the vocabulary");
+                throw new IllegalArgumentException(source + ": added token " + t.content()
+                        + " is not in the vocabulary");
             }
             special[id] |= t.special();
             if (!t.normalized()) {
@@ -105,7 +112,7 @@ public final class WordPieceTokenizer {
 
     /**
      * A tokenizer from a Hugging Face {@code tokenizer.json} with a WordPiece model, a BERT normalizer
-     * and pre-tokenizer and a [CLS]/[SEP] post-processor; see {@link TokenizerJson} for what is read.
+     * and pre-tokenizer and a [CLS]/[SEP] post-processor; see {@code TokenizerJson} for what is read.
      */
     public static WordPieceTokenizer fromTokenizerJson(Path file) throws IOException {
         return TokenizerJson.read(file);
@@ -129,7 +136,8 @@ public final class WordPieceTokenizer {
     /** {@code [CLS] text [SEP]}, the text's pieces cut after the first {@code maxLen - 2}. */
     public Encoding encode(String text, int maxLen) {
         if (maxLen < 2) {
-            throw new IllegalArgumentException("maxLen " + maxLen + " leaves no room for [CLS] and [SEP]; expected >= 2");
+            throw new IllegalArgumentException("maxLen " + maxLen
+                    + " leaves no room for [CLS] and [SEP]; expected >= 2");
         }
         IntList pieces = pieceIds(text);
         int n = Math.min(pieces.size(), maxLen - 2);
@@ -142,11 +150,13 @@ public final class WordPieceTokenizer {
 
     /**
      * {@code [CLS] a [SEP] b [SEP]} with segment ids 0 up to the first [SEP], 1 after it, truncated to
-     * {@code maxLen} by {@link #longestFirst}.
+     * {@code maxLen} longest-first: pieces are dropped from the end of the longer part until both fit
+     * (as Hugging Face tokenizers does, the originally longer part, or b on a tie, keeps an odd piece).
      */
     public Encoding encodePair(String a, String b, int maxLen) {
         if (maxLen < 3) {
-            throw new IllegalArgumentException("maxLen " + maxLen + " leaves no room for [CLS], [SEP], [SEP]; expected >= 3");
+            throw new IllegalArgumentException("maxLen " + maxLen
+                    + " leaves no room for [CLS], [SEP], [SEP]; expected >= 3");
         }
         IntList pa = pieceIds(a);
         IntList pb = pieceIds(b);

