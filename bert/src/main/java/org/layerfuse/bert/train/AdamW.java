@@ -1,0 +1,120 @@
+package org.layerfuse.bert.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter), as PyTorch's {@code AdamW}:
+ * <pre>
+ *   m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+ *   θ ← θ·(1 − lr·λ)               (only parameters that take decay)
+ *   θ ← θ − lr · m̂ / (√v̂ + ε),    m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ)
+ * </pre>
+ * Gradients are first scaled so their global L2 norm is at most {@code maxGradNorm}
+ * (PyTorch's {@code clip_grad_norm_}: factor maxNorm/(norm + 1e−6) when it is below 1).
+ * The state (m, v, step) can be saved and restored for exact resumption.
+ */
+public final class AdamW {
+
+    /** Hyper-parameters; {@code maxGradNorm <= 0} disables clipping. */
+    public record Hyper(double beta1, double beta2, double epsilon, double weightDecay, double maxGradNorm) {
+        public Hyper {
+            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            }
+            if (!(epsilon > 0) || weightDecay < 0) {
+                throw new IllegalArgumentException("need epsilon > 0 and weight decay >= 0");
+            }
+        }
+
+        public static Hyper defaults() {
+            return new Hyper(0.9, 0.999, 1e-8, 0.01, 1.0);
+        }
+    }
+
+    private final Hyper hyper;
+    private final Predicate<String> decays;
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private long step;
+
+    /** @param decays which parameter names take weight decay (e.g. not biases and layer norms) */
+    public AdamW(Hyper hyper, Predicate<String> decays) {
+        this.hyper = hyper;
+        this.decays = decays;
+    }
+
+    /**
+     * One update of {@code params} in place.
+     *
+     * @return the global gradient norm before clipping
+     */
+    public double step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
+        double sq = 0;
+        for (INDArray g : grads.values()) {
+            double n = g.norm2Number().doubleValue();
+            sq += n * n;
+        }
+        double norm = Math.sqrt(sq);
+        double clip = hyper.maxGradNorm() > 0 && norm > hyper.maxGradNorm() ? hyper.maxGradNorm() / (norm + 1e-6) : 1.0;
+        step++;
+        double b1 = hyper.beta1();
+        double b2 = hyper.beta2();
+        double correction1 = 1 - Math.pow(b1, step);
+        double correction2 = 1 - Math.pow(b2, step);
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            INDArray p = e.getValue();
+            INDArray g = grads.get(name);
+            if (g == null) {
+                throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
+            }
+            INDArray gc = clip == 1.0 ? g : g.mul(clip);
+            INDArray mi = m.computeIfAbsent(name, k -> p.like());
+            INDArray vi = v.computeIfAbsent(name, k -> p.like());
+            mi.muli(b1).addi(gc.mul(1 - b1));
+            vi.muli(b2).addi(gc.mul(gc).muli(1 - b2));
+            if (hyper.weightDecay() > 0 && decays.test(name)) {
+                p.muli(1 - lr * hyper.weightDecay());
+            }
+            INDArray denominator = Transforms.sqrt(vi.div(correction2), false).addi(hyper.epsilon());
+            p.subi(mi.div(denominator).muli(lr / correction1));
+        }
+        return norm;
+    }
+
+    public long stepCount() {
+        return step;
+    }
+
+    public Hyper hyper() {
+        return hyper;
+    }
+
+    /** The first and second moment arrays by parameter name, prefixed "m:" and "v:" (for checkpoints). */
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        m.forEach((k, a) -> out.put("m:" + k, a));
+        v.forEach((k, a) -> out.put("v:" + k, a));
+        return out;
+    }
+
+    /** Restores moments and step count saved by {@link #state()} and {@link #stepCount()}. */
+    public void restore(Map<String, INDArray> state, long steps) {
+        m.clear();
+        v.clear();
+        state.forEach((k, a) -> {
+            if (k.startsWith("m:")) {
+                m.put(k.substring(2), a);
+            } else if (k.startsWith("v:")) {
+                v.put(k.substring(2), a);
+            } else {
+                throw new IllegalArgumentException("optimizer state entry '" + k + "' is neither m: nor v:");
+            }
+        });
+        this.step = steps;
+    }
+}

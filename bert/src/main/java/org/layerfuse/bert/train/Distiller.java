@@ -1,0 +1,31 @@
+package org.layerfuse.bert.train;
+
+import java.nio.file.Path;
+import org.layerfuse.bert.BertModel;
+
+/**
+ * Knowledge distillation: the frozen teacher labels the training examples once with its
+ * logits, then the student is trained on L = α·CE(y, z_s) + (1 − α)·T²·KL(softmax(z_t/T) ‖
+ * softmax(z_s/T)), T = 2 and α = 0.5 by default (the T² keeps the soft-target gradients on
+ * the same scale as the hard ones, as in Hinton et al.).
+ */
+public final class Distiller {
+
+    private Distiller() {
+    }
+
+    public static Trainer.Result distill(BertModel student, BertModel teacher, EncodedExamples data,
+                                         TrainerOptions options) {
+        return distill(student, teacher, data, options, KdTargets.DEFAULT_ALPHA, KdTargets.DEFAULT_TEMPERATURE, null);
+    }
+
+    public static Trainer.Result distill(BertModel student, BertModel teacher, EncodedExamples data,
+                                         TrainerOptions options, double alpha, double temperature, Path checkpoint) {
+        if (student.config().numLabels() != teacher.config().numLabels()) {
+            throw new IllegalArgumentException("teacher has " + teacher.config().numLabels() + " labels, student "
+                    + student.config().numLabels());
+        }
+        KdTargets targets = new KdTargets(Evaluator.logits(teacher, data, options.batchSize()), alpha, temperature);
+        return Trainer.train(student, data, options, targets, checkpoint);
+    }
+}
