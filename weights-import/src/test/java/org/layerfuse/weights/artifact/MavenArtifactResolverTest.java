@@ -103,7 +103,8 @@ class MavenArtifactResolverTest {
 
         Path badSha = remoteWith(jar, "<html>not found</html>");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new MavenArtifactResolver(localRepo, badSha.toUri(), new PrintStream(progress)).resolve(TEST_JAR));
+                () -> new MavenArtifactResolver(localRepo, badSha.toUri(), new PrintStream(progress))
+                        .resolve(TEST_JAR));
         assertTrue(e.getMessage().contains("does not hold a SHA-1 (40 hex digits), it starts with '<html>"),
                 e.getMessage());
         assertEquals(List.of(), filesUnder(localRepo));

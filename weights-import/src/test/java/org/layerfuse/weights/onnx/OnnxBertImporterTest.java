@@ -167,6 +167,29 @@ class OnnxBertImporterTest {
     }
 
     @Test
+    void mapsHuggingFaceNames() {
+        HuggingFaceNames bert = new HuggingFaceNames("bert.");
+        assertEquals("layer.3.attention.query.bias", bert.ourName("bert.encoder.layer.3.attention.self.query.bias"));
+        assertEquals("layer.0.ffn.ln.gamma", bert.ourName("bert.encoder.layer.0.output.LayerNorm.weight"));
+        assertEquals("layer.0.ffn.ln.gamma", bert.ourName("bert.encoder.layer.0.output.LayerNorm.gamma"));
+        assertEquals("layer.1.attention.ln.beta", bert.ourName("bert.encoder.layer.1.attention.output.LayerNorm.beta"));
+        assertEquals(ParamNames.EMBEDDINGS_LN_BETA, bert.ourName("bert.embeddings.LayerNorm.bias"));
+        assertEquals(ParamNames.TOKEN_TYPE_EMBEDDINGS, bert.ourName("bert.embeddings.token_type_embeddings.weight"));
+        assertEquals(ParamNames.POOLER_BIAS, bert.ourName("bert.pooler.dense.bias"));
+        assertEquals(ParamNames.CLASSIFIER_BIAS, bert.ourName("classifier.bias"), "the head has no prefix");
+        assertEquals(null, bert.ourName("encoder.layer.0.attention.self.query.bias"), "prefix missing");
+        assertEquals(null, bert.ourName("bert.embeddings.position_ids"));
+        assertEquals(null, bert.ourName("cls.predictions.bias"));
+        assertEquals(null, bert.ourName("bert.encoder.layer.0.attention.self.query.weight"),
+                "matrices come from the graph");
+        assertEquals(null, bert.ourName("bert.encoder.layer.0.attention.self.query.beta"));
+        assertEquals("encoder.layer.2.intermediate.dense",
+                bert.linearModule("bert.encoder.layer.2.intermediate.dense.weight", ".weight"));
+        assertEquals(null, bert.linearModule("bert.embeddings.word_embeddings.weight", ".weight"));
+        assertEquals("layer.2.ffn.output.kernel", HuggingFaceNames.ourKernel("encoder.layer.2.output.dense"));
+    }
+
+    @Test
     void wrongShapeNamesFileTensorAndExpectedShape() {
         Path anonymous = TinyBertOnnx.build(Options.huggingFace().misshapen("encoder.layer.1.attention.self.key"), 24)
                 .write(tmp.resolve("bad-key.onnx"));

@@ -25,7 +25,7 @@ final class TinyBertOnnx {
 
     /** How the weight matrices appear in the file. */
     enum Layout {
-        /** anonymous {@code onnx::MatMul_N} initializers in {@code [in, out]}, bias added after (constant-folded export) */
+        /** anonymous {@code onnx::MatMul_N} initializers in {@code [in, out]}, bias added after (constant folding) */
         MATMUL_IN_OUT,
         /** named {@code …weight} initializers in {@code [out, in]}, read through a Transpose */
         TRANSPOSE_OUT_IN,
