@@ -216,6 +216,41 @@ public final class BertModel {
         return Collections.unmodifiableMap(out);
     }
 
+    /** Every parameter array, removed layers' included (the arrays themselves). */
+    public Map<String, INDArray> allParameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** Which layers are live, by original index (a copy). */
+    public boolean[] liveMask() {
+        return live.clone();
+    }
+
+    /**
+     * Sets every parameter from {@code arrays} (same names and shapes) and the live set: the
+     * inverse of {@link #allParameters()} and {@link #liveMask()}, used to resume runs.
+     */
+    public void loadState(Map<String, INDArray> arrays, boolean[] liveLayers) {
+        if (liveLayers.length != live.length) {
+            throw new IllegalArgumentException("state has " + liveLayers.length + " layers, model " + live.length);
+        }
+        if (!arrays.keySet().equals(params.keySet())) {
+            throw new IllegalArgumentException("state parameters differ from the model's: expected " + params.keySet()
+                    + ", got " + arrays.keySet());
+        }
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            INDArray target = params.get(e.getKey());
+            if (!java.util.Arrays.equals(target.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + ", expected "
+                        + java.util.Arrays.toString(target.shape()));
+            }
+            target.assign(e.getValue());
+        }
+        System.arraycopy(liveLayers, 0, live, 0, live.length);
+        built = null;
+    }
+
     /** One parameter array (live or removed layer). */
     public INDArray parameter(String name) {
         INDArray a = params.get(name);

@@ -1,0 +1,28 @@
+package org.layerfuse.prune.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code layerfuse} command: prune BERT-family encoders by strategic fusion, on the JVM. */
+@Command(name = "layerfuse", mixinStandardHelpOptions = true, version = "layerfuse 0.1.0",
+        description = "Layer pruning of BERT-family encoders by strategic fusion of layer signals, healed by "
+                + "fine-tuning, distillation or grafting.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class LayerFuseCli implements Runnable {
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** The command line with every subcommand registered. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new LayerFuseCli());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,67 @@
+package org.layerfuse.prune.loop;
+
+import java.util.Locale;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.Distiller;
+import org.layerfuse.bert.train.EncodedExamples;
+import org.layerfuse.bert.train.Trainer;
+import org.layerfuse.bert.train.TrainerOptions;
+
+/** The healing modes of the paper: none, fine-tuning with cross-entropy, and knowledge distillation. */
+public final class Healers {
+
+    private Healers() {
+    }
+
+    /** No healing: evaluate the model right after removal. */
+    public static Healer none() {
+        return new Healer() {
+            @Override
+            public String name() {
+                return "none";
+            }
+
+            @Override
+            public String heal(BertModel model, int removedLayer, int step) {
+                return "no healing";
+            }
+        };
+    }
+
+    /** Fine-tuning on the training subset with cross-entropy; the seed of step t is seed + t. */
+    public static Healer fineTune(EncodedExamples train, TrainerOptions options) {
+        return new Healer() {
+            @Override
+            public String name() {
+                return "ce";
+            }
+
+            @Override
+            public String heal(BertModel model, int removedLayer, int step) {
+                Trainer.Result r = Trainer.train(model, train, options.withSeed(options.seed() + step));
+                return String.format(Locale.ROOT, "fine-tuned %d steps, last loss %.4f", r.stepsDone(), r.lastLoss());
+            }
+        };
+    }
+
+    /**
+     * Distillation from the unpruned fine-tuned teacher: L = α·CE + (1 − α)·T²·KL, with the
+     * same training protocol as {@link #fineTune}.
+     */
+    public static Healer distill(BertModel teacher, EncodedExamples train, TrainerOptions options, double alpha,
+                                 double temperature) {
+        return new Healer() {
+            @Override
+            public String name() {
+                return "kd";
+            }
+
+            @Override
+            public String heal(BertModel model, int removedLayer, int step) {
+                Trainer.Result r = Distiller.distill(model, teacher, train, options.withSeed(options.seed() + step), alpha,
+                        temperature, null);
+                return String.format(Locale.ROOT, "distilled %d steps, last loss %.4f", r.stepsDone(), r.lastLoss());
+            }
+        };
+    }
+}

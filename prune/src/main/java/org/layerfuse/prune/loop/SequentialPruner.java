@@ -1,0 +1,130 @@
+package org.layerfuse.prune.loop;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.EncodedExamples;
+import org.layerfuse.bert.train.Evaluation;
+import org.layerfuse.bert.train.Evaluator;
+import org.layerfuse.engine.Progress;
+import org.layerfuse.prune.signals.LayerSignals;
+import org.layerfuse.prune.strategy.Choice;
+import org.layerfuse.prune.strategy.FusionRow;
+import org.layerfuse.prune.strategy.PruningContext;
+import org.layerfuse.prune.strategy.PruningStrategy;
+
+/**
+ * Sequential layer pruning (the paper's section 2.4): at each step compute the signals of
+ * the live layers, let the strategy choose one (fusion strategies first measure ΔA on the
+ * validation split), replace it with an identity, heal, evaluate on the test split, and
+ * record the step to disk before the next one starts. Step 0 records the unpruned model.
+ *
+ * <p>Everything random is seeded from (seed, step), so a run resumed from its directory
+ * gives the same records as an uninterrupted one.
+ */
+public final class SequentialPruner {
+
+    /** The data splits a run uses: signals are computed on {@code signal}, ΔA on {@code validation}. */
+    public record Data(EncodedExamples signal, EncodedExamples validation, EncodedExamples test) {
+    }
+
+    private final PruningStrategy strategy;
+    private final SignalSource signals;
+    private final Healer healer;
+    private final Data data;
+    private final long seed;
+    private final int evalBatch;
+
+    public SequentialPruner(PruningStrategy strategy, SignalSource signals, Healer healer, Data data, long seed,
+                            int evalBatch) {
+        this.strategy = strategy;
+        this.signals = signals;
+        this.healer = healer;
+        this.data = data;
+        this.seed = seed;
+        this.evalBatch = evalBatch;
+    }
+
+    /**
+     * Removes layers from {@code model} until {@code layersToRemove} are gone, recording each
+     * step in {@code run}; resumes after the last finished step found there.
+     *
+     * @return every step record, the baseline first
+     */
+    public List<StepRecord> run(BertModel model, int layersToRemove, RunDirectory run) {
+        int layers = model.numLayers();
+        if (layersToRemove < 1 || layersToRemove >= layers) {
+            throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for a "
+                    + layers + "-layer model, got " + layersToRemove);
+        }
+        List<StepRecord> records = new ArrayList<>(run.steps());
+        if (records.isEmpty()) {
+            long t0 = System.nanoTime();
+            Evaluation base = Evaluator.evaluate(model, data.test(), evalBatch);
+            StepRecord baseline = new StepRecord(0, null, model.liveLayers(), base.accuracy(), base.macroF1(),
+                    base.loss(), base.accuracy(), model.parameterCount(), sizeMb(model), null, null, null, List.of(),
+                    Double.NaN, "baseline (unpruned)", 0, 0, 0, seconds(t0));
+            run.finishStep(baseline, model);
+            records.add(baseline);
+        } else {
+            run.loadModel(records.get(records.size() - 1).step(), model);
+        }
+        List<FusionRow> history = new ArrayList<>();
+        records.forEach(r -> history.addAll(r.deltaRows()));
+
+        int done = records.size() - 1;
+        Progress progress = new Progress(strategy.name() + "/" + healer.name(), layersToRemove);
+        progress.step(done, "resumed at step " + done);
+        for (int step = done + 1; step <= layersToRemove; step++) {
+            long t0 = System.nanoTime();
+            LayerSignals table = signals.compute(model);
+            double signalSeconds = seconds(t0);
+
+            long t1 = System.nanoTime();
+            double validationAccuracy = Double.NaN;
+            List<FusionRow> rows = List.of();
+            if (strategy.needsDeltaAccuracy()) {
+                DeltaAccuracy.Measurement m = DeltaAccuracy.measure(model, data.validation(), evalBatch, table, step);
+                validationAccuracy = m.currentAccuracy();
+                rows = m.rows();
+                history.addAll(rows);
+            }
+            Choice choice = strategy.choose(new PruningContext(step, table, history, seed));
+            if (!model.isLive(choice.layer())) {
+                throw new IllegalStateException(strategy.name() + " chose layer " + choice.layer()
+                        + ", which is already removed");
+            }
+            double choiceSeconds = seconds(t1);
+
+            model.removeLayer(choice.layer());
+            double beforeHeal = Evaluator.evaluate(model, data.test(), evalBatch).accuracy();
+            long t2 = System.nanoTime();
+            String heal = healer.heal(model, choice.layer(), step);
+            double healSeconds = seconds(t2);
+            Evaluation e = Evaluator.evaluate(model, data.test(), evalBatch);
+            StepRecord record = new StepRecord(step, choice.layer(), model.liveLayers(), e.accuracy(), e.macroF1(),
+                    e.loss(), beforeHeal, model.parameterCount(), sizeMb(model), table.toCsv(), choice.scores(),
+                    choice.featureImportance(), rows, validationAccuracy, heal, signalSeconds, choiceSeconds,
+                    healSeconds, seconds(t0));
+            run.finishStep(record, model);
+            records.add(record);
+            progress.step(String.format(Locale.ROOT, "removed %d, accuracy %.3f", choice.layer(), e.accuracy()));
+        }
+        progress.close();
+        return records;
+    }
+
+    static double sizeMb(BertModel model) {
+        return model.parameterCount() * 4.0 / 1e6;
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    /** The order in which a run removed layers. */
+    public static int[] removalOrder(List<StepRecord> records) {
+        return records.stream().filter(r -> r.removedLayer() != null).mapToInt(StepRecord::removedLayer).toArray();
+    }
+}
