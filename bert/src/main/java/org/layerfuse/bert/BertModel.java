@@ -289,6 +289,9 @@ public final class BertModel {
     public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
         BertGraph.Built g = graph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
+        if (!g.hasPooler()) {
+            inputs.placeholders().remove(BertGraph.CLS_SELECT); // an encoder-only graph has no such placeholder
+        }
         inputs.bind(g.sd());
         List<String> wanted = new ArrayList<>();
         wanted.add(g.finalHidden());
