@@ -1,5 +1,7 @@
 package org.layerfuse.prune.data;
 
+import org.layerfuse.engine.CacheDirectory;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;

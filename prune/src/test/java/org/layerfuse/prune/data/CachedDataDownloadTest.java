@@ -1,5 +1,7 @@
 package org.layerfuse.prune.data;
 
+import org.layerfuse.engine.CacheDirectory;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

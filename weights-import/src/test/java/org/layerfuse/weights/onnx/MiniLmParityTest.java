@@ -1,5 +1,7 @@
 package org.layerfuse.weights.onnx;
 
+import org.layerfuse.engine.CacheDirectory;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.tokenizer.TokenBatch;
-import org.layerfuse.weights.artifact.CacheDirectory;
 import org.layerfuse.weights.artifact.MiniLmArtifact;
 
 /**
