@@ -1,0 +1,185 @@
+package org.layerfuse.prune.study;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.Evaluation;
+import org.layerfuse.bert.train.Evaluator;
+import org.layerfuse.bert.train.TensorFile;
+import org.layerfuse.bert.train.Trainer;
+import org.layerfuse.bert.train.TrainerOptions;
+import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.loop.Healer;
+import org.layerfuse.prune.loop.Healers;
+import org.layerfuse.prune.loop.RunDirectory;
+import org.layerfuse.prune.loop.RunSpec;
+import org.layerfuse.prune.loop.SequentialPruner;
+import org.layerfuse.prune.loop.SignalSource;
+import org.layerfuse.prune.strategy.Strategies;
+import org.layerfuse.weights.PretrainedModels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a study: for each dataset, fine-tunes the unpruned model once (the baseline and the
+ * distillation teacher), then runs every cell (healing mode × strategy × repeat) as a
+ * sequential pruning run in its own directory. A finished cell is skipped, an unfinished one
+ * resumes from its last step, and a failing cell records {@code error.txt} and does not
+ * stop the others.
+ */
+public final class StudyRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
+
+    /** How baselines are trained and pruned models healed. */
+    public record Settings(TrainerOptions baselineTraining, TrainerOptions healing, double kdAlpha,
+                           double kdTemperature, int evalBatch, boolean keepModels) {
+    }
+
+    /** Builds the signal source of a dataset's splits. */
+    @FunctionalInterface
+    public interface SignalSources {
+        SignalSource forSplits(EncodedSplits splits);
+    }
+
+    private final StudySpec spec;
+    private final Settings settings;
+    private final Path out;
+
+    public StudyRunner(StudySpec spec, Settings settings, Path out) {
+        this.spec = spec;
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /**
+     * Runs (or continues) the study.
+     *
+     * @param resume continue a results directory that already holds this study
+     * @return the results as on disk at the end, with any failed cells
+     */
+    public StudyResults run(PretrainedModels.Pretrained model, Function<String, EncodedSplits> data,
+                            SignalSources signals, boolean resume) {
+        prepare(resume);
+        for (String dataset : spec.datasets()) {
+            EncodedSplits splits = data.apply(dataset);
+            BertModel baseline = baseline(model, splits);
+            SignalSource signalSource = signals.forSplits(splits);
+            for (CellKey key : spec.cells()) {
+                if (key.dataset().equals(dataset)) {
+                    runCell(key, baseline, splits, signalSource);
+                }
+            }
+        }
+        return StudyResults.read(out);
+    }
+
+    private void prepare(boolean resume) {
+        Path specFile = StudyResults.specFile(out);
+        if (Files.exists(specFile)) {
+            StudySpec existing = StudyResults.read(out).spec();
+            if (!existing.equals(spec)) {
+                throw new IllegalArgumentException(out + " holds a study with other settings (" + existing
+                        + "); use another --out directory");
+            }
+            if (!resume) {
+                throw new IllegalArgumentException(out + " already holds this study; pass --resume to continue it "
+                        + "(finished cells are kept) or choose another --out directory");
+            }
+        } else {
+            StudyResults.writeSpec(out, spec);
+        }
+    }
+
+    /** Fine-tunes the unpruned model on the training split once per dataset and keeps it on disk. */
+    BertModel baseline(PretrainedModels.Pretrained pretrained, EncodedSplits splits) {
+        BertModel model = BertModel.forClassification(pretrained.weights(), splits.labels(), spec.seed(), DataType.FLOAT);
+        Path dir = StudyResults.baselineFile(out, splits.dataset()).getParent();
+        Path modelFile = dir.resolve("model.bin");
+        String fingerprint = spec.model() + "|" + splits.dataset() + "|" + spec.trainSize() + "|" + spec.testSize() + "|"
+                + spec.maxLength() + "|" + spec.seed() + "|" + settings.baselineTraining().fingerprint();
+        if (Files.exists(modelFile) && Files.exists(StudyResults.baselineFile(out, splits.dataset()))) {
+            TensorFile.Contents c = TensorFile.read(modelFile);
+            if (c.header().equals(fingerprint)) {
+                model.loadState(c.arrays(), model.liveMask());
+                LOG.info("{}: reusing the fine-tuned baseline in {}", splits.dataset(), dir);
+                return model;
+            }
+            LOG.warn("{}: baseline in {} was trained with other settings; training it again", splits.dataset(), dir);
+        }
+        LOG.info("{}: fine-tuning the unpruned {} on {} examples", splits.dataset(), spec.model(), splits.train().size());
+        Trainer.train(model, splits.train(), settings.baselineTraining());
+        Evaluation e = Evaluator.evaluate(model, splits.test(), settings.evalBatch());
+        int[] counts = splits.test().classCounts(splits.labels().size());
+        int majority = java.util.Arrays.stream(counts).max().orElse(0);
+        TensorFile.write(modelFile, fingerprint, model.allParameters());
+        StudyResults.writeBaseline(out, new Baseline(splits.dataset(), spec.model(), e.accuracy(), e.macroF1(), e.loss(),
+                model.parameterCount(), model.parameterCount() * 4.0 / 1e6, model.numLayers(),
+                (double) majority / splits.test().size(), fingerprint));
+        LOG.info("{}: baseline {}", splits.dataset(), e);
+        return model;
+    }
+
+    private void runCell(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals) {
+        Path dir = key.directory(out);
+        RunDirectory run = new RunDirectory(dir);
+        if (run.steps().size() == spec.layersToRemove() + 1) {
+            return;
+        }
+        long seed = spec.seed() + key.repeat();
+        RunSpec runSpec = new RunSpec(spec.model(), key.dataset(), key.strategy(), key.heal(), seed,
+                spec.layersToRemove(), spec.trainSize(), spec.validationSize(), spec.testSize(), spec.signalSize(),
+                spec.maxLength(), settings.healing().fingerprint());
+        LOG.info("cell {}", key);
+        try {
+            run.open(runSpec, true);
+            BertModel model = baseline.copy();
+            new SequentialPruner(Strategies.byName(key.strategy()), signals, healer(key.heal(), baseline, splits),
+                    new SequentialPruner.Data(splits.signal(), splits.validation(), splits.test()), seed,
+                    settings.evalBatch()).run(model, spec.layersToRemove(), run);
+            Files.deleteIfExists(StudyResults.errorFile(dir));
+            if (!settings.keepModels()) {
+                deleteModelFiles(dir);
+            }
+        } catch (RuntimeException | IOException e) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            RunDirectory.writeText(StudyResults.errorFile(dir), trace.toString());
+            LOG.error("cell {} failed: {} (details in {})", key, e.getMessage(), StudyResults.errorFile(dir));
+        }
+    }
+
+    private Healer healer(String heal, BertModel teacher, EncodedSplits splits) {
+        return switch (heal.toLowerCase(Locale.ROOT)) {
+            case "ce" -> Healers.fineTune(splits.train(), settings.healing());
+            case "kd" -> Healers.distill(teacher, splits.train(), settings.healing(), settings.kdAlpha(),
+                    settings.kdTemperature());
+            case "none" -> Healers.none();
+            default -> throw new IllegalArgumentException("unknown healing mode '" + heal + "'; valid: ce, kd, none");
+        };
+    }
+
+    private static void deleteModelFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith("model-step-") && n.endsWith(".bin")) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** The valid healing modes. */
+    public static List<String> healingModes() {
+        return List.of("ce", "kd", "none");
+    }
+}
