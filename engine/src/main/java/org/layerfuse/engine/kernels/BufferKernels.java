@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The kernels of {@link VectorKernels} over floats stored in a {@link ByteBuffer} (element i
  * at byte index 4·i, in the buffer's own {@link ByteBuffer#order() byte order}), read with
  * {@link FloatVector#fromByteBuffer}: this is how ND4J's off-heap data is read without a
- * copy (see {@link NdBuffers#floatView}). Ranges are in float elements. Same precision,
+ * copy: use the {@link FloatView} overloads for those (see {@link NdBuffers#floatView}), the
+ * ByteBuffer ones for buffers Java owns. Ranges are in float elements. Same precision,
  * NaN policy and results as {@link VectorKernels}; {@link ScalarKernels} is the reference.
  */
 public final class BufferKernels {
@@ -320,6 +321,19 @@ public final class BufferKernels {
             return l1Entropy(v.buffer(), 0, v.length(), eps);
         } finally {
             Reference.reachabilityFence(v);
+        }
+    }
+
+    /** Σ a·b over two views of equal length. */
+    public static double dot(FloatView a, FloatView b) {
+        if (a.length() != b.length()) {
+            throw new IllegalArgumentException("dot: views of different lengths " + a.length() + " and " + b.length());
+        }
+        try {
+            return dot(a.buffer(), 0, b.buffer(), 0, a.length());
+        } finally {
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
         }
     }
 }

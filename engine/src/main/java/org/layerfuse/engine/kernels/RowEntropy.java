@@ -102,6 +102,20 @@ public final class RowEntropy {
         return meanOrThrow(weighted, weights, rowMask);
     }
 
+    /** {@link #entropies(ByteBuffer, int, int, int, float[], int, float, float[])} over a whole view ({@code rows·rowLength} floats). */
+    public static void entropies(FloatView p, int rows, int rowLength, float[] columnMask, int rowsPerMaskRow, float eps,
+                                 float[] out) {
+        if ((long) rows * rowLength != p.length()) {
+            throw new IllegalArgumentException("RowEntropy.entropies: view of " + p.length() + " floats is not " + rows
+                    + " rows × " + rowLength);
+        }
+        try {
+            entropies(p.buffer(), 0, rows, rowLength, columnMask, rowsPerMaskRow, eps, out);
+        } finally {
+            Reference.reachabilityFence(p);
+        }
+    }
+
     /** {@link #maskedMean(ByteBuffer, int, int, int, float[], int, float[], float)} over a whole view ({@code rows·rowLength} floats). */
     public static double maskedMean(FloatView p, int rows, int rowLength, float[] columnMask, int rowsPerMaskRow,
                                     float[] rowMask, float eps) {

@@ -85,14 +85,38 @@ class BufferKernelsTest {
             assertEquals(ScalarKernels.meanSquare(a, 0, n), BufferKernels.meanSquare(v), 1e-5 * sq / n, "meanSquare");
         }
         float[] b = KernelCases.random(n, 99);
-        ByteBuffer bb = ByteBuffer.allocate(n * 4).order(ByteOrder.BIG_ENDIAN);
-        bb.asFloatBuffer().put(b);
         double dotScale = 0;
         for (int i = 0; i < n; i++) {
             dotScale += Math.abs((double) a[i] * b[i]);
         }
-        assertEquals(ScalarKernels.dot(a, 0, b, 0, n), BufferKernels.dot(v.buffer(), 0, bb, 0, n), 1e-5 * dotScale + 1e-30,
-                "dot (native-order ND4J buffer · big-endian heap buffer)");
+        assertEquals(ScalarKernels.dot(a, 0, b, 0, n), BufferKernels.dot(v, NdBuffers.floatView(middleRow(b))),
+                1e-5 * dotScale + 1e-30, "dot of two ND4J views");
+    }
+
+    /** The ByteBuffer kernels honour each buffer's byte order: a direct little-endian and a heap big-endian buffer. */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("lengths")
+    void byteBufferKernelsOnJavaOwnedBuffersOfEitherByteOrder(int n) {
+        float[] a = KernelCases.random(n, 31);
+        float[] b = KernelCases.random(n, 32);
+        ByteBuffer le = ByteBuffer.allocateDirect(4 * n + 8).order(ByteOrder.LITTLE_ENDIAN);
+        le.position(8);
+        le.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
+        le.position(0);
+        ByteBuffer be = ByteBuffer.allocate(4 * n).order(ByteOrder.BIG_ENDIAN);
+        be.asFloatBuffer().put(b);
+        double scale = ScalarKernels.sumAbs(a, 0, n);
+        assertEquals(ScalarKernels.sum(a, 0, n), BufferKernels.sum(le, 2, n), 1e-5 * scale, "sum from element 2");
+        assertEquals(ScalarKernels.countZeros(b, 0, n), BufferKernels.countZeros(be, 0, n), "countZeros big-endian");
+        double sq = ScalarKernels.sumSquares(b, 0, n);
+        assertEquals(sq, BufferKernels.sumSquares(be, 0, n), 1e-5 * sq, "sumSquares big-endian");
+        double dotScale = 0;
+        for (int i = 0; i < n; i++) {
+            dotScale += Math.abs((double) a[i] * b[i]);
+        }
+        assertEquals(ScalarKernels.dot(a, 0, b, 0, n), BufferKernels.dot(le, 2, be, 0, n), 1e-5 * dotScale + 1e-30,
+                "dot little-endian · big-endian");
+        assertThrows(IllegalArgumentException.class, () -> BufferKernels.sum(be, 1, n));
     }
 
     @Test
@@ -113,7 +137,7 @@ class BufferKernelsTest {
         assertEquals(want, got, 1e-5 * want + 1e-6);
         float[] each = new float[rows];
         double[] wantEach = new double[rows];
-        RowEntropy.entropies(v.buffer(), 0, rows, rowLength, null, 1, VectorKernels.DEFAULT_EPS, each);
+        RowEntropy.entropies(v, rows, rowLength, null, 1, VectorKernels.DEFAULT_EPS, each);
         ScalarKernels.rowEntropies(p, 4 * rowLength, rows, rowLength, null, 1, VectorKernels.DEFAULT_EPS, wantEach);
         for (int r = 0; r < rows; r++) {
             assertEquals(wantEach[r], each[r], 1e-5 * wantEach[r] + 1e-6, "row " + r);
@@ -140,6 +164,28 @@ class BufferKernelsTest {
                 () -> new GradientAccumulator().add(v)}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::run);
             assertTrue(e.getMessage().contains("NaN at index 777 "), e.getMessage());
+        }
+    }
+
+    /**
+     * The view is the only reference to its array: across garbage collections and new ND4J
+     * allocations it must still read the same values. (Without the view holding the array,
+     * ND4J frees the memory on its deallocator threads and the allocator writes its own
+     * pointers over the first floats: the exact comparison fails or the JVM crashes.)
+     */
+    @Test
+    void viewKeepsItsArrayAlive() throws InterruptedException {
+        float[] values = KernelCases.random(100_000, 77);
+        FloatView v = NdBuffers.floatView(Nd4j.createFromArray(values.clone()));
+        double want = ScalarKernels.sumSquares(values, 0, values.length);
+        for (int round = 0; round < 5; round++) {
+            System.gc();
+            Thread.sleep(100); // ND4J frees collected arrays on its own threads
+            for (int j = 0; j < 20; j++) {
+                Nd4j.create(DataType.FLOAT, values.length).assign(1e6f);
+            }
+            assertArrayEquals(values, v.toArray(), "round " + round);
+            assertEquals(want, BufferKernels.sumSquares(v), 1e-5 * want, "round " + round);
         }
     }
 
