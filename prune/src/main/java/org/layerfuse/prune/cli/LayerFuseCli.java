@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "layerfuse", mixinStandardHelpOptions = true, version = "layerfuse 0.1.0",
         description = "Layer pruning of BERT-family encoders by strategic fusion of layer signals, healed by "
                 + "fine-tuning, distillation or grafting.",
-        subcommands = {ParityCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StudyCommand.class, SignalsCommand.class, EvalCommand.class, ParityCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LayerFuseCli implements Runnable {
 
     @Override
@@ -19,6 +20,14 @@ public final class LayerFuseCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new LayerFuseCli());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof java.io.UncheckedIOException) {
+                commandLine.getErr().println("layerfuse " + commandLine.getCommandName() + ": error: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
         return cli;
     }
 

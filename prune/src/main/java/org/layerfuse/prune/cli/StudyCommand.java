@@ -1,0 +1,131 @@
+package org.layerfuse.prune.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.layerfuse.prune.signals.SignalComputer;
+import org.layerfuse.prune.strategy.PruningStrategy;
+import org.layerfuse.prune.strategy.Strategies;
+import org.layerfuse.prune.study.CellResult;
+import org.layerfuse.prune.study.StudyResults;
+import org.layerfuse.prune.study.StudyRunner;
+import org.layerfuse.prune.study.StudySpec;
+import org.layerfuse.weights.PretrainedModels;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code layerfuse study}: strategies × datasets × healing modes × repeats, then the report. */
+@Command(name = "study", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run the strategic-fusion study: fine-tune the unpruned model on each dataset, then for every "
+                + "healing mode and strategy prune layers one at a time (signals -> choose -> identity -> heal -> "
+                + "evaluate), each step saved as it finishes. Random strategies are repeated with different seeds.",
+                "Defaults run the embedded real default: all-MiniLM-L6-v2 on the spam-assassin corpus, all fifteen "
+                        + "strategies, CE and KD healing."})
+public final class StudyCommand implements Callable<Integer> {
+
+    @Mixin
+    ModelOption model;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--strategies", split = ",", paramLabel = "<name>",
+            description = "Strategies to compare (default: the paper's fifteen). Valid: ${COMPLETION-CANDIDATES}.",
+            completionCandidates = StrategyNames.class)
+    List<String> strategies;
+
+    @Option(names = "--heal", split = ",", defaultValue = "ce,kd", paramLabel = "<mode>",
+            description = "Healing after each removal: ce (fine-tune), kd (distil from the unpruned model), none. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    List<String> heal;
+
+    @Option(names = "--repeats", defaultValue = "10",
+            description = "Runs of each random strategy, with seeds seed..seed+repeats-1 (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--layers-to-remove", defaultValue = "0",
+            description = "Layers removed per run (default 0: all but one, L-1).")
+    int layersToRemove;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Mixin
+    SignalOptions signals;
+
+    @Mixin
+    RuntimeOptions runtime;
+
+    @Option(names = "--out", defaultValue = "results/study", description = "Results directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the study in --out: finished cells are kept, unfinished ones "
+            + "resume from their last finished step.")
+    boolean resume;
+
+    @Option(names = "--keep-models", description = "Keep each finished cell's last model file (large).")
+    boolean keepModels;
+
+    @Override
+    public Integer call() {
+        runtime.start();
+        PretrainedModels.Pretrained pretrained = model.load();
+        int layers = pretrained.weights().config().numHiddenLayers();
+        int k = layersToRemove == 0 ? layers - 1 : layersToRemove;
+        List<String> names = strategies == null
+                ? Strategies.paperFifteen().stream().map(PruningStrategy::name).toList() : strategies;
+        names.forEach(Strategies::byName);
+        heal.forEach(h -> {
+            if (!StudyRunner.healingModes().contains(h)) {
+                throw new IllegalArgumentException("unknown --heal mode '" + h + "'; valid: " + StudyRunner.healingModes());
+            }
+        });
+        if (k < 1 || k >= layers) {
+            throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for the "
+                    + layers + "-layer " + pretrained.name() + ", got " + k);
+        }
+        Map<String, String> datasets = new LinkedHashMap<>();
+        for (String d : data.data) {
+            datasets.put(DataOptions.folderName(d), d);
+        }
+        StudySpec spec = new StudySpec(pretrained.name(), new ArrayList<>(datasets.keySet()), heal, names, repeats, k,
+                layers, runtime.seed, data.trainSize, data.validationSize, data.testSize, data.signalSize,
+                data.maxLength, training.healing(runtime.seed).fingerprint());
+        StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
+                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels), out);
+        SignalComputer.Options signalOptions = signals.options();
+        StudyResults results = runner.run(pretrained,
+                folder -> data.splits(datasets.get(folder), pretrained.tokenizer(), runtime.seed),
+                splits -> new SignalComputer(splits.signal(), signalOptions), resume);
+        printSummary(results);
+        return results.incomplete().isEmpty() ? 0 : 1;
+    }
+
+    static void printSummary(StudyResults results) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-24s %-5s %-8s %s%n", "strategy", "heal", "dataset", "accuracy by layers removed");
+        for (CellResult c : results.cells()) {
+            StringBuilder acc = new StringBuilder();
+            c.steps().forEach(s -> acc.append(String.format(Locale.ROOT, " %.3f", s.accuracy())));
+            String name = c.key().strategy() + (StudySpec.isRandom(c.key().strategy()) ? "#" + c.key().repeat() : "");
+            System.out.printf(Locale.ROOT, "%-24s %-5s %-8s%s%s%n", name, c.key().heal(), c.key().dataset(), acc,
+                    c.error() != null ? "  FAILED (see error.txt)" : c.complete() ? "" : "  incomplete");
+        }
+        List<CellResult> missing = results.incomplete();
+        System.out.printf(Locale.ROOT, "%d of %d cells complete; results in %s%n", results.cells().size() - missing.size(),
+                results.cells().size(), results.root());
+    }
+
+    /** Completion candidates for --strategies. */
+    static final class StrategyNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Strategies.names().iterator();
+        }
+    }
+}
