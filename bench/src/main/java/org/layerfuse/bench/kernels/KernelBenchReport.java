@@ -69,16 +69,26 @@ public final class KernelBenchReport {
         if (options.containsKey("--sizes")) {
             builder.param("size", options.get("--sizes").split(","));
         }
+        String loadBefore = loadAverage();
         long start = System.nanoTime();
         Collection<RunResult> results = new Runner(builder.build()).run();
         Files.move(jsonPart, json, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        String table = report(results, (System.nanoTime() - start) / 1e9);
+        String table = report(results, (System.nanoTime() - start) / 1e9, loadBefore, loadAverage());
         System.out.println(table);
         writeAtomically(markdown, table);
         System.out.println("JMH JSON: " + json + "\nTable: " + markdown);
     }
 
-    static String report(Collection<RunResult> results, double seconds) {
+    /** The 1-minute load average (other processes compete for the cores), or "n/a". */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
+    }
+
+    static String report(Collection<RunResult> results, double seconds, String loadBefore, String loadAfter) {
         Map<String, Double> bandwidth = new TreeMap<>();
         Map<String, Map<Integer, double[]>> kernels = new LinkedHashMap<>(); // kernel -> size -> {scalar, vector, allocVector}
         for (RunResult r : results) {
@@ -106,9 +116,10 @@ public final class KernelBenchReport {
         md.append("# Kernel benchmarks\n\n")
                 .append(String.format(Locale.ROOT, "%s, %s, JDK %s, %s (%d float lanes), %d logical cores; "
                                 + "single-threaded; JMH 1 fork, 2×0.5 s warm-up, 3×0.5 s measurement (bandwidth: 5); "
-                                + "run took %.0f s.%n%n",
+                                + "run took %.0f s; 1-minute load average %s before, %s after (the cores are shared "
+                                + "with other jobs: numbers are noisy).%n%n",
                         LocalDate.now(), cpu.modelName(), Runtime.version(), FloatVector.SPECIES_PREFERRED,
-                        FloatVector.SPECIES_PREFERRED.length(), cpu.logicalCores(), seconds))
+                        FloatVector.SPECIES_PREFERRED.length(), cpu.logicalCores(), seconds, loadBefore, loadAfter))
                 .append("Measured single-thread bandwidth (STREAM counting, 2²⁵ floats per array): ");
         bandwidth.forEach((k, v) -> md.append(String.format(Locale.ROOT, "%s %.1f GB/s; ", k, v)));
         md.append("best ").append(number("%.1f", best)).append(" GB/s.\n\n")

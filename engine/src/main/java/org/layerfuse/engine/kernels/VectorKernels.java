@@ -227,31 +227,39 @@ public final class VectorKernels {
             return 0;
         }
         float inv = (float) (1 / l1);
-        FloatVector invV = FloatVector.broadcast(SPECIES, inv);
-        FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
         int end = from + length;
         int upper = from + length - length % UNROLL;
         double total = 0;
         for (int block = from; block < upper; block += BLOCK) {
-            int blockEnd = Math.min(block + BLOCK, upper);
-            FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
-            for (int i = block; i < blockEnd; i += UNROLL) {
-                FloatVector p0 = FloatVector.fromArray(SPECIES, a, i).abs().mul(invV);
-                FloatVector p1 = FloatVector.fromArray(SPECIES, a, i + LANES).abs().mul(invV);
-                FloatVector p2 = FloatVector.fromArray(SPECIES, a, i + 2 * LANES).abs().mul(invV);
-                FloatVector p3 = FloatVector.fromArray(SPECIES, a, i + 3 * LANES).abs().mul(invV);
-                s0 = p0.fma(p0.add(epsV).lanewise(VectorOperators.LOG), s0);
-                s1 = p1.fma(p1.add(epsV).lanewise(VectorOperators.LOG), s1);
-                s2 = p2.fma(p2.add(epsV).lanewise(VectorOperators.LOG), s2);
-                s3 = p3.fma(p3.add(epsV).lanewise(VectorOperators.LOG), s3);
-            }
-            total += s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            total += l1EntropyBlock(a, block, Math.min(block + BLOCK, upper), inv, eps);
         }
         for (int i = upper; i < end; i++) {
             float p = Math.abs(a[i]) * inv;
             total += p * (float) Math.log(p + eps);
         }
         return -total;
+    }
+
+    /**
+     * Σ p log(p + ε) over one block, in float lanes. A method of its own so that no vector
+     * lives across blocks: C2 then never boxes the accumulators (seen as ~235 B per block
+     * when the block loop was inlined with the LOG calls).
+     */
+    private static float l1EntropyBlock(float[] a, int from, int to, float inv, float eps) {
+        FloatVector invV = FloatVector.broadcast(SPECIES, inv);
+        FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = from; i < to; i += UNROLL) {
+            FloatVector p0 = FloatVector.fromArray(SPECIES, a, i).abs().mul(invV);
+            FloatVector p1 = FloatVector.fromArray(SPECIES, a, i + LANES).abs().mul(invV);
+            FloatVector p2 = FloatVector.fromArray(SPECIES, a, i + 2 * LANES).abs().mul(invV);
+            FloatVector p3 = FloatVector.fromArray(SPECIES, a, i + 3 * LANES).abs().mul(invV);
+            s0 = p0.fma(p0.add(epsV).lanewise(VectorOperators.LOG), s0);
+            s1 = p1.fma(p1.add(epsV).lanewise(VectorOperators.LOG), s1);
+            s2 = p2.fma(p2.add(epsV).lanewise(VectorOperators.LOG), s2);
+            s3 = p3.fma(p3.add(epsV).lanewise(VectorOperators.LOG), s3);
+        }
+        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     }
 
     static void requireNonEmpty(String kernel, int length) {
