@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "layerfuse", mixinStandardHelpOptions = true, version = "layerfuse 0.1.0",
         description = "Layer pruning of BERT-family encoders by strategic fusion of layer signals, healed by "
                 + "fine-tuning, distillation or grafting.",
-        subcommands = {ParityCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ParityCommand.class, ReportCommand.class, CommandLine.HelpCommand.class})
 public final class LayerFuseCli implements Runnable {
 
     @Override
