@@ -99,8 +99,7 @@ final class LayerOrderSection {
                     } else {
                         meanArray.addNull();
                     }
-                    ReportTable.Cell c = ReportTable.Cell.number(o.mean()[l], Formats.STEP, p + "/meanStep/" + l);
-                    row.add(k[l] ? new ReportTable.Cell(c.text() + " (kept)", c.value(), c.pointer(), false) : c);
+                    row.add(ReportTable.Cell.number(o.mean()[l], Formats.STEP, p + "/meanStep/" + l).bolded(k[l]));
                 }
                 rows.add(row);
                 names.add(ReportInputs.displayName(st));
@@ -115,8 +114,8 @@ final class LayerOrderSection {
                     + "strategy, healing " + h + ".", LayerOrderHeatmap.render("Mean step at which each layer was "
                     + "removed — healing: " + h, names, means.toArray(new double[0][]), kepts.toArray(new boolean[0][]),
                     keptStep));
-            out.table(s, new ReportTable("layer-order-" + h, "Mean removal step, healing " + h, null, header, rows),
-                    true);
+            out.table(s, new ReportTable("layer-order-" + h, "Mean removal step, healing " + h, "Bold: kept, no run "
+                    + "removed the layer.", header, rows), true);
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.layerfuse.prune.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.commons.math3.stat.inference.WilcoxonSignedRankTest;
@@ -13,7 +15,9 @@ import org.apache.commons.math3.stat.ranking.TiesStrategy;
  * <ul>
  *   <li>zero differences (|d| ≤ 1e-12·max(1, |x|, |y|)) are dropped, as in Wilcoxon's original
  *       test; commons-math would rank them and count them in W−;</li>
- *   <li>tied |d| get the average of their ranks;</li>
+ *   <li>the other differences are rounded to 12 significant digits, so that differences equal
+ *       but for floating-point noise (means of accuracies) tie, and tied |d| get the average of
+ *       their ranks;</li>
  *   <li>p is two-sided: exact for n ≤ {@value #EXACT_MAX_N} (commons-math allows 30, but
  *       enumerates all 2^n sign patterns, about half a minute at n = 30) and capped at 1
  *       (commons-math doubles the upper tail, which exceeds 1 when W sits at the centre);
@@ -31,6 +35,7 @@ public final class PairedWilcoxon {
 
     private static final WilcoxonSignedRankTest TEST = new WilcoxonSignedRankTest(NaNStrategy.FAILED,
             TiesStrategy.AVERAGE);
+    private static final MathContext DIGITS = new MathContext(12);
     private static final NaturalRanking RANKING = new NaturalRanking(NaNStrategy.FAILED, TiesStrategy.AVERAGE);
 
     private PairedWilcoxon() {
@@ -42,8 +47,7 @@ public final class PairedWilcoxon {
             throw new IllegalArgumentException("paired samples differ in length: " + x.length + " vs " + y.length);
         }
         int pairs = x.length;
-        double[] kx = new double[pairs];
-        double[] ky = new double[pairs];
+        double[] d = new double[pairs];
         int n = 0;
         for (int i = 0; i < pairs; i++) {
             if (!Double.isFinite(x[i]) || !Double.isFinite(y[i])) {
@@ -51,9 +55,7 @@ public final class PairedWilcoxon {
             }
             double scale = Math.max(1.0, Math.max(Math.abs(x[i]), Math.abs(y[i])));
             if (Math.abs(x[i] - y[i]) > 1e-12 * scale) {
-                kx[n] = x[i];
-                ky[n] = y[i];
-                n++;
+                d[n++] = new BigDecimal(x[i] - y[i]).round(DIGITS).doubleValue();
             }
         }
         int zeros = pairs - n;
@@ -61,13 +63,10 @@ public final class PairedWilcoxon {
             return new WilcoxonResult(pairs, zeros, 0, 0, 0, 0, Double.NaN, WilcoxonResult.Method.NONE,
                     pairs == 0 ? "no pairs" : "all " + pairs + " differences are zero");
         }
-        kx = Arrays.copyOf(kx, n);
-        ky = Arrays.copyOf(ky, n);
-        double[] d = new double[n];
+        d = Arrays.copyOf(d, n);
         double[] abs = new double[n];
         double mean = 0;
         for (int i = 0; i < n; i++) {
-            d[i] = kx[i] - ky[i];
             abs[i] = Math.abs(d[i]);
             mean += d[i] / n;
         }
@@ -80,7 +79,8 @@ public final class PairedWilcoxon {
         }
         double wMinus = n * (n + 1) / 2.0 - wPlus;
         boolean exact = n <= EXACT_MAX_N;
-        double p = Math.min(1.0, TEST.wilcoxonSignedRankTest(kx, ky, exact));
+        // commons-math ranks |0 − d| = |d|: the same ranks, statistic and p as for the pairs
+        double p = Math.min(1.0, TEST.wilcoxonSignedRankTest(d, new double[n], exact));
         String note = null;
         if (n < MIN_TESTABLE_N) {
             note = String.format(Locale.ROOT, "n = %d is too small: p cannot fall below %.4g", n,

@@ -59,6 +59,15 @@ class PairedWilcoxonTest {
     }
 
     @Test
+    void differencesEqualButForRoundingNoiseTie() {
+        // 0.1 + 0.2 = 0.30000000000000004: without rounding |d| ranks would be 2 and 1, not 1.5 and 1.5
+        WilcoxonResult r = PairedWilcoxon.test(new double[] {0.1 + 0.2, 0, 1, 2, 3, 4},
+                new double[] {0, 0.3, 0, 0, 0, 0});
+        assertEquals(1.5 + 3 + 4 + 5 + 6, r.wPlus(), 0.0);
+        assertEquals(1.5, r.wMinus(), 0.0);
+    }
+
+    @Test
     void exactPValueMatchesEnumerationOfSignPatterns() {
         SplittableRandom rnd = new SplittableRandom(7);
         for (int trial = 0; trial < 20; trial++) {

@@ -75,7 +75,7 @@ final class SyntheticStudy {
         run("alpha/kd/random10/0", new double[] {0.80, 0.78, 0.75, 0.72}, 1, 2, 3);
         run("alpha/kd/random10/1", new double[] {0.80, 0.76, 0.77, 0.73}, 4, 3, 2);
         run("alpha/kd/random10/2", new double[] {0.80, 0.79, 0.74, 0.70}, 2, 4, 1);
-        run("alpha/kd/linear-regression/0", new double[] {0.80, 0.80, 0.81, 0.78}, 2, 3, 4);
+        run("alpha/kd/linear-regression/0", new double[] {0.80, 0.81, 0.81, 0.78}, 2, 3, 4); // max reached twice
         run("alpha/kd/random-forest/0", new double[] {0.80, 0.82, 0.83, 0.80}, 3, 2, 1);
         // beta, distillation
         run("beta/kd/weight-norm/0", new double[] {0.60, 0.52, 0.47, 0.44}, 0, 5, 4);
