@@ -98,8 +98,8 @@ final class BarCharts {
         chart.getStyler().setAvailableSpaceFill(0.8);
         chart.getStyler().setErrorBarsColor(Color.BLACK);
         for (Group g : groups) {
-            List<Double> v = Arrays.stream(g.values()).mapToObj(x -> Double.isFinite(x) ? x
-                    : g.errors() == null ? null : 0.0).toList();
+            // XChart takes null for "no bar", except in a series with error bars
+            List<Double> v = Arrays.stream(g.values()).mapToObj(x -> bar(x, g.errors() != null)).toList();
             List<Double> e = g.errors() == null ? null
                     : Arrays.stream(g.errors()).mapToObj(x -> Double.isFinite(x) ? x : 0.0).toList();
             CategorySeries s = e == null ? chart.addSeries(g.name(), categories, v)
@@ -107,6 +107,18 @@ final class BarCharts {
             s.setFillColor(g.color());
         }
         return ChartImages.image(chart);
+    }
+
+    private static Double bar(double value, boolean withErrors) {
+        if (Double.isFinite(value)) {
+            return value;
+        }
+        return withErrors ? 0.0 : null;
+    }
+
+    /** True if some group has a value to draw. */
+    static boolean hasData(List<Group> groups) {
+        return groups.stream().flatMapToDouble(g -> Arrays.stream(g.values())).anyMatch(Double::isFinite);
     }
 
     /** Half-way to white, so that the per-dataset markers drawn on a bar stay visible. */

@@ -148,6 +148,9 @@ final class HealComparisonSection {
             groups.add(new BarCharts.Group(name + ", " + heals.get(i), HEAL_COLORS[i % HEAL_COLORS.length],
                     healAcc.get(heals.get(i)), null));
         }
+        if (!BarCharts.hasData(groups)) {
+            return;
+        }
         out.figure(s, "heal-comparison", "Healing modes", "Accuracy of the unpruned baseline and of the " + name
                 + " strategy's best model per healing mode (Fig. 5); the value axis does not start at 0.", BarCharts.grouped("Baseline vs " + name
                 + " best model per healing mode", "Test accuracy", in.datasets(), groups, true));

@@ -107,10 +107,12 @@ final class RandomizationSection {
                 groups.add(new BarCharts.Group(label(randoms.get(r)) + " (mean ± std)",
                         RANDOM_COLORS[r % RANDOM_COLORS.length], randomMean[r], randomStd[r]));
             }
-            out.figure(s, "randomization-" + h, "Randomisation tests, healing " + h, "Max accuracy of the fusion "
+            if (BarCharts.hasData(groups)) {
+                out.figure(s, "randomization-" + h, "Randomisation tests, healing " + h, "Max accuracy of the fusion "
                     + "strategies and mean max accuracy of random layer orders, healing " + h + "; the value axis does not start at 0.",
-                    BarCharts.grouped("Informed vs random pruning order — healing: " + h, "Max test accuracy",
-                            in.datasets(), groups, true));
+                        BarCharts.grouped("Informed vs random pruning order — healing: " + h, "Max test accuracy",
+                                in.datasets(), groups, true));
+            }
             out.table(s, tests.table("randomization-tests-" + h, "Wilcoxon tests, fusion vs random, healing " + h,
                     null), true);
         }

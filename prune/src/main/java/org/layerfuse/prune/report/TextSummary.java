@@ -23,9 +23,10 @@ final class TextSummary {
                 in.strategies().size(), complete, in.results().cells().size()));
         if (!in.missing().isEmpty()) {
             sb.append(in.missing().size()).append(" item(s) missing or incomplete:\n");
-            in.missing().stream().limit(MISSING_LINES).forEach(m -> sb.append("  - ").append(m).append('\n'));
-            if (in.missing().size() > MISSING_LINES) {
-                sb.append("  ... and ").append(in.missing().size() - MISSING_LINES).append(" more (see the report)\n");
+            List<String> lines = missingLines(in);
+            lines.stream().limit(MISSING_LINES).forEach(l -> sb.append("  - ").append(l).append('\n'));
+            if (lines.size() > MISSING_LINES) {
+                sb.append("  ... and ").append(lines.size() - MISSING_LINES).append(" more (see the report)\n");
             }
         }
         sb.append("Best strategy by max accuracy over the pruned models (steps >= 1):\n");
@@ -84,6 +85,36 @@ final class TextSummary {
             }
         }
         return sb.toString();
+    }
+
+    /** One line per item, except that a dataset × healing mode with no cell started is one line. */
+    private static List<String> missingLines(ReportInputs in) {
+        Map<String, Long> missingPerGroup = new java.util.LinkedHashMap<>();
+        for (MissingItem m : in.missing()) {
+            if (m.kind().equals("cell-missing")) {
+                missingPerGroup.merge(group(m.what()), 1L, Long::sum);
+            }
+        }
+        Map<String, Long> cellsPerGroup = new java.util.LinkedHashMap<>();
+        in.spec().cells().forEach(k -> cellsPerGroup.merge(k.dataset() + "/" + k.heal(), 1L, Long::sum));
+        List<String> out = new ArrayList<>();
+        java.util.Set<String> grouped = new java.util.HashSet<>();
+        for (MissingItem m : in.missing()) {
+            String g = group(m.what());
+            boolean all = m.kind().equals("cell-missing") && missingPerGroup.get(g).equals(cellsPerGroup.get(g));
+            if (!all) {
+                out.add(m.toString());
+            } else if (grouped.add(g)) {
+                out.add("cell-missing " + g + ": all " + cellsPerGroup.get(g) + " cells have no step recorded");
+            }
+        }
+        return out;
+    }
+
+    /** {@code dataset/heal} of a cell name {@code dataset/heal/strategy/rep-r}. */
+    private static String group(String cell) {
+        String[] p = cell.split("/");
+        return p.length < 2 ? cell : p[0] + "/" + p[1];
     }
 
     private static List<Map.Entry<String, Double>> meanRanks(ReportInputs in, String heal) {

@@ -25,6 +25,7 @@ import org.layerfuse.prune.cli.LayerFuseCli;
 import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.study.CellKey;
 import org.layerfuse.prune.study.StudyResults;
+import org.layerfuse.prune.study.StudySpec;
 import picocli.CommandLine;
 
 /**
@@ -42,9 +43,17 @@ class PartialStudyReportTest {
     static final String STOPPED = "beta/ce/random-forest/0";
     static final String FAILED_LATER = "beta/kd/linear-regression/0";
 
+    /** The synthetic spec with a third dataset, gamma, of which nothing was recorded. */
+    static StudySpec specWithGamma() {
+        StudySpec s = SyntheticStudy.spec();
+        return new StudySpec(s.model(), List.of("alpha", "beta", "gamma"), s.heals(), s.strategies(), s.randomRepeats(),
+                s.layersToRemove(), s.numLayers(), s.seed(), s.trainSize(), s.validationSize(), s.testSize(),
+                s.signalSize(), s.maxLength(), s.trainer());
+    }
+
     Path writePartialStudy() {
         Path root = tmp.resolve("study");
-        StudyResults.writeSpec(root, SyntheticStudy.spec());
+        StudyResults.writeSpec(root, specWithGamma());
         StudyResults.writeBaseline(root, new org.layerfuse.prune.study.Baseline("alpha", "tiny-bert", 0.80, 0.5, 0.7,
                 SyntheticStudy.FULL_PARAMETERS, 4.0, SyntheticStudy.LAYERS, 0.5, "synthetic"));
         SyntheticStudy.RUNS.forEach((key, run) -> {
@@ -84,24 +93,39 @@ class PartialStudyReportTest {
             kinds.add(m.get("kind").asText());
             whats.add(m.get("what").asText());
         }
-        assertEquals(List.of("cell-missing", "cell-failed", "cell-incomplete", "cell-incomplete", "baseline-missing"),
-                kinds);
+        int gammaCells = 2 * (3 + 2 * SyntheticStudy.REPEATS);
+        assertEquals(5 + gammaCells + 1, kinds.size());
+        assertEquals(List.of("cell-missing", "cell-failed", "cell-incomplete", "cell-incomplete"), kinds.subList(0, 4));
         assertEquals(List.of("alpha/ce/weight-norm/rep-0", "alpha/kd/random/rep-1", "beta/ce/random-forest/rep-0",
-                "beta/kd/linear-regression/rep-0", "beta"), whats);
+                "beta/kd/linear-regression/rep-0"), whats.subList(0, 4));
+        assertTrue(whats.subList(4, 4 + gammaCells).stream().allMatch(w -> w.startsWith("gamma/")));
+        assertEquals(List.of("baseline-missing", "baseline-missing"), kinds.subList(kinds.size() - 2, kinds.size()));
+        assertEquals(List.of("beta", "gamma"), whats.subList(whats.size() - 2, whats.size()));
         JsonNode missing = json.get("missing");
         assertTrue(missing.get(1).get("detail").asText().contains("out of memory in the healer"));
         assertEquals("1 of 3 layers removed", missing.get(2).get("detail").asText());
         assertTrue(missing.get(3).get("detail").asText().startsWith("2 of 3 layers removed; last attempt failed: "
                 + "java.lang.RuntimeException: disk full"), missing.get(3).toString());
-        assertTrue(missing.get(4).get("detail").asText().contains("beta/baseline/baseline.json not found"));
+        assertTrue(missing.get(kinds.size() - 2).get("detail").asText().contains("beta/baseline/baseline.json not "
+                + "found"));
+        assertTrue(missing.get(kinds.size() - 1).get("detail").asText().contains("no run of gamma recorded a step"));
 
         Element table = html.getElementById("table-missing");
         assertNotNull(table);
-        for (String w : whats) {
+        for (String w : List.of("alpha/ce/weight-norm/rep-0", "alpha/kd/random/rep-1", "beta/ce/random-forest/rep-0",
+                "beta/kd/linear-regression/rep-0", "gamma/kd/random10/rep-2", "beta", "gamma")) {
             assertFalse(table.select("td:containsOwn(" + w + ")").isEmpty(), w + " listed in the HTML");
-            assertTrue(stdout.toString().contains(w), w + " listed on stdout");
+            if (!w.startsWith("gamma/")) {
+                assertTrue(stdout.toString().contains(w), w + " listed on stdout");
+            }
         }
-        assertTrue(html.getElementById("missing").text().contains("Missing or incomplete results (5)"));
+        // on stdout a dataset and healing mode with nothing recorded is one line
+        assertTrue(stdout.toString().contains("cell-missing gamma/kd: all 9 cells have no step recorded"),
+                stdout.toString());
+        assertTrue(html.getElementById("missing").text().contains("Missing or incomplete results (" + kinds.size()
+                + ")"));
+        assertEquals("—", cell(html, "table-max-accuracy-kd", "Random-Forest", "gamma").text());
+        assertEquals("—", cell(html, "table-baselines", "gamma", "Accuracy").text());
 
         // beta's baseline comes from step 0 of its first recorded run
         assertTrue(json.at("/baselines/beta/source").asText().startsWith("step 0 of beta/ce/"),
@@ -127,6 +151,20 @@ class PartialStudyReportTest {
         for (JsonNode f : json.get("figures")) {
             assertNotNull(ImageIO.read(out.resolve(f.get("file").asText()).toFile()), f.toString());
         }
-        assertTrue(stdout.toString().contains("5 item(s) missing or incomplete"), stdout.toString());
+        assertTrue(stdout.toString().contains(kinds.size() + " item(s) missing or incomplete"), stdout.toString());
+        assertTrue(stdout.toString().contains("[ce] gamma: no pruned result yet"), stdout.toString());
+    }
+
+    @Test
+    void aStudyWithNothingRecordedYetStillGetsAReport() throws IOException {
+        Path root = tmp.resolve("fresh");
+        StudyResults.writeSpec(root, specWithGamma());
+        ReportSummary s = StudyReport.write(StudyResults.read(root), root.resolve("report"));
+        JsonNode json = StudyResults.JSON.readTree(s.json().toFile());
+        assertEquals(3 * 2 * (3 + 2 * SyntheticStudy.REPEATS) + 3, json.get("missing").size());
+        assertTrue(json.path("figures").isEmpty(), "no figure without data");
+        Document html = Jsoup.parse(s.html().toFile(), "UTF-8");
+        assertTrue(html.getElementById("curves").text().contains("no run has a pruned step yet"));
+        assertTrue(s.text().contains("0 of 54 cells complete"), s.text());
     }
 }
