@@ -149,8 +149,10 @@ final class AccuracyChangeSection {
                 java.util.Arrays.fill(ref, b.get().accuracy());
             }
             for (int k = 1; k < Math.min(mine.length, ref.length); k++) {
-                x.add(mine[k]);
-                y.add(ref[k]);
+                if (Double.isFinite(mine[k]) && Double.isFinite(ref[k])) {
+                    x.add(mine[k]);
+                    y.add(ref[k]);
+                }
             }
         }
         return new double[][] {x.stream().mapToDouble(Double::doubleValue).toArray(),

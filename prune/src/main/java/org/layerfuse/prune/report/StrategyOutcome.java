@@ -48,10 +48,6 @@ record StrategyOutcome(String dataset, String heal, String strategy, List<Run> r
         return Optional.of(new StrategyOutcome(dataset, heal, strategy, runs, max, step, size, maxRatio));
     }
 
-    int repeats() {
-        return runs.size();
-    }
-
     /** Mean over repeats of each repeat's max accuracy. */
     double maxAccuracy() {
         return ReportMath.mean(repeatMax);

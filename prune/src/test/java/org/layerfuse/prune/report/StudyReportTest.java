@@ -450,6 +450,11 @@ class StudyReportTest {
             if (file.startsWith("accuracy-") && !file.startsWith("accuracy-change")) {
                 assertEquals(AccuracyCurveChart.WIDTH, img.getWidth());
                 assertEquals(AccuracyCurveChart.HEIGHT, img.getHeight());
+            } else if (!file.startsWith("layer-order")) {
+                assertEquals(BarCharts.WIDTH, img.getWidth(), file);
+                assertEquals(BarCharts.HEIGHT, img.getHeight(), file);
+            } else {
+                assertTrue(img.getWidth() >= 700 && img.getHeight() >= 5 * 38, file + " holds 5 rows");
             }
         }
         List<String> expected = new ArrayList<>(List.of("heal-comparison"));
