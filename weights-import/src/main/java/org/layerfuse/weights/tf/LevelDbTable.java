@@ -107,7 +107,8 @@ public final class LevelDbTable {
     private BlockHandle handle(ByteBuffer in, String what) {
         long offset = varint64(in, what);
         long size = varint64(in, what);
-        if (offset < 0 || size < 0 || offset + size + BLOCK_TRAILER_LENGTH > file.limit() - FOOTER_LENGTH) {
+        long room = file.limit() - FOOTER_LENGTH - BLOCK_TRAILER_LENGTH;
+        if (offset < 0 || size < 0 || offset > room || size > room - offset) {
             throw error(what + " points at bytes [" + offset + ", " + (offset + size) + ") plus a "
                     + BLOCK_TRAILER_LENGTH + "-byte trailer, beyond the " + (file.limit() - FOOTER_LENGTH)
                     + " bytes before the footer (truncated file?)");

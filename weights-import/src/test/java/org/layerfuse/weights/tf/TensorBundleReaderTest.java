@@ -117,6 +117,25 @@ class TensorBundleReaderTest {
     }
 
     @Test
+    void blockHandlesOutsideTheFileAreRejected() throws IOException {
+        Path prefix = writeTiny(TinyBundle.Options.defaults());
+        Path index = Path.of(prefix + ".index");
+        byte[] bytes = Files.readAllBytes(index);
+        for (long[] handle : new long[][] {{1L << 62, 1L << 62}, {0, bytes.length}, {bytes.length, 1}}) {
+            java.io.ByteArrayOutputStream footer = new java.io.ByteArrayOutputStream();
+            TinyBundle.varint(footer, handle[0]);
+            TinyBundle.varint(footer, handle[1]);
+            byte[] damaged = bytes.clone();
+            System.arraycopy(footer.toByteArray(), 0, damaged, bytes.length - 48, footer.size());
+            Files.write(index, damaged);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TensorBundleReader.open(prefix));
+            assertTrue(e.getMessage().startsWith(index.toString()) && e.getMessage().contains("metaindex handle")
+                    && e.getMessage().contains("beyond"), e.getMessage());
+        }
+    }
+
+    @Test
     void corruptIndexBlockFailsItsCrc() throws IOException {
         Path prefix = writeTiny(TinyBundle.Options.defaults());
         Path index = Path.of(prefix + ".index");
