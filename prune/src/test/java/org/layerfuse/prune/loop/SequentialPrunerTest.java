@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.prune.TinyTask;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.Evaluator;

@@ -1,4 +1,4 @@
-package org.layerfuse.prune.loop;
+package org.layerfuse.prune;
 
 import java.util.List;
 import java.util.Map;
@@ -10,21 +10,22 @@ import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.TrainerOptions;
+import org.layerfuse.prune.loop.SignalSource;
 import org.layerfuse.prune.signals.LayerSignals;
 import org.layerfuse.prune.signals.Signal;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A small BERT and a synthetic task (label 1 iff token 5 occurs) for loop tests. */
-final class TinyTask {
+public final class TinyTask {
 
-    static final BertConfig CONFIG = new BertConfig(40, 32, 4, 4, 64, Activation.GELU_ERF, 16, 2, 1e-12, -10000.0,
+    public static final BertConfig CONFIG = new BertConfig(40, 32, 4, 4, 64, Activation.GELU_ERF, 16, 2, 1e-12, -10000.0,
             List.of("absent", "present"));
 
     private TinyTask() {
     }
 
-    static EncodedExamples examples(int n, long seed) {
+    public static EncodedExamples examples(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int len = 8;
         int[][] ids = new int[n][len];
@@ -48,18 +49,18 @@ final class TinyTask {
         return new EncodedExamples(new TokenBatch(ids, types, mask), labels);
     }
 
-    static TrainerOptions training() {
+    public static TrainerOptions training() {
         return TrainerOptions.defaults().withLearningRate(3e-3).withBatchSize(16).withEpochs(1).withLogEvery(0);
     }
 
-    static BertModel trainedModel() {
+    public static BertModel trainedModel() {
         BertModel m = BertModel.random(CONFIG, 1, DataType.FLOAT);
         org.layerfuse.bert.train.Trainer.train(m, examples(256, 2), training().withEpochs(8));
         return m;
     }
 
     /** Deterministic stand-in signals: each column a different function of the layer's weight norms. */
-    static SignalSource weightSignals() {
+    public static SignalSource weightSignals() {
         return model -> {
             boolean[] live = model.liveMask();
             double[][] v = new double[live.length][];
