@@ -115,11 +115,11 @@ public final class BertGraph {
         boolean hasClassifier = hasPooler && params.containsKey(ParamNames.CLASSIFIER_KERNEL);
         if (hasPooler) {
             SDVariable cls = sd.placeHolder(CLS_SELECT, dtype, -1, -1).mmul(hidden);
-            SDVariable pooled = sd.math().tanh(POOLED_OUTPUT, Dense.apply("pooler.dense", cls,
+            SDVariable pooled = sd.math().tanh(POOLED_OUTPUT, Dense.apply(sd, "pooler.dense", cls,
                     variable(sd, ParamNames.POOLER_KERNEL, params, trainable),
                     variable(sd, ParamNames.POOLER_BIAS, params, trainable)));
             if (hasClassifier) {
-                SDVariable logits = Dense.apply(LOGITS, pooled,
+                SDVariable logits = Dense.apply(sd, LOGITS, pooled,
                         variable(sd, ParamNames.CLASSIFIER_KERNEL, params, trainable),
                         variable(sd, ParamNames.CLASSIFIER_BIAS, params, trainable));
                 addLoss(sd, logits, dtype);

@@ -32,15 +32,15 @@ final class MultiHeadAttention {
                         int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                         SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
         double scale = 1.0 / Math.sqrt(headSize);
-        SDVariable q = splitHeads(sd, Dense.apply(prefix + "q", x, wq, bq), headsShape);
-        SDVariable k = splitHeads(sd, Dense.apply(prefix + "k", x, wk, bk), headsShape);
-        SDVariable v = splitHeads(sd, Dense.apply(prefix + "v", x, wv, bv), headsShape);
+        SDVariable q = splitHeads(sd, Dense.apply(sd, prefix + "q", x, wq, bq), headsShape);
+        SDVariable k = splitHeads(sd, Dense.apply(sd, prefix + "k", x, wk, bk), headsShape);
+        SDVariable v = splitHeads(sd, Dense.apply(sd, prefix + "v", x, wv, bv), headsShape);
 
         SDVariable scores = sd.linalg().mmul(q, k, false, true, false).mul(scale).add(maskAdd);
         SDVariable probabilities = sd.nn().softmax(prefix + "probs", scores, -1);
         SDVariable context = sd.linalg().mmul(probabilities, v);                  // [B, h, S, d]
         SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), -1, hidden); // [B·S, H]
-        return new Result(Dense.apply(prefix + "out", merged, wo, bo), probabilities);
+        return new Result(Dense.apply(sd, prefix + "out", merged, wo, bo), probabilities);
     }
 
     /** {@code [B·S, H]} → {@code [B, h, S, d]}. */

@@ -36,9 +36,9 @@ public record TransformerBlock(int index) implements EncoderLayer {
                 c.param(ParamNames.attentionLnGamma(l)), c.param(ParamNames.attentionLnBeta(l)), cfg.layerNormEps());
 
         SDVariable intermediate = Gelu.apply(sd, p + "ffn.act",
-                Dense.apply(p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l)),
+                Dense.apply(sd, p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l)),
                         c.param(INTERMEDIATE.bias(l))), cfg.hiddenAct());
-        SDVariable ffn = Dense.apply(p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)), c.param(OUTPUT.bias(l)));
+        SDVariable ffn = Dense.apply(sd, p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)), c.param(OUTPUT.bias(l)));
         return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn.add(attended),
                 c.param(ParamNames.ffnLnGamma(l)), c.param(ParamNames.ffnLnBeta(l)), cfg.layerNormEps());
     }

@@ -3,6 +3,10 @@ package org.layerfuse.bert.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.layerfuse.engine.kernels.AdamWKernel;
+import org.layerfuse.engine.kernels.BufferKernels;
+import org.layerfuse.engine.kernels.NdBuffers;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -16,6 +20,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Gradients are first scaled so their global L2 norm is at most {@code maxGradNorm}
  * (PyTorch's {@code clip_grad_norm_}: factor maxNorm/(norm + 1e−6) when it is below 1).
  * The state (m, v, step) can be saved and restored for exact resumption.
+ *
+ * <p>Float32 parameters on the CPU are updated by the fused {@link AdamWKernel} (one pass
+ * over memory); other types (float64 in gradient checks) and devices use ND4J ops.
  */
 public final class AdamW {
 
@@ -55,8 +62,12 @@ public final class AdamW {
     public double step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
         double sq = 0;
         for (INDArray g : grads.values()) {
-            double n = g.norm2Number().doubleValue();
-            sq += n * n;
+            if (g.dataType() == DataType.FLOAT) {
+                sq += BufferKernels.sumSquares(NdBuffers.floatView(g));
+            } else {
+                double n = g.norm2Number().doubleValue();
+                sq += n * n;
+            }
         }
         double norm = Math.sqrt(sq);
         double clip = hyper.maxGradNorm() > 0 && norm > hyper.maxGradNorm() ? hyper.maxGradNorm() / (norm + 1e-6) : 1.0;
@@ -72,12 +83,19 @@ public final class AdamW {
             if (g == null) {
                 throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
             }
-            INDArray gc = clip == 1.0 ? g : g.mul(clip);
             INDArray mi = m.computeIfAbsent(name, k -> p.like());
             INDArray vi = v.computeIfAbsent(name, k -> p.like());
+            boolean decay = hyper.weightDecay() > 0 && decays.test(name);
+            AdamWKernel.Step s = new AdamWKernel.Step((float) clip, (float) b1, (float) b2, (float) correction1,
+                    (float) correction2, (float) lr, (float) hyper.epsilon(),
+                    decay ? (float) (lr * hyper.weightDecay()) : 0f);
+            if (p.dataType() == DataType.FLOAT && AdamWKernel.update(p, g, mi, vi, s)) {
+                continue;
+            }
+            INDArray gc = clip == 1.0 ? g : g.mul(clip);
             mi.muli(b1).addi(gc.mul(1 - b1));
             vi.muli(b2).addi(gc.mul(gc).muli(1 - b2));
-            if (hyper.weightDecay() > 0 && decays.test(name)) {
+            if (decay) {
                 p.muli(1 - lr * hyper.weightDecay());
             }
             INDArray denominator = Transforms.sqrt(vi.div(correction2), false).addi(hyper.epsilon());

@@ -1,0 +1,71 @@
+package org.layerfuse.engine.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.layerfuse.engine.Backend;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class AdamWKernelTest {
+
+    /** PyTorch's AdamW step for one element, in double. */
+    static double[] reference(double p, double g, double m, double v, AdamWKernel.Step s) {
+        double gi = g * s.gradScale();
+        double mi = s.beta1() * m + (1 - s.beta1()) * gi;
+        double vi = s.beta2() * v + (1 - s.beta2()) * gi * gi;
+        double pi = p * (1 - s.decay()) - s.lr() * (mi / s.correction1()) / (Math.sqrt(vi / s.correction2()) + s.epsilon());
+        return new double[] {pi, mi, vi};
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 7, 8, 9, 33, 100_003})
+    void matchesTheScalarReferenceOnAwkwardLengths(int n) {
+        Backend.init();
+        SplittableRandom r = new SplittableRandom(n);
+        float[] p = new float[n];
+        float[] g = new float[n];
+        float[] m = new float[n];
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = (float) r.nextDouble(-1, 1);
+            g[i] = (float) r.nextDouble(-3, 3);
+            m[i] = (float) r.nextDouble(-0.1, 0.1);
+            v[i] = (float) r.nextDouble(0, 0.01);
+        }
+        INDArray pa = Nd4j.createFromArray(p);
+        INDArray ga = Nd4j.createFromArray(g);
+        INDArray ma = Nd4j.createFromArray(m);
+        INDArray va = Nd4j.createFromArray(v);
+        AdamWKernel.Step s = new AdamWKernel.Step(0.7f, 0.9f, 0.999f, 1 - 0.9f * 0.9f * 0.9f, 1 - 0.999f * 0.999f * 0.999f,
+                1e-3f, 1e-8f, 1e-5f);
+        assertTrue(AdamWKernel.update(pa, ga, ma, va, s));
+        for (int i = 0; i < n; i++) {
+            double[] e = reference(p[i], g[i], m[i], v[i], s);
+            assertEquals(e[0], pa.getFloat(i), 2e-6 * Math.max(1, Math.abs(e[0])), "param " + i);
+            // float32 rounding of each term: tolerance relative to the terms, not to their (cancelling) sum
+            double mTerms = Math.abs(s.beta1() * m[i]) + Math.abs((1 - s.beta1()) * g[i] * s.gradScale());
+            assertEquals(e[1], ma.getFloat(i), 1e-6 * mTerms, "m " + i);
+            assertEquals(e[2], va.getFloat(i), 1e-6 * Math.max(1e-6, Math.abs(e[2])), "v " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true})
+    void refusesArraysItCannotUpdateInPlace(boolean unused) {
+        Backend.init();
+        INDArray p = Nd4j.rand(DataType.FLOAT, 4, 3);
+        INDArray transposed = Nd4j.rand(DataType.FLOAT, 3, 4).transpose();
+        INDArray before = p.dup();
+        AdamWKernel.Step s = new AdamWKernel.Step(1, 0.9f, 0.999f, 0.1f, 0.001f, 1e-3f, 1e-8f, 0);
+        assertFalse(AdamWKernel.update(p, transposed, p.like(), p.like(), s));
+        assertEquals(before, p, "nothing written");
+        assertFalse(AdamWKernel.update(Nd4j.rand(DataType.DOUBLE, 4, 3), Nd4j.rand(DataType.DOUBLE, 4, 3),
+                Nd4j.zeros(DataType.DOUBLE, 4, 3), Nd4j.zeros(DataType.DOUBLE, 4, 3), s));
+    }
+}
