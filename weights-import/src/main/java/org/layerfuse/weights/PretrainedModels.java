@@ -9,44 +9,84 @@ import java.util.Locale;
 import org.layerfuse.bert.BertWeights;
 import org.layerfuse.bert.tokenizer.WordPieceTokenizer;
 import org.layerfuse.weights.artifact.MiniLmArtifact;
+import org.layerfuse.weights.hf.HuggingFaceFolder;
 import org.layerfuse.weights.onnx.OnnxBertImporter;
+import org.layerfuse.weights.tf.EasyBertArchive;
+import org.layerfuse.weights.tf.TfBertImporter;
 
 /**
- * Real pretrained encoders by name, each with its own tokenizer:
+ * Real pretrained encoders, each with its own tokenizer:
  * <ul>
  *   <li>{@code minilm} — all-MiniLM-L6-v2 (6 layers, H = 384) from the Maven artifact
  *       {@value MiniLmArtifact#COORDINATES}: ONNX weights and tokenizer.json;</li>
+ *   <li>{@code bert-base} — Google's BERT-base uncased (12 layers, H = 768), the paper's
+ *       model, from {@value EasyBertArchive#COORDINATES}: a TensorFlow SavedModel's
+ *       TensorBundle and vocab.txt;</li>
+ *   <li>a path — a Hugging Face model folder (config.json, model.safetensors, tokenizer.json
+ *       or vocab.txt), such as one written by {@code layerfuse prune}.</li>
  * </ul>
- * Files are resolved through Maven coordinates and extracted once into the cache; nothing is
- * fetched from a model hub.
+ * Artifacts are resolved through Maven coordinates and extracted once into the cache;
+ * nothing is fetched from a model hub.
  */
 public final class PretrainedModels {
 
-    /** A loaded encoder. {@code onnxFile} is set when an ONNX reference of the same weights exists. */
-    public record Pretrained(String name, BertWeights weights, WordPieceTokenizer tokenizer, Path onnxFile) {
+    /**
+     * A loaded encoder.
+     *
+     * @param tokenizerFile the tokenizer.json or vocab.txt it came with (copied on export)
+     * @param onnxFile      an ONNX file of the same weights (an independent reference), or null
+     */
+    public record Pretrained(String name, BertWeights weights, WordPieceTokenizer tokenizer, Path tokenizerFile,
+                             Path onnxFile) {
     }
 
-    public static final List<String> NAMES = List.of("minilm");
+    public static final List<String> NAMES = List.of("minilm", "bert-base");
 
     private PretrainedModels() {
     }
 
-    /** Loads a model by name; an unknown name lists the valid ones. */
+    /** Loads a model by name or folder; an unknown name lists the valid ones. */
     public static Pretrained load(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         try {
             if (n.equals("minilm") || n.equals("all-minilm-l6-v2")) {
                 MiniLmArtifact.ModelFiles files = MiniLmArtifact.files();
                 return new Pretrained("minilm", OnnxBertImporter.load(files.onnx()),
-                        WordPieceTokenizer.fromTokenizerJson(files.tokenizerJson()), files.onnx());
+                        WordPieceTokenizer.fromTokenizerJson(files.tokenizerJson()), files.tokenizerJson(), files.onnx());
+            }
+            if (n.equals("bert-base") || n.equals("bert-base-uncased")) {
+                Path dir = EasyBertArchive.savedModelDir();
+                Path vocab = dir.resolve("assets").resolve("vocab.txt");
+                return new Pretrained("bert-base", TfBertImporter.loadSavedModel(dir),
+                        WordPieceTokenizer.fromVocabTxt(vocab, true), vocab, null);
+            }
+            Path folder = Path.of(name);
+            if (Files.isDirectory(folder)) {
+                HuggingFaceFolder hf = HuggingFaceFolder.open(folder);
+                Path tokenizerFile = hf.tokenizerFile();
+                if (tokenizerFile == null) {
+                    throw new IllegalArgumentException(folder + ": no tokenizer.json or vocab.txt");
+                }
+                WordPieceTokenizer tokenizer = tokenizerFile.getFileName().toString().equals(HuggingFaceFolder.VOCAB_TXT)
+                        ? WordPieceTokenizer.fromVocabTxt(tokenizerFile, lowerCase(folder))
+                        : WordPieceTokenizer.fromTokenizerJson(tokenizerFile);
+                String label = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
+                return new Pretrained(label, hf.load(), tokenizer, tokenizerFile, null);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not load model '" + name + "': " + e.getMessage(), e);
         }
-        if (Files.isDirectory(Path.of(name))) {
-            throw new IllegalArgumentException("loading a Hugging Face folder is not supported yet: " + name);
-        }
         throw new IllegalArgumentException("unknown model '" + name + "'; valid names: " + String.join(", ", NAMES)
                 + ", or the path of a Hugging Face model folder");
+    }
+
+    /** {@code do_lower_case} of tokenizer_config.json, true (uncased) when absent. */
+    private static boolean lowerCase(Path folder) throws IOException {
+        Path config = folder.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(config)) {
+            return true;
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()).path("do_lower_case")
+                .asBoolean(true);
     }
 }

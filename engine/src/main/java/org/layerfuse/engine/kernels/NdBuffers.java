@@ -62,6 +62,21 @@ public final class NdBuffers {
         return new FloatView(slice, (int) n, direct, source);
     }
 
+    /**
+     * CRC-32C of an array's elements as float32 in C order (hardware-accelerated, one pass):
+     * a fingerprint of model state for caches keyed by "the same weights".
+     */
+    public static long crc32c(INDArray array) {
+        FloatView v = floatView(array);
+        try {
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(v.buffer().duplicate());
+            return crc.getValue();
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(v);
+        }
+    }
+
     /** True when {@code stride} is the row-major stride of {@code shape} (dimensions of size 1 may have any stride). */
     static boolean isCContiguous(long[] shape, long[] stride) {
         long expected = 1;

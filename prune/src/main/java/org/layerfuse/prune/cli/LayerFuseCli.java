@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "layerfuse", mixinStandardHelpOptions = true, version = "layerfuse 0.1.0",
         description = "Layer pruning of BERT-family encoders by strategic fusion of layer signals, healed by "
                 + "fine-tuning, distillation or grafting.",
-        subcommands = {StudyCommand.class, SignalsCommand.class, EvalCommand.class, ReportCommand.class,
+        subcommands = {StudyCommand.class, PruneCommand.class, SignalsCommand.class, EvalCommand.class, ReportCommand.class,
                 ParityCommand.class, CommandLine.HelpCommand.class})
 public final class LayerFuseCli implements Runnable {
 

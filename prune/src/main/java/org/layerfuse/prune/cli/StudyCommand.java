@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.layerfuse.prune.report.ReportSummary;
+import org.layerfuse.prune.report.StudyReport;
 import org.layerfuse.prune.signals.SignalComputer;
 import org.layerfuse.prune.strategy.PruningStrategy;
 import org.layerfuse.prune.strategy.Strategies;
@@ -71,6 +73,9 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--keep-models", description = "Keep each finished cell's last model file (large).")
     boolean keepModels;
 
+    @Option(names = "--no-report", description = "Skip writing <out>/report (tables, figures, report.html, summary.json).")
+    boolean noReport;
+
     @Override
     public Integer call() {
         runtime.start();
@@ -103,6 +108,11 @@ public final class StudyCommand implements Callable<Integer> {
                 folder -> data.splits(datasets.get(folder), pretrained.tokenizer(), runtime.seed),
                 splits -> new SignalComputer(splits.signal(), signalOptions), resume);
         printSummary(results);
+        if (!noReport) {
+            ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
+            System.out.println(report.text());
+            System.out.println("report: " + report.html());
+        }
         return results.incomplete().isEmpty() ? 0 : 1;
     }
 

@@ -35,9 +35,17 @@ public final class SequentialPruner {
     private final Data data;
     private final long seed;
     private final int evalBatch;
+    private final StepCache cache;
 
     public SequentialPruner(PruningStrategy strategy, SignalSource signals, Healer healer, Data data, long seed,
                             int evalBatch) {
+        this(strategy, signals, healer, data, seed, evalBatch, null);
+    }
+
+    /** With a cache shared by runs that start from the same model (see {@link StepCache}); null for none. */
+    public SequentialPruner(PruningStrategy strategy, SignalSource signals, Healer healer, Data data, long seed,
+                            int evalBatch, StepCache cache) {
+        this.cache = cache;
         this.strategy = strategy;
         this.signals = signals;
         this.healer = healer;
@@ -78,14 +86,19 @@ public final class SequentialPruner {
         progress.step(done, "resumed at step " + done);
         for (int step = done + 1; step <= layersToRemove; step++) {
             long t0 = System.nanoTime();
-            LayerSignals table = signals.compute(model);
+            String parent = cache == null ? null : StepCache.key(model);
+            LayerSignals table = cache == null ? signals.compute(model) : cache.signals(parent, () -> signals.compute(model));
             double signalSeconds = seconds(t0);
 
             long t1 = System.nanoTime();
             double validationAccuracy = Double.NaN;
             List<FusionRow> rows = List.of();
             if (strategy.needsDeltaAccuracy()) {
-                DeltaAccuracy.Measurement m = DeltaAccuracy.measure(model, data.validation(), evalBatch, table, step);
+                int currentStep = step;
+                DeltaAccuracy.Measurement m = cache == null
+                        ? DeltaAccuracy.measure(model, data.validation(), evalBatch, table, step)
+                        : relabel(cache.deltas(parent, () -> DeltaAccuracy.measure(model, data.validation(), evalBatch,
+                                table, currentStep)), step);
                 validationAccuracy = m.currentAccuracy();
                 rows = m.rows();
                 history.addAll(rows);
@@ -98,11 +111,12 @@ public final class SequentialPruner {
             double choiceSeconds = seconds(t1);
 
             model.removeLayer(choice.layer());
-            double beforeHeal = Evaluator.evaluate(model, data.test(), evalBatch).accuracy();
+            double beforeHeal = test(model).accuracy();
             long t2 = System.nanoTime();
-            String heal = healer.heal(model, choice.layer(), step);
+            String heal = cache == null ? healer.heal(model, choice.layer(), step)
+                    : cache.heal(parent, model, healer, choice.layer(), step);
             double healSeconds = seconds(t2);
-            Evaluation e = Evaluator.evaluate(model, data.test(), evalBatch);
+            Evaluation e = test(model);
             StepRecord record = new StepRecord(step, choice.layer(), model.liveLayers(), e.accuracy(), e.macroF1(),
                     e.loss(), beforeHeal, model.parameterCount(), sizeMb(model), table.toCsv(), choice.scores(),
                     choice.featureImportance(), rows, validationAccuracy, heal, signalSeconds, choiceSeconds,
@@ -113,6 +127,17 @@ public final class SequentialPruner {
         }
         progress.close();
         return records;
+    }
+
+    private Evaluation test(BertModel model) {
+        return cache == null ? Evaluator.evaluate(model, data.test(), evalBatch)
+                : cache.evaluation("test|" + StepCache.key(model), () -> Evaluator.evaluate(model, data.test(), evalBatch));
+    }
+
+    /** Cached ΔA rows carry the step they were first measured at; re-number them for this run. */
+    private static DeltaAccuracy.Measurement relabel(DeltaAccuracy.Measurement m, int step) {
+        return new DeltaAccuracy.Measurement(m.currentAccuracy(), m.rows().stream()
+                .map(r -> new FusionRow(step, r.layer(), r.signals(), r.deltaAccuracy())).toList());
     }
 
     static double sizeMb(BertModel model) {

@@ -22,6 +22,7 @@ import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.loop.RunSpec;
 import org.layerfuse.prune.loop.SequentialPruner;
 import org.layerfuse.prune.loop.SignalSource;
+import org.layerfuse.prune.loop.StepCache;
 import org.layerfuse.prune.strategy.Strategies;
 import org.layerfuse.weights.PretrainedModels;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class StudyRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
+    /** Native memory for healed states shared between cells (see {@link StepCache}). */
+    private static final long HEALED_STATE_BUDGET = 2L << 30;
 
     /** How baselines are trained and pruned models healed. */
     public record Settings(TrainerOptions baselineTraining, TrainerOptions healing, double kdAlpha,
@@ -73,11 +76,13 @@ public final class StudyRunner {
             EncodedSplits splits = data.apply(dataset);
             BertModel baseline = baseline(model, splits);
             SignalSource signalSource = signals.forSplits(splits);
+            StepCache cache = new StepCache(HEALED_STATE_BUDGET);
             for (CellKey key : spec.cells()) {
                 if (key.dataset().equals(dataset)) {
-                    runCell(key, baseline, splits, signalSource);
+                    runCell(key, baseline, splits, signalSource, cache);
                 }
             }
+            LOG.info("{}: step cache answered {} of {} requests", dataset, cache.hits(), cache.hits() + cache.misses());
         }
         return StudyResults.read(out);
     }
@@ -128,7 +133,7 @@ public final class StudyRunner {
         return model;
     }
 
-    private void runCell(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals) {
+    private void runCell(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals, StepCache cache) {
         Path dir = key.directory(out);
         RunDirectory run = new RunDirectory(dir);
         if (run.steps().size() == spec.layersToRemove() + 1) {
@@ -144,7 +149,7 @@ public final class StudyRunner {
             BertModel model = baseline.copy();
             new SequentialPruner(Strategies.byName(key.strategy()), signals, healer(key.heal(), baseline, splits),
                     new SequentialPruner.Data(splits.signal(), splits.validation(), splits.test()), seed,
-                    settings.evalBatch()).run(model, spec.layersToRemove(), run);
+                    settings.evalBatch(), cache).run(model, spec.layersToRemove(), run);
             Files.deleteIfExists(StudyResults.errorFile(dir));
             if (!settings.keepModels()) {
                 deleteModelFiles(dir);

@@ -111,6 +111,32 @@ class SequentialPrunerTest {
         }
     }
 
+    /** Two strategies through one cache: the second reuses the first's work and records the same numbers. */
+    @Test
+    void sharedStepCacheChangesNoResult(@TempDir Path a, @TempDir Path b, @TempDir Path c) {
+        StepCache cache = new StepCache(1L << 30);
+        List<StepRecord> plain = runOnce(a, "weight-entropy", null);
+        List<StepRecord> first = runOnce(b, "weight-norm", cache);
+        int missesAfterFirst = cache.misses();
+        List<StepRecord> cached = runOnce(c, "weight-entropy", cache);
+        assertTrue(cache.hits() > 0, "the second run reuses the first's signals");
+        assertTrue(cache.misses() - missesAfterFirst < missesAfterFirst, "and computes less than the first");
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).removedLayer(), cached.get(i).removedLayer());
+            assertEquals(plain.get(i).accuracy(), cached.get(i).accuracy(), 0.0);
+            assertEquals(plain.get(i).testLoss(), cached.get(i).testLoss(), 0.0);
+            assertEquals(plain.get(i).signalsCsv(), cached.get(i).signalsCsv());
+        }
+        assertEquals(first.get(0).accuracy(), cached.get(0).accuracy(), 0.0);
+    }
+
+    private static List<StepRecord> runOnce(Path dir, String strategy, StepCache cache) {
+        RunDirectory run = new RunDirectory(dir);
+        run.open(spec(strategy, 2), false);
+        return new SequentialPruner(Strategies.byName(strategy), TinyTask.weightSignals(),
+                Healers.fineTune(train, TinyTask.training()), data, 7, 64, cache).run(trained.copy(), 2, run);
+    }
+
     @Test
     void aDirectoryFromAnotherConfigurationIsRefusedAndKept(@TempDir Path dir) throws Exception {
         RunDirectory run = new RunDirectory(dir);
