@@ -36,6 +36,11 @@ public final class DataOptions {
             description = "Training examples for fine-tuning and healing (default: ${DEFAULT-VALUE}).")
     int trainSize;
 
+    @Option(names = "--heal-size", defaultValue = "128",
+            description = "Training examples (the first of the training split) used to heal each pruned model "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int healSize;
+
     @Option(names = "--validation-size", defaultValue = "128",
             description = "Validation examples, used only to measure ΔA for the fusion strategies "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -62,7 +67,7 @@ public final class DataOptions {
     }
 
     EncodedSplits splits(String nameOrPath, WordPieceTokenizer tokenizer, long seed) {
-        return EncodedSplits.of(load(nameOrPath), tokenizer, trainSize, validationSize, testSize, signalSize, maxLength,
+        return EncodedSplits.of(load(nameOrPath), tokenizer, trainSize, healSize, validationSize, testSize, signalSize, maxLength,
                 seed);
     }
 

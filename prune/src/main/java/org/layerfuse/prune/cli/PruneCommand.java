@@ -87,7 +87,7 @@ public final class PruneCommand implements Callable<Integer> {
         String dataset = data.data.get(0);
         String folder = DataOptions.folderName(dataset);
         StudySpec spec = new StudySpec(pretrained.name(), List.of(folder), List.of(heal), List.of(strategy), 1,
-                layersToRemove, layers, runtime.seed, data.trainSize, data.validationSize, data.testSize,
+                layersToRemove, layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize,
                 data.signalSize, data.maxLength, training.healing(runtime.seed).fingerprint());
         StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true), out);

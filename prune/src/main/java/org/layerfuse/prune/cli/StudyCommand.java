@@ -99,7 +99,7 @@ public final class StudyCommand implements Callable<Integer> {
             datasets.put(DataOptions.folderName(d), d);
         }
         StudySpec spec = new StudySpec(pretrained.name(), new ArrayList<>(datasets.keySet()), heal, names, repeats, k,
-                layers, runtime.seed, data.trainSize, data.validationSize, data.testSize, data.signalSize,
+                layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize, data.signalSize,
                 data.maxLength, training.healing(runtime.seed).fingerprint());
         StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels), out);

@@ -24,8 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   step-000.json ...    one StepRecord per finished step
  *   model-step-NNN.bin   the model after the last finished step (older ones are deleted)
  * </pre>
- * A step counts as finished when both its record and its model file exist; the model is
- * written first, so a kill at any moment leaves a resumable directory.
+ * A step counts as finished when its record exists. The model after step k (k &ge; 1) is
+ * written before the record, so a kill at any moment leaves a resumable directory; step 0
+ * needs no file (a run starts from the model it is given) and the last step's model is
+ * written only when asked for (a finished run is not resumed).
  */
 public final class RunDirectory {
 
@@ -86,11 +88,16 @@ public final class RunDirectory {
         }
     }
 
-    /** Saves the model state of step {@code k}, then its record, then deletes older model files. */
-    public void finishStep(StepRecord record, BertModel model) {
+    /**
+     * Saves the model state of step {@code k} (when {@code saveModel}), then its record, then
+     * deletes older model files.
+     */
+    public void finishStep(StepRecord record, BertModel model, boolean saveModel) {
         Path modelFile = modelFile(record.step());
-        Map<String, INDArray> arrays = model.allParameters();
-        TensorFile.write(modelFile, liveHeader(model.liveMask()), arrays);
+        if (saveModel) {
+            Map<String, INDArray> arrays = model.allParameters();
+            TensorFile.write(modelFile, liveHeader(model.liveMask()), arrays);
+        }
         try {
             writeAtomically(stepFile(record.step()), JSON.writeValueAsBytes(record));
             try (Stream<Path> files = Files.list(dir)) {

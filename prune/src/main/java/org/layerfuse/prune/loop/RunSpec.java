@@ -5,6 +5,6 @@ package org.layerfuse.prune.loop;
  * so {@code --resume} refuses a directory written with other settings.
  */
 public record RunSpec(String model, String dataset, String strategy, String heal, long seed, int layersToRemove,
-                      int trainSize, int validationSize, int testSize, int signalSize, int maxLength,
+                      int trainSize, int healSize, int validationSize, int testSize, int signalSize, int maxLength,
                       String trainer) {
 }

@@ -61,6 +61,14 @@ public final class SequentialPruner {
      * @return every step record, the baseline first
      */
     public List<StepRecord> run(BertModel model, int layersToRemove, RunDirectory run) {
+        return run(model, layersToRemove, run, true);
+    }
+
+    /**
+     * As {@link #run(BertModel, int, RunDirectory)}; {@code keepFinalModel} false skips
+     * writing the model of the last step (saves a file per run when only the records matter).
+     */
+    public List<StepRecord> run(BertModel model, int layersToRemove, RunDirectory run, boolean keepFinalModel) {
         int layers = model.numLayers();
         if (layersToRemove < 1 || layersToRemove >= layers) {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for a "
@@ -73,9 +81,9 @@ public final class SequentialPruner {
             StepRecord baseline = new StepRecord(0, null, model.liveLayers(), base.accuracy(), base.macroF1(),
                     base.loss(), base.accuracy(), model.parameterCount(), sizeMb(model), null, null, null, List.of(),
                     Double.NaN, "baseline (unpruned)", 0, 0, 0, seconds(t0));
-            run.finishStep(baseline, model);
+            run.finishStep(baseline, model, false);
             records.add(baseline);
-        } else {
+        } else if (records.size() > 1) {
             run.loadModel(records.get(records.size() - 1).step(), model);
         }
         List<FusionRow> history = new ArrayList<>();
@@ -121,7 +129,7 @@ public final class SequentialPruner {
                     e.loss(), beforeHeal, model.parameterCount(), sizeMb(model), table.toCsv(), choice.scores(),
                     choice.featureImportance(), rows, validationAccuracy, heal, signalSeconds, choiceSeconds,
                     healSeconds, seconds(t0));
-            run.finishStep(record, model);
+            run.finishStep(record, model, step < layersToRemove || keepFinalModel);
             records.add(record);
             progress.step(String.format(Locale.ROOT, "removed %d, accuracy %.3f", choice.layer(), e.accuracy()));
         }

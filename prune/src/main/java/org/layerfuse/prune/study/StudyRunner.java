@@ -141,7 +141,7 @@ public final class StudyRunner {
         }
         long seed = spec.seed() + key.repeat();
         RunSpec runSpec = new RunSpec(spec.model(), key.dataset(), key.strategy(), key.heal(), seed,
-                spec.layersToRemove(), spec.trainSize(), spec.validationSize(), spec.testSize(), spec.signalSize(),
+                spec.layersToRemove(), spec.trainSize(), spec.healSize(), spec.validationSize(), spec.testSize(), spec.signalSize(),
                 spec.maxLength(), settings.healing().fingerprint());
         LOG.info("cell {}", key);
         try {
@@ -149,7 +149,7 @@ public final class StudyRunner {
             BertModel model = baseline.copy();
             new SequentialPruner(Strategies.byName(key.strategy()), signals, healer(key.heal(), baseline, splits),
                     new SequentialPruner.Data(splits.signal(), splits.validation(), splits.test()), seed,
-                    settings.evalBatch(), cache).run(model, spec.layersToRemove(), run);
+                    settings.evalBatch(), cache).run(model, spec.layersToRemove(), run, settings.keepModels());
             Files.deleteIfExists(StudyResults.errorFile(dir));
             if (!settings.keepModels()) {
                 deleteModelFiles(dir);
@@ -164,8 +164,8 @@ public final class StudyRunner {
 
     private Healer healer(String heal, BertModel teacher, EncodedSplits splits) {
         return switch (heal.toLowerCase(Locale.ROOT)) {
-            case "ce" -> Healers.fineTune(splits.train(), settings.healing());
-            case "kd" -> Healers.distill(teacher, splits.train(), settings.healing(), settings.kdAlpha(),
+            case "ce" -> Healers.fineTune(splits.heal(), settings.healing());
+            case "kd" -> Healers.distill(teacher, splits.heal(), settings.healing(), settings.kdAlpha(),
                     settings.kdTemperature());
             case "none" -> Healers.none();
             default -> throw new IllegalArgumentException("unknown healing mode '" + heal + "'; valid: ce, kd, none");

@@ -10,7 +10,7 @@ import java.util.List;
  */
 public record StudySpec(String model, List<String> datasets, List<String> heals, List<String> strategies,
                         int randomRepeats, int layersToRemove, int numLayers, long seed, int trainSize,
-                        int validationSize, int testSize, int signalSize, int maxLength, String trainer) {
+                        int healSize, int validationSize, int testSize, int signalSize, int maxLength, String trainer) {
 
     public StudySpec {
         datasets = List.copyOf(datasets);

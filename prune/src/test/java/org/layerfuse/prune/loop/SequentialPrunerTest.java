@@ -35,7 +35,7 @@ class SequentialPrunerTest {
     }
 
     static RunSpec spec(String strategy, int k) {
-        return new RunSpec("tiny", "synthetic", strategy, "ce", 7, k, 64, 64, 96, 64, 8, TinyTask.training().fingerprint());
+        return new RunSpec("tiny", "synthetic", strategy, "ce", 7, k, 64, 64, 64, 96, 64, 8, TinyTask.training().fingerprint());
     }
 
     @Test

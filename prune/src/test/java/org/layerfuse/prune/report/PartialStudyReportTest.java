@@ -47,7 +47,7 @@ class PartialStudyReportTest {
     static StudySpec specWithGamma() {
         StudySpec s = SyntheticStudy.spec();
         return new StudySpec(s.model(), List.of("alpha", "beta", "gamma"), s.heals(), s.strategies(), s.randomRepeats(),
-                s.layersToRemove(), s.numLayers(), s.seed(), s.trainSize(), s.validationSize(), s.testSize(),
+                s.layersToRemove(), s.numLayers(), s.seed(), s.trainSize(), s.healSize(), s.validationSize(), s.testSize(),
                 s.signalSize(), s.maxLength(), s.trainer());
     }
 

@@ -104,7 +104,7 @@ final class SyntheticStudy {
     }
 
     static StudySpec spec() {
-        return new StudySpec("tiny-bert", DATASETS, HEALS, STRATEGIES, REPEATS, REMOVE, LAYERS, 42, 100, 50, 64, 32,
+        return new StudySpec("tiny-bert", DATASETS, HEALS, STRATEGIES, REPEATS, REMOVE, LAYERS, 42, 100, 100, 50, 64, 32,
                 32, "synthetic");
     }
 
