@@ -22,7 +22,10 @@ import org.tensorflow.types.TInt32;
  * Java's javacpp (1.5.11) and ND4J's (1.5.7) cannot share one. Started by the tests with Java's
  * single-file source launcher and only the TF jars on the class path:
  *
- * <pre>java -cp &lt;tf jars&gt; TfBertRunner.java &lt;savedModelDir&gt; &lt;inputsFile&gt; &lt;outputsFile&gt; [threads]</pre>
+ * <pre>java -cp &lt;tf jars&gt; TfBertRunner.java &lt;savedModelDir&gt; &lt;inputsFile&gt; &lt;outputsFile&gt; [threads [repeats]]</pre>
+ *
+ * With {@code repeats} &gt; 0 it then times that many further forward passes of the same batch
+ * (the benchmarks' TF Java reference) and prints {@code TIMING_MS min median} on stdout.
  *
  * Inputs file (little-endian int32): magic "LFTI", batch B, sequence S, then input ids, input mask
  * and segment ids, each B·S values row-major. Outputs file: magic "LFTO" (int32), B, S, H, then
@@ -35,14 +38,15 @@ public class TfBertRunner {
     static final int OUTPUT_MAGIC = 0x4f54464c; // "LFTO"
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 3 || args.length > 4) {
-            System.err.println("usage: TfBertRunner <savedModelDir> <inputsFile> <outputsFile> [threads]");
+        if (args.length < 3 || args.length > 5) {
+            System.err.println("usage: TfBertRunner <savedModelDir> <inputsFile> <outputsFile> [threads [repeats]]");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
         Path inputs = Path.of(args[1]);
         Path outputs = Path.of(args[2]);
-        int threads = args.length == 4 ? Integer.parseInt(args[3]) : 2;
+        int threads = args.length >= 4 ? Integer.parseInt(args[3]) : 2;
+        int repeats = args.length == 5 ? Integer.parseInt(args[4]) : 0;
 
         String modelJson = Files.readString(dir.resolve("assets/model.json"));
         String idsName = jsonString(modelJson, "inputIds");
@@ -93,6 +97,19 @@ public class TfBertRunner {
             sequence.copyTo(DataBuffers.of(seqOut, false, false));
             pooled.copyTo(DataBuffers.of(pooledOut, false, false));
             write(outputs, batch, seq, hidden, seqOut, pooledOut);
+            double[] ms = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                long t = System.nanoTime();
+                try (Result timed = model.session().runner()
+                        .feed(idsName, idsTensor).feed(maskName, maskTensor).feed(segmentsName, segmentsTensor)
+                        .fetch(sequenceName).fetch(pooledName).run()) {
+                    ms[r] = (System.nanoTime() - t) / 1e6;
+                }
+            }
+            if (repeats > 0) {
+                Arrays.sort(ms);
+                System.out.printf(java.util.Locale.ROOT, "TIMING_MS %.3f %.3f%n", ms[0], ms[repeats / 2]);
+            }
         }
     }
 

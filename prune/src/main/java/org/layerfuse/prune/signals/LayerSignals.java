@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -113,7 +112,7 @@ public final class LayerSignals {
             for (int c = 0; c < COLUMNS; c++) {
                 sb.append(',');
                 if (live[l]) {
-                    sb.append(String.format(Locale.ROOT, "%.9g", values[l][c]));
+                    sb.append(values[l][c]); // shortest decimal that reads back to the same double
                 }
             }
             sb.append('\n');

@@ -1,0 +1,57 @@
+package org.layerfuse.bench.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.layerfuse.bert.BertConfig;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.SampleSentences;
+import org.layerfuse.bert.tokenizer.Padding;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.engine.Backend;
+import org.layerfuse.weights.PretrainedModels;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The inputs every model benchmark shares: a real pretrained model with a 2-class head and
+ * a batch of real sentences (the sample sentences, repeated) padded or truncated to the
+ * sequence length; and the FLOP count of a forward pass.
+ */
+final class BenchModels {
+
+    static final int BATCH = 32;
+    static final int SEQ = 32;
+
+    private BenchModels() {
+    }
+
+    static PretrainedModels.Pretrained load(String name) {
+        Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42, "auto"));
+        return PretrainedModels.load(name);
+    }
+
+    static BertModel classifier(PretrainedModels.Pretrained p) {
+        return BertModel.forClassification(p.weights(), List.of("ham", "spam"), 42, DataType.FLOAT);
+    }
+
+    /** {@code batch} real sentences (the sample sentences, cycled) at exactly {@code seq} tokens. */
+    static TokenBatch sentences(PretrainedModels.Pretrained p, int batch, int seq) {
+        List<String> sample = SampleSentences.load();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            texts.add(sample.get(i % sample.size()));
+        }
+        return p.tokenizer().batch(texts, seq, Padding.MAX_LENGTH);
+    }
+
+    /**
+     * Multiply-adds ×2 of one encoder forward pass over B·S tokens: per layer the four H×H
+     * projections and the two H×I FFN matrices (2·N·(4H² + 2HI)) plus the attention products
+     * QKᵀ and PV (2·2·B·S²·H); pooler and head ignored (&lt; 0.1%).
+     */
+    static double forwardFlops(BertConfig c, int layers, int batch, int seq) {
+        double n = (double) batch * seq;
+        double h = c.hiddenSize();
+        double perLayer = 2 * n * (4 * h * h + 2 * h * c.intermediateSize()) + 4.0 * batch * seq * seq * h;
+        return layers * perLayer;
+    }
+}

@@ -1,0 +1,48 @@
+package org.layerfuse.bench.model;
+
+import java.util.concurrent.TimeUnit;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.Forward;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.weights.PretrainedModels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** One forward pass (batch 32 × 32 tokens) of our SameDiff BERT on real weights. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g",
+        "-Dorg.bytedeco.javacpp.maxbytes=8g"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class ForwardBench {
+
+    @Param({"minilm", "bert-base"})
+    String model;
+
+    private BertModel bert;
+    private TokenBatch batch;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        PretrainedModels.Pretrained p = BenchModels.load(model);
+        bert = BenchModels.classifier(p);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+    }
+
+    @Benchmark
+    public Forward forward() {
+        return bert.forward(batch);
+    }
+}

@@ -1,0 +1,207 @@
+package org.layerfuse.bench.model;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.layerfuse.bert.BertConfig;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.engine.Backend;
+import org.layerfuse.engine.CpuFeatures;
+import org.layerfuse.weights.PretrainedModels;
+import org.layerfuse.weights.tf.EasyBertArchive;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * The model benchmarks in one run, so that every ratio compares numbers taken on the same
+ * machine state, weights, batch (32 × 32 tokens of real sentences) and thread count:
+ * our SameDiff forward against ONNX Runtime (MiniLM) and TF Java (BERT-base), the training
+ * step, 256-example evaluation, pruned-model speed-ups, and a per-op profile. Writes
+ * {@code MODELS.md}, {@code PROFILE.md} and the JMH JSON.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.ModelBenchReport \
+ *     [--repo ..] [--md MODELS.md] [--profile PROFILE.md] [--json target/model-bench.json] [--include regex]
+ * </pre>
+ * (bench/pom.xml's {@code model-bench} profile runs it.)
+ */
+public final class ModelBenchReport {
+
+    private ModelBenchReport() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            o.put(args[i], args[i + 1]);
+        }
+        Path repo = Path.of(o.getOrDefault("--repo", "..")).toAbsolutePath().normalize();
+        Path md = Path.of(o.getOrDefault("--md", "MODELS.md")).toAbsolutePath();
+        Path profileMd = Path.of(o.getOrDefault("--profile", "PROFILE.md")).toAbsolutePath();
+        Path json = Path.of(o.getOrDefault("--json", "target/model-bench.json")).toAbsolutePath();
+        int threads = Integer.getInteger("layerfuse.threads", 2);
+        Files.createDirectories(json.getParent());
+        String load = load();
+
+        // Profile first (in this JVM), then the JMH forks, then TF Java in its own JVM.
+        StringBuilder profile = new StringBuilder("# Per-op profile of our SameDiff BERT\n\n"
+                + "One forward and one gradient call at batch 32 × 32 tokens, " + threads + " threads, after warm-up; "
+                + "op times from a SameDiff listener, \"outside ops\" is SameDiff's own scheduling and allocation.\n");
+        for (String name : List.of("minilm", "bert-base")) {
+            PretrainedModels.Pretrained p = BenchModels.load(name);
+            BertModel m = BenchModels.classifier(p);
+            int[] labels = new int[BenchModels.BATCH];
+            profile.append("\n## ").append(name).append('\n')
+                    .append(OpProfile.profile(m, BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ), labels, 3));
+        }
+        double gemm = measuredGemm();
+        write(profileMd, profile.toString());
+
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(o.getOrDefault("--include", "org.layerfuse.bench.model.*Bench"))
+                .jvmArgsAppend("-Dlayerfuse.threads=" + threads)
+                .resultFormat(ResultFormatType.JSON).result(json.toString()).build()).run();
+        Map<String, Double> ms = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String bench = r.getParams().getBenchmark();
+            String key = bench.substring(bench.lastIndexOf('.', bench.lastIndexOf('.') - 1) + 1);
+            for (String param : r.getParams().getParamsKeys()) {
+                key += " " + param + "=" + r.getParams().getParam(param);
+            }
+            ms.put(key, r.getPrimaryResult().getScore());
+        }
+
+        TfJavaTiming.Timing tf = null;
+        try {
+            PretrainedModels.Pretrained base = BenchModels.load("bert-base");
+            TokenBatch batch = BenchModels.sentences(base, BenchModels.BATCH, BenchModels.SEQ);
+            tf = TfJavaTiming.run(repo, EasyBertArchive.savedModelDir(), batch, threads, 10);
+        } catch (IOException e) {
+            System.err.println("TF Java reference skipped: " + e.getMessage());
+        }
+        write(md, table(ms, tf, gemm, threads, load));
+        System.out.println(Files.readString(md));
+    }
+
+    static String table(Map<String, Double> ms, TfJavaTiming.Timing tf, double gemmGflops, int threads, String load) {
+        CpuFeatures cpu = CpuFeatures.detect();
+        double ghz = cpuGhz();
+        double peak = threads * ghz * cpu.fp32FlopsPerCyclePerCore();
+        BertConfig mini = PretrainedModels.load("minilm").weights().config();
+        BertConfig base = BertConfig.bertBaseUncased();
+        StringBuilder sb = new StringBuilder("# Model benchmarks\n\n");
+        sb.append(String.format(Locale.ROOT, "%s, %s, JDK %s, ND4J %s, %d threads, batch %d × %d tokens of real "
+                        + "sentences; JMH 1 fork (AverageTime); 1-minute load average %s at the start.%n%n",
+                LocalDate.now(), cpu.modelName(), Runtime.version(), Backend.info(), threads, BenchModels.BATCH,
+                BenchModels.SEQ, load));
+        sb.append(String.format(Locale.ROOT, "FMA peak: %d cores × %.2f GHz × %d FLOP/cycle/core = %.0f GFLOP/s "
+                        + "(nominal: FMA pipes × lanes × 2 from the CPU flags, `CpuFeatures.fp32FlopsPerCyclePerCore`; "
+                        + "clock from /proc/cpuinfo). Measured sgemm (ND4J/OpenBLAS, 1024×768 · 768×3072): %.0f GFLOP/s.%n%n",
+                threads, ghz, cpu.fp32FlopsPerCyclePerCore(), peak, gemmGflops));
+        sb.append("| what | model | ms | examples/s | GFLOP/s | % of FMA peak | ratio |\n|---|---|---:|---:|---:|---:|---|\n");
+        double miniFwd = get(ms, "ForwardBench.forward model=minilm");
+        double baseFwd = get(ms, "ForwardBench.forward model=bert-base");
+        double ort = get(ms, "OnnxRuntimeForwardBench.forward");
+        double fMini = BenchModels.forwardFlops(mini, 6, BenchModels.BATCH, BenchModels.SEQ);
+        double fBase = BenchModels.forwardFlops(base, 12, BenchModels.BATCH, BenchModels.SEQ);
+        row(sb, "forward, SameDiff", "MiniLM", miniFwd, fMini, peak, String.format(Locale.ROOT,
+                "%.2f× ONNX Runtime throughput", ort / miniFwd));
+        row(sb, "forward, ONNX Runtime 1.20", "MiniLM", ort, fMini, peak, "reference");
+        row(sb, "forward, SameDiff", "BERT-base", baseFwd, fBase, peak, tf == null ? "TF Java not run"
+                : String.format(Locale.ROOT, "%.2f× TF Java throughput", tf.medianMs() / baseFwd));
+        if (tf != null) {
+            row(sb, "forward, TF Java 1.1 (median of 10)", "BERT-base", tf.medianMs(), fBase, peak, "reference");
+        }
+        double miniStep = get(ms, "TrainStepBench.step model=minilm");
+        double baseStep = get(ms, "TrainStepBench.step model=bert-base");
+        row(sb, "training step (fwd+bwd+AdamW)", "MiniLM", miniStep, 3 * fMini, peak,
+                String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3)", miniStep / miniFwd));
+        row(sb, "training step (fwd+bwd+AdamW)", "BERT-base", baseStep, 3 * fBase, peak,
+                String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3)", baseStep / baseFwd));
+        for (String batch : List.of("32", "64", "256")) {
+            double t = get(ms, "EvaluationBench.evaluate256 evalBatch=" + batch + " model=bert-base");
+            if (!Double.isNaN(t)) {
+                sb.append(String.format(Locale.ROOT, "| evaluate 256 examples (batches of %s), no gradients | BERT-base "
+                        + "| %.0f | %.0f | %.0f | %.0f%% | goal ≤ 2000 ms |%n", batch, t, 256 / (t / 1000),
+                        8 * fBase / t / 1e6, 100 * 8 * fBase / t / 1e6 / peak));
+            }
+        }
+        sb.append("\nGFLOP/s count 2 FLOP per multiply-add of the encoder's matrix products (training step: 3× the "
+                + "forward's). examples/s = 32 / time.\n\n## Pruned models (exported, plain shallower BERT)\n\n")
+                .append("| model | layers removed | forward ms | speed-up | ideal L/(L−k) |\n|---|---:|---:|---:|---:|\n");
+        double full = get(ms, "PrunedForwardBench.forward model=minilm removed=0");
+        for (int k = 0; k < 6; k++) {
+            double t = get(ms, "PrunedForwardBench.forward model=minilm removed=" + k);
+            if (!Double.isNaN(t)) {
+                sb.append(String.format(Locale.ROOT, "| MiniLM | %d | %.0f | %.2f× | %.2f× |%n", k, t, full / t,
+                        6.0 / (6 - k)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String what, String model, double ms, double flops, double peak,
+                            String ratio) {
+        sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %.0f | %.0f%% | %s |%n", what, model, ms,
+                BenchModels.BATCH / (ms / 1000), flops / ms / 1e6, 100 * flops / ms / 1e6 / peak, ratio));
+    }
+
+    private static double get(Map<String, Double> ms, String key) {
+        return ms.getOrDefault(key, Double.NaN);
+    }
+
+    private static double measuredGemm() {
+        INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 768);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 768, 3072);
+        INDArray c = Nd4j.create(DataType.FLOAT, 1024, 3072);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < 8; i++) {
+            long t = System.nanoTime();
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            best = Math.min(best, System.nanoTime() - t);
+        }
+        return 2.0 * 1024 * 768 * 3072 / best;
+    }
+
+    private static double cpuGhz() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    return Double.parseDouble(line.substring(line.indexOf(':') + 1).trim()) / 1000;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Double.NaN;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
+    private static void write(Path target, String text) throws IOException {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        Path part = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".part");
+        Files.writeString(part, text, StandardCharsets.UTF_8);
+        Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

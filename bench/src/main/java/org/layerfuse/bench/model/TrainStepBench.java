@@ -1,0 +1,58 @@
+package org.layerfuse.bench.model;
+
+import java.util.concurrent.TimeUnit;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.Gradients;
+import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.bert.train.AdamW;
+import org.layerfuse.weights.PretrainedModels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** One fine-tuning step: forward, backward and the AdamW update (batch 32 × 32 tokens). */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g",
+        "-Dorg.bytedeco.javacpp.maxbytes=10g"})
+@Warmup(iterations = 4, time = 5)
+@Measurement(iterations = 5, time = 5)
+public class TrainStepBench {
+
+    @Param({"minilm", "bert-base"})
+    String model;
+
+    private BertModel bert;
+    private TokenBatch batch;
+    private int[] labels;
+    private AdamW adam;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        PretrainedModels.Pretrained p = BenchModels.load(model);
+        bert = BenchModels.classifier(p);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        labels = new int[BenchModels.BATCH];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = i % 2;
+        }
+        adam = new AdamW(AdamW.Hyper.defaults(), n -> !ParamNames.isBiasOrNorm(n));
+    }
+
+    @Benchmark
+    public double step() {
+        Gradients g = bert.gradients(batch, labels);
+        return adam.step(bert.parameters(), g.byParameter(), 1e-5);
+    }
+}

@@ -1,0 +1,51 @@
+package org.layerfuse.prune.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.BertWeights;
+import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.train.EncodedExamples;
+import org.layerfuse.prune.TinyTask;
+import org.layerfuse.weights.hf.HuggingFaceFolder;
+import org.layerfuse.weights.hf.HuggingFaceFolderWriter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** A pruned model written as a Hugging Face folder reloads as a plain shallower BERT with the same outputs. */
+class ExportTest {
+
+    @Test
+    void exportedPrunedModelReloadsWithIdenticalOutputs(@TempDir Path dir) throws Exception {
+        BertModel model = TinyTask.trainedModel();
+        model.removeLayer(1);
+        model.removeLayer(3);
+        EncodedExamples data = TinyTask.examples(32, 41);
+        INDArray expected = model.forward(data.tokens()).logits();
+
+        Path folder = dir.resolve("pruned");
+        HuggingFaceFolderWriter.write(model.exportWeights(), null, folder, false);
+        assertEquals(2, new ObjectMapper().readTree(folder.resolve("config.json").toFile()).get("num_hidden_layers")
+                .asInt());
+        BertWeights reloaded = HuggingFaceFolder.load(folder);
+        assertEquals(2, reloaded.config().numHiddenLayers());
+        // renumbered: old layer 2 is new layer 1
+        assertEquals(model.parameter(ParamNames.LayerMatrix.QUERY.kernel(2)),
+                toArray(reloaded, ParamNames.LayerMatrix.QUERY.kernel(1)));
+        BertModel plain = BertModel.fromWeights(reloaded);
+        assertEquals(expected, plain.forward(data.tokens()).logits(), "identical logits after export and reload");
+        assertArrayEquals(new int[] {0, 1}, plain.liveLayers());
+        assertEquals(model.parameterCount(), plain.parameterCount());
+        assertTrue(plain.sameDiff().getOps().size() <= model.sameDiff().getOps().size(),
+                "the exported graph has no extra ops");
+    }
+
+    private static INDArray toArray(BertWeights w, String name) {
+        return org.nd4j.linalg.factory.Nd4j.create(w.get(name).data(), w.get(name).shape(), 'c');
+    }
+}

@@ -1,0 +1,100 @@
+package org.layerfuse.prune.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.AdamW;
+import org.layerfuse.bert.train.TrainerOptions;
+import org.layerfuse.engine.Backend;
+import org.layerfuse.prune.data.Datasets;
+import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.data.TextFileOptions;
+import org.layerfuse.prune.report.ReportSummary;
+import org.layerfuse.prune.report.StudyReport;
+import org.layerfuse.prune.signals.LayerSignals;
+import org.layerfuse.prune.signals.Signal;
+import org.layerfuse.prune.signals.SignalComputer;
+import org.layerfuse.prune.strategy.PruningStrategy;
+import org.layerfuse.prune.strategy.Strategies;
+import org.layerfuse.weights.PretrainedModels;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The embedded real default, CI-sized: all-MiniLM-L6-v2 fine-tuned on spam-assassin (ham vs
+ * spam), then one removal by each of the paper's fifteen strategies with CE and KD healing.
+ */
+class EmbeddedDefaultStudyTest {
+
+    @Test
+    void realModelOnRealDataLearnsPrunesAndReports(@TempDir Path out) throws Exception {
+        Backend.init();
+        PretrainedModels.Pretrained minilm = PretrainedModels.load("minilm");
+        EncodedSplits splits = EncodedSplits.of(Datasets.load("spam-assassin", TextFileOptions.defaults()),
+                minilm.tokenizer(), 256, 128, 64, 256, 32, 32, 42);
+        List<String> fifteen = Strategies.paperFifteen().stream().map(PruningStrategy::name).toList();
+        TrainerOptions baseline = new TrainerOptions(1e-4, 32, 3, 0, 0.1, AdamW.Hyper.defaults(), 42, 0, 0);
+        TrainerOptions healing = baseline.withEpochs(1);
+        StudySpec spec = new StudySpec("minilm", List.of("spam-assassin"), List.of("ce", "kd"), fifteen, 1, 1, 6, 42,
+                256, 128, 64, 256, 32, 32, healing.fingerprint());
+        StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(baseline, healing, 0.5, 2.0, 64, false), out);
+        SignalComputer.Options signalOptions = SignalComputer.Options.defaults();
+        StudyResults results = runner.run(minilm, d -> splits, s -> new SignalComputer(s.signal(), signalOptions), false);
+
+        Baseline base = results.baseline("spam-assassin").orElseThrow();
+        assertTrue(base.accuracy() >= 0.90, "fine-tuned MiniLM reaches >= 0.90 on 256 held-out messages: " + base);
+        assertTrue(results.incomplete().isEmpty(), "every cell finished: " + results.incomplete());
+        double ce = 0;
+        double kd = 0;
+        List<String> lines = new ArrayList<>();
+        for (CellResult c : results.cells()) {
+            double accuracy = c.steps().get(1).accuracy();
+            assertTrue(accuracy > base.majorityRate(), c.key() + ": accuracy after one removal and healing " + accuracy
+                    + " must stay above the majority rate " + base.majorityRate());
+            if (c.key().heal().equals("ce")) {
+                ce += accuracy / fifteen.size();
+            } else {
+                kd += accuracy / fifteen.size();
+            }
+            lines.add(String.format(Locale.ROOT, "%s %s removed %d: %.4f", c.key().heal(), c.key().strategy(),
+                    c.steps().get(1).removedLayer(), accuracy));
+        }
+        System.out.println(String.join("\n", lines));
+        System.out.printf(Locale.ROOT, "baseline %.4f, mean after one removal: CE %.4f, KD %.4f%n", base.accuracy(), ce,
+                kd);
+        assertTrue(kd >= ce - 1e-9, String.format(Locale.ROOT,
+                "KD healing should match or beat CE on average over the fifteen strategies: KD %.4f vs CE %.4f", kd, ce));
+
+        ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
+        assertTrue(Files.size(report.html()) > 10_000);
+        assertTrue(report.missing().isEmpty(), "nothing missing: " + report.missing());
+    }
+
+    @Test
+    void signalTableOfRealMiniLmOnRealText(@TempDir Path out) throws Exception {
+        Backend.init();
+        PretrainedModels.Pretrained minilm = PretrainedModels.load("minilm");
+        EncodedSplits splits = EncodedSplits.of(Datasets.load("spam-assassin", TextFileOptions.defaults()),
+                minilm.tokenizer(), 64, 64, 16, 16, 64, 32, 7);
+        BertModel model = BertModel.forClassification(minilm.weights(), splits.labels(), 7, DataType.FLOAT);
+        LayerSignals table = new SignalComputer(splits.signal(), SignalComputer.Options.defaults()).compute(model);
+        assertEquals(6, table.liveLayers().length);
+        for (int l = 0; l < 6; l++) {
+            for (Signal s : Signal.values()) {
+                assertTrue(Double.isFinite(table.get(l, s)), s + " of layer " + l + " is " + table.get(l, s));
+            }
+        }
+        Path csv = out.resolve("signals.csv");
+        table.writeCsv(csv);
+        assertEquals(table, LayerSignals.fromCsv(Files.readString(csv), csv.toString()));
+        assertEquals(7, Files.readAllLines(csv).size(), "header + 6 layers");
+        assertTrue(table.uninformative().contains(Signal.WEIGHT_SPARSITY), "MiniLM's dense weights have no zeros");
+    }
+}
