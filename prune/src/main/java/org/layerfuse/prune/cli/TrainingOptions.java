@@ -12,7 +12,7 @@ public final class TrainingOptions {
             description = "Epochs of fine-tuning of the unpruned baseline (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--heal-epochs", defaultValue = "1",
+    @Option(names = "--heal-epochs", defaultValue = "2",
             description = "Epochs of healing (fine-tuning or distillation) after each removal (default: ${DEFAULT-VALUE}).")
     int healEpochs;
 

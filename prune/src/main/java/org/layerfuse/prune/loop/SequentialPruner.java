@@ -77,7 +77,7 @@ public final class SequentialPruner {
         List<StepRecord> records = new ArrayList<>(run.steps());
         if (records.isEmpty()) {
             long t0 = System.nanoTime();
-            Evaluation base = Evaluator.evaluate(model, data.test(), evalBatch);
+            Evaluation base = test(model);
             StepRecord baseline = new StepRecord(0, null, model.liveLayers(), base.accuracy(), base.macroF1(),
                     base.loss(), base.accuracy(), model.parameterCount(), sizeMb(model), null, null, null, List.of(),
                     Double.NaN, "baseline (unpruned)", 0, 0, 0, seconds(t0));
