@@ -15,6 +15,7 @@ import org.layerfuse.bert.train.Evaluator;
 import org.layerfuse.bert.train.TensorFile;
 import org.layerfuse.bert.train.Trainer;
 import org.layerfuse.bert.train.TrainerOptions;
+import org.layerfuse.engine.Progress;
 import org.layerfuse.prune.data.EncodedSplits;
 import org.layerfuse.prune.loop.Healer;
 import org.layerfuse.prune.loop.Healers;
@@ -72,6 +73,7 @@ public final class StudyRunner {
     public StudyResults run(PretrainedModels.Pretrained model, Function<String, EncodedSplits> data,
                             SignalSources signals, boolean resume) {
         prepare(resume);
+        Progress cells = new Progress("study", spec.cells().size());
         for (String dataset : spec.datasets()) {
             EncodedSplits splits = data.apply(dataset);
             BertModel baseline = baseline(model, splits);
@@ -80,10 +82,12 @@ public final class StudyRunner {
             for (CellKey key : spec.cells()) {
                 if (key.dataset().equals(dataset)) {
                     runCell(key, baseline, splits, signalSource, cache);
+                    cells.step("cell " + key);
                 }
             }
             LOG.info("{}: step cache answered {} of {} requests", dataset, cache.hits(), cache.hits() + cache.misses());
         }
+        cells.close();
         return StudyResults.read(out);
     }
 
