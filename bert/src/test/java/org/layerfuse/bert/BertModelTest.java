@@ -56,6 +56,17 @@ class BertModelTest {
         assertClose2(ref.logits(), f.logits(), 1e-4, "logits");
     }
 
+    /** A larger ε (RoBERTa-style 1e−5) takes the written-out layer norm: still exact. */
+    @Test
+    void layerNormEpsilonIsHonoured() {
+        BertConfig c = new BertConfig(40, 16, 2, 4, 24, Activation.GELU_ERF, 12, 2, 1e-5, -10000.0, LABELS);
+        BertWeights w = TestModels.randomWeights(c, 21, true);
+        TokenBatch batch = TestModels.batch(40, 22);
+        Forward f = BertModel.fromWeights(w, DataType.DOUBLE).forward(batch);
+        ScalarBert.Result ref = new ScalarBert(w).run(batch, new boolean[] {true, true});
+        assertClose(ref.hidden()[2], f.sequenceOutput(), 1e-9, "sequence output with eps 1e-5");
+    }
+
     @Test
     void paddedKeysGetZeroAttention() {
         BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 1, LABELS), 5, true);

@@ -1,24 +1,22 @@
 package org.layerfuse.weights.onnx;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.layerfuse.bert.ParamNames;
+import org.layerfuse.weights.hf.HuggingFaceParamNames;
 
 /**
- * Hugging Face BERT parameter names ({@code [bert.]encoder.layer.3.attention.self.query.bias})
- * and their {@link ParamNames} equivalents. A name splits into a module
- * ({@code encoder.layer.3.attention.self.query}) and a suffix ({@code .weight}, {@code .bias};
- * very old checkpoints say {@code .gamma}/{@code .beta} for layer norms). The classifier head sits
- * outside the {@code bert.} prefix.
+ * Hugging Face BERT names as an ONNX export writes them, mapped through the one
+ * {@link HuggingFaceParamNames} table. The export keeps HF names for embeddings, biases and
+ * layer norms, but the linear weights are anonymous initializers, found through the MatMul
+ * that reads them: so a named {@code .weight} of a linear module is not mapped here, and a
+ * linear module ({@code encoder.layer.3.attention.self.query}) maps to its kernel name.
  */
 final class HuggingFaceNames {
 
     static final String WORD_EMBEDDINGS = "embeddings.word_embeddings.weight";
-    private static final Pattern LAYER = Pattern.compile("encoder\\.layer\\.(\\d+)\\.(.+)");
 
     private final String prefix;
 
-    /** @param prefix "" or "bert." */
+    /** @param prefix "" or "bert." as found in the export */
     HuggingFaceNames(String prefix) {
         this.prefix = prefix;
     }
@@ -29,90 +27,40 @@ final class HuggingFaceNames {
 
     /** Our name of a named vector or embedding table (not a linear layer's weight), or null if not a parameter. */
     String ourName(String name) {
-        String m = module(name, ".bias");
-        if (m == null) {
-            m = module(name, ".beta");
-        }
-        if (m != null) {
-            if (m.endsWith("LayerNorm")) {
-                return layerNorm(m, false);
-            }
-            String kernel = name.endsWith(".bias") ? ourKernel(m) : null;
-            return kernel == null ? null : kernel.substring(0, kernel.length() - ".kernel".length()) + ".bias";
-        }
-        m = module(name, ".weight");
-        if (m == null) {
-            m = module(name, ".gamma");
-        }
-        if (m == null) {
-            return null;
-        }
-        if (m.endsWith("LayerNorm")) {
-            return layerNorm(m, true);
-        }
-        return !name.endsWith(".weight") ? null : switch (m) {
-            case "embeddings.word_embeddings" -> ParamNames.WORD_EMBEDDINGS;
-            case "embeddings.position_embeddings" -> ParamNames.POSITION_EMBEDDINGS;
-            case "embeddings.token_type_embeddings" -> ParamNames.TOKEN_TYPE_EMBEDDINGS;
-            default -> null;
-        };
+        String ours = HuggingFaceParamNames.fromHuggingFace(canonical(name));
+        return ours == null || HuggingFaceParamNames.isMatrix(ours) ? null : ours;
     }
 
     /** The module of {@code name} if it ends with {@code suffix} and is a linear layer we map, else null. */
     String linearModule(String name, String suffix) {
-        String m = module(name, suffix);
-        return m != null && ourKernel(m) != null ? m : null;
+        if (!name.endsWith(suffix)) {
+            return null;
+        }
+        String stem = canonical(name.substring(0, name.length() - suffix.length()));
+        if (stem.startsWith(HuggingFaceParamNames.PREFIX)) {
+            stem = stem.substring(HuggingFaceParamNames.PREFIX.length());
+        }
+        return ourKernel(stem) != null ? stem : null;
     }
 
     /** Our kernel name for a linear module ({@code encoder.layer.0.attention.self.query}), or null. */
     static String ourKernel(String module) {
-        if (module.equals("pooler.dense")) {
-            return ParamNames.POOLER_KERNEL;
-        }
-        if (module.equals("classifier")) {
-            return ParamNames.CLASSIFIER_KERNEL;
-        }
-        Matcher m = LAYER.matcher(module);
-        if (!m.matches()) {
-            return null;
-        }
-        ParamNames.LayerMatrix matrix = switch (m.group(2)) {
-            case "attention.self.query" -> ParamNames.LayerMatrix.QUERY;
-            case "attention.self.key" -> ParamNames.LayerMatrix.KEY;
-            case "attention.self.value" -> ParamNames.LayerMatrix.VALUE;
-            case "attention.output.dense" -> ParamNames.LayerMatrix.ATTENTION_OUTPUT;
-            case "intermediate.dense" -> ParamNames.LayerMatrix.INTERMEDIATE;
-            case "output.dense" -> ParamNames.LayerMatrix.OUTPUT;
-            default -> null;
-        };
-        return matrix == null ? null : matrix.kernel(Integer.parseInt(m.group(1)));
+        String ours = HuggingFaceParamNames.fromHuggingFace(module + ".weight");
+        return ours != null && HuggingFaceParamNames.isMatrix(ours) ? ours : null;
     }
 
-    /** The module of a name with this suffix, without the model prefix; null if the name has another form. */
-    private String module(String name, String suffix) {
-        if (!name.endsWith(suffix)) {
-            return null;
+    /** The name with this export's prefix replaced by HF's own, so the shared table reads it. */
+    private String canonical(String name) {
+        if (name.startsWith("classifier")) {
+            return name;
         }
-        String stem = name.substring(0, name.length() - suffix.length());
-        if (stem.equals("classifier")) {
-            return stem;
+        if (!prefix.isEmpty() && !name.startsWith(prefix)) {
+            return "\u0000" + name; // outside this export's prefix: matches nothing
         }
-        return stem.startsWith(prefix) ? stem.substring(prefix.length()) : null;
+        return HuggingFaceParamNames.PREFIX + name.substring(prefix.length());
     }
 
-    private static String layerNorm(String module, boolean gamma) {
-        if (module.equals("embeddings.LayerNorm")) {
-            return gamma ? ParamNames.EMBEDDINGS_LN_GAMMA : ParamNames.EMBEDDINGS_LN_BETA;
-        }
-        Matcher m = LAYER.matcher(module);
-        if (!m.matches()) {
-            return null;
-        }
-        int l = Integer.parseInt(m.group(1));
-        return switch (m.group(2)) {
-            case "attention.output.LayerNorm" -> gamma ? ParamNames.attentionLnGamma(l) : ParamNames.attentionLnBeta(l);
-            case "output.LayerNorm" -> gamma ? ParamNames.ffnLnGamma(l) : ParamNames.ffnLnBeta(l);
-            default -> null;
-        };
+    static ParamNames.LayerMatrix[] matrices() {
+        return ParamNames.LayerMatrix.values();
     }
 }
