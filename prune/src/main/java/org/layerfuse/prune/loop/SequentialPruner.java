@@ -25,7 +25,10 @@ import org.layerfuse.prune.strategy.PruningStrategy;
  */
 public final class SequentialPruner {
 
-    /** The data splits a run uses: signals are computed on {@code signal}, ΔA on {@code validation}. */
+    /**
+     * The data splits a run uses: signals (and a strategy's own measurements, such as macro
+     * influence) are computed on {@code signal}, ΔA on {@code validation}.
+     */
     public record Data(EncodedExamples signal, EncodedExamples validation, EncodedExamples test) {
     }
 
@@ -111,7 +114,8 @@ public final class SequentialPruner {
                 rows = m.rows();
                 history.addAll(rows);
             }
-            Choice choice = strategy.choose(new PruningContext(step, table, history, seed));
+            Choice choice = strategy.choose(new PruningContext(step, table, history, seed, model, data.signal(),
+                    previousScores(records)));
             if (!model.isLive(choice.layer())) {
                 throw new IllegalStateException(strategy.name() + " chose layer " + choice.layer()
                         + ", which is already removed");
@@ -146,6 +150,12 @@ public final class SequentialPruner {
     private static DeltaAccuracy.Measurement relabel(DeltaAccuracy.Measurement m, int step) {
         return new DeltaAccuracy.Measurement(m.currentAccuracy(), m.rows().stream()
                 .map(r -> new FusionRow(step, r.layer(), r.signals(), r.deltaAccuracy())).toList());
+    }
+
+    /** The strategy's scores of the steps recorded so far, step 1 first (an empty array where none). */
+    private static List<double[]> previousScores(List<StepRecord> records) {
+        return records.stream().filter(r -> r.step() > 0)
+                .map(r -> r.scores() == null ? new double[0] : r.scores()).toList();
     }
 
     static double sizeMb(BertModel model) {

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.layerfuse.prune.graft.BlockInfluenceStrategy;
+import org.layerfuse.prune.graft.MacroInfluenceStrategy;
 
 /** The strategies by command-line name. */
 public final class Strategies {
@@ -28,6 +30,10 @@ public final class Strategies {
         register(LinearRegressionFusion::new);
         register(RandomForestFusion::new);
         register(RandomStrategy::excludingEdges);
+        // FuseGPT's selection (prune/graft): not among the paper's fifteen.
+        register(MacroInfluenceStrategy::iterative);
+        register(MacroInfluenceStrategy::oneShot);
+        register(BlockInfluenceStrategy::new);
     }
 
     private Strategies() {
