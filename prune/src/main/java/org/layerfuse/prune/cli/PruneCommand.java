@@ -44,7 +44,8 @@ public final class PruneCommand implements Callable<Integer> {
     String strategy;
 
     @Option(names = "--heal", defaultValue = "kd",
-            description = "Healing after each removal: ce, kd or none (default: ${DEFAULT-VALUE}).")
+            description = "Healing after each removal: ce, kd, none, graft (learnable low-rank grafting into the "
+                    + "neighbours) or graft-static (default: ${DEFAULT-VALUE}).")
     String heal;
 
     @Option(names = "--layers-to-remove", defaultValue = "1",
@@ -53,6 +54,9 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Mixin
     TrainingOptions training;
+
+    @Mixin
+    GraftCliOptions graft;
 
     @Mixin
     SignalOptions signals;
@@ -78,6 +82,10 @@ public final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         runtime.start();
         Strategies.byName(strategy);
+        if (!StudyRunner.healingModes().contains(heal)) {
+            throw new IllegalArgumentException("unknown --heal mode '" + heal + "'; valid: " + StudyRunner.healingModes());
+        }
+        graft.options(runtime.seed);
         PretrainedModels.Pretrained pretrained = model.load();
         int layers = pretrained.weights().config().numHiddenLayers();
         if (layersToRemove < 1 || layersToRemove >= layers) {
@@ -88,9 +96,11 @@ public final class PruneCommand implements Callable<Integer> {
         String folder = DataOptions.folderName(dataset);
         StudySpec spec = new StudySpec(pretrained.name(), List.of(folder), List.of(heal), List.of(strategy), 1,
                 layersToRemove, layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize,
-                data.signalSize, data.maxLength, training.healing(runtime.seed).fingerprint());
+                data.signalSize, data.maxLength, heal.startsWith("graft") ? training.healing(runtime.seed).fingerprint() + ";"
+                + graft.options(runtime.seed).fingerprint() : training.healing(runtime.seed).fingerprint());
         StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
-                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true), out);
+                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,
+                graft.options(runtime.seed)), out);
         EncodedSplits[] splits = new EncodedSplits[1];
         StudyResults results = runner.run(pretrained, f -> splits[0] = data.splits(dataset, pretrained.tokenizer(),
                 runtime.seed), s -> new SignalComputer(s.signal(), signals.options()), resume);

@@ -42,7 +42,9 @@ public final class StudyCommand implements Callable<Integer> {
     List<String> strategies;
 
     @Option(names = "--heal", split = ",", defaultValue = "ce,kd", paramLabel = "<mode>",
-            description = "Healing after each removal: ce (fine-tune), kd (distil from the unpruned model), none. "
+            description = "Healing after each removal: ce (fine-tune), kd (distil from the unpruned model), none, "
+                    + "graft (FuseGPT's learnable low-rank grafting into the neighbours, trained by local distillation) "
+                    + "or graft-static (add half of the removed block's matrices to the neighbours'). "
                     + "Default: ${DEFAULT-VALUE}.")
     List<String> heal;
 
@@ -56,6 +58,9 @@ public final class StudyCommand implements Callable<Integer> {
 
     @Mixin
     TrainingOptions training;
+
+    @Mixin
+    GraftCliOptions graft;
 
     @Mixin
     SignalOptions signals;
@@ -100,9 +105,10 @@ public final class StudyCommand implements Callable<Integer> {
         }
         StudySpec spec = new StudySpec(pretrained.name(), new ArrayList<>(datasets.keySet()), heal, names, repeats, k,
                 layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize, data.signalSize,
-                data.maxLength, training.healing(runtime.seed).fingerprint());
+                data.maxLength, trainerFingerprint());
         StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
-                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels), out);
+                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
+                graft.options(runtime.seed)), out);
         SignalComputer.Options signalOptions = signals.options();
         StudyResults results = runner.run(pretrained,
                 folder -> data.splits(datasets.get(folder), pretrained.tokenizer(), runtime.seed),
@@ -114,6 +120,12 @@ public final class StudyCommand implements Callable<Integer> {
             System.out.println("report: " + report.html());
         }
         return results.incomplete().isEmpty() ? 0 : 1;
+    }
+
+    /** The healing settings a resumed study must share: the trainer's, and grafting's when grafting runs. */
+    private String trainerFingerprint() {
+        String f = training.healing(runtime.seed).fingerprint();
+        return heal.stream().anyMatch(h -> h.startsWith("graft")) ? f + ";" + graft.options(runtime.seed).fingerprint() : f;
     }
 
     static void printSummary(StudyResults results) {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.Evaluation;
 import org.layerfuse.bert.train.Evaluator;
 import org.layerfuse.bert.train.TensorFile;
@@ -17,6 +18,9 @@ import org.layerfuse.bert.train.Trainer;
 import org.layerfuse.bert.train.TrainerOptions;
 import org.layerfuse.engine.Progress;
 import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.graft.GraftHealer;
+import org.layerfuse.prune.graft.GraftOptions;
+import org.layerfuse.prune.graft.StaticGraftHealer;
 import org.layerfuse.prune.loop.Healer;
 import org.layerfuse.prune.loop.Healers;
 import org.layerfuse.prune.loop.RunDirectory;
@@ -45,7 +49,23 @@ public final class StudyRunner {
 
     /** How baselines are trained and pruned models healed. */
     public record Settings(TrainerOptions baselineTraining, TrainerOptions healing, double kdAlpha,
-                           double kdTemperature, int evalBatch, boolean keepModels) {
+                           double kdTemperature, int evalBatch, boolean keepModels, GraftOptions graft) {
+
+        /** With FuseGPT's grafting defaults, over the same epochs as CE and KD healing. */
+        public Settings(TrainerOptions baselineTraining, TrainerOptions healing, double kdAlpha, double kdTemperature,
+                        int evalBatch, boolean keepModels) {
+            this(baselineTraining, healing, kdAlpha, kdTemperature, evalBatch, keepModels,
+                    GraftOptions.defaults().withEpochs(healing.epochs()));
+        }
+
+        /** What a run's healing depends on, for resume checks: the trainer's settings, or grafting's. */
+        public String healFingerprint(String heal) {
+            return switch (heal.toLowerCase(Locale.ROOT)) {
+                case "graft" -> graft.fingerprint();
+                case "graft-static" -> "graft-static:G=" + graft.windowSize();
+                default -> healing.fingerprint();
+            };
+        }
     }
 
     /** Builds the signal source of a dataset's splits. */
@@ -146,7 +166,7 @@ public final class StudyRunner {
         long seed = spec.seed() + key.repeat();
         RunSpec runSpec = new RunSpec(spec.model(), key.dataset(), key.strategy(), key.heal(), seed,
                 spec.layersToRemove(), spec.trainSize(), spec.healSize(), spec.validationSize(), spec.testSize(), spec.signalSize(),
-                spec.maxLength(), settings.healing().fingerprint());
+                spec.maxLength(), settings.healFingerprint(key.heal()));
         LOG.info("cell {}", key);
         try {
             run.open(runSpec, true);
@@ -172,7 +192,10 @@ public final class StudyRunner {
             case "kd" -> Healers.distill(teacher, splits.heal(), settings.healing(), settings.kdAlpha(),
                     settings.kdTemperature());
             case "none" -> Healers.none();
-            default -> throw new IllegalArgumentException("unknown healing mode '" + heal + "'; valid: ce, kd, none");
+            case "graft" -> new GraftHealer(graftCalibration(splits), settings.graft());
+            case "graft-static" -> new StaticGraftHealer(settings.graft().windowSize());
+            default -> throw new IllegalArgumentException("unknown healing mode '" + heal + "'; valid: "
+                    + healingModes());
         };
     }
 
@@ -187,8 +210,21 @@ public final class StudyRunner {
         }
     }
 
+    /** Grafting's calibration examples: the healing subset, or the first n training examples. */
+    private EncodedExamples graftCalibration(EncodedSplits splits) {
+        int n = settings.graft().calibration();
+        if (n == 0) {
+            return splits.heal();
+        }
+        if (n > splits.train().size()) {
+            throw new IllegalArgumentException("--graft-calibration " + n + " exceeds the " + splits.train().size()
+                    + " training examples of " + splits.dataset() + " (raise --train-size)");
+        }
+        return splits.train().range(0, n);
+    }
+
     /** The valid healing modes. */
     public static List<String> healingModes() {
-        return List.of("ce", "kd", "none");
+        return List.of("ce", "kd", "none", "graft", "graft-static");
     }
 }
