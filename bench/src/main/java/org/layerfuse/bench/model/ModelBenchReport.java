@@ -151,6 +151,16 @@ public final class ModelBenchReport {
                         6.0 / (6 - k)));
             }
         }
+        double plain = get(ms, "GraftedForwardBench.forward heal=none model=minilm");
+        double grafted = get(ms, "GraftedForwardBench.forward heal=graft model=minilm");
+        if (!Double.isNaN(plain) || !Double.isNaN(grafted)) {
+            sb.append(String.format(Locale.ROOT, "%n## Prune-and-fuse (FuseGPT grafting)%n%n| what | MiniLM | BERT-base |%n"
+                    + "|---|---:|---:|%n| grafting one removed layer (G = 7, r = 128, 32 examples × 2 epochs, batch 16), "
+                    + "ms | %.0f | %.0f |%n%n| exported 5-layer MiniLM | forward ms |%n|---|---:|%n| plainly pruned | %.1f |%n"
+                    + "| grafted (coefficients folded) | %.1f |%n| ratio grafted / plain | %.3f |%n",
+                    get(ms, "GraftBench.graftOneLayer model=minilm"), get(ms, "GraftBench.graftOneLayer model=bert-base"),
+                    plain, grafted, grafted / plain));
+        }
         return sb.toString();
     }
 

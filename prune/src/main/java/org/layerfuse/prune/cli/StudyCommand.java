@@ -84,17 +84,18 @@ public final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.start();
+        heal.forEach(h -> {
+            if (!StudyRunner.healingModes().contains(h)) {
+                throw new IllegalArgumentException("unknown --heal mode '" + h + "'; valid: " + StudyRunner.healingModes());
+            }
+        });
+        graft.options(runtime.seed);
         PretrainedModels.Pretrained pretrained = model.load();
         int layers = pretrained.weights().config().numHiddenLayers();
         int k = layersToRemove == 0 ? layers - 1 : layersToRemove;
         List<String> names = strategies == null
                 ? Strategies.paperFifteen().stream().map(PruningStrategy::name).toList() : strategies;
         names.forEach(Strategies::byName);
-        heal.forEach(h -> {
-            if (!StudyRunner.healingModes().contains(h)) {
-                throw new IllegalArgumentException("unknown --heal mode '" + h + "'; valid: " + StudyRunner.healingModes());
-            }
-        });
         if (k < 1 || k >= layers) {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for the "
                     + layers + "-layer " + pretrained.name() + ", got " + k);

@@ -47,6 +47,7 @@ public final class StudyReport {
             AccuracyChangeSection.add(in, c, looks);
             SizeEfficiencySection.add(in, c, looks);
             HealComparisonSection.add(in, c);
+            PruneAndFuseSection.add(in, c);
             LayerOrderSection.add(in, c);
             FeatureImportanceSection.add(in, c);
             RandomizationSection.add(in, c);

@@ -38,6 +38,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void badGraftingOptionsNameTheOption(@TempDir Path dir) {
+        Outcome o = run("prune", "--heal", "graft", "--graft-loss", "cosine", "--out", dir.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("--graft-loss must be kl or mse"), o.err());
+        o = run("prune", "--heal", "graft", "--graft-rank", "0", "--out", dir.toString());
+        assertTrue(o.err().contains("--graft-rank must be >= 1"), o.err());
+        o = run("study", "--heal", "ce,grafting", "--out", dir.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("unknown --heal mode 'grafting'") && o.err().contains("graft-static"), o.err());
+        assertTrue(run("study", "--help").out().contains("--graft-window"), "--help lists the grafting options");
+    }
+
+    @Test
     void unknownModelListsTheValidNames() {
         Outcome o = run("eval", "--model", "gpt-17");
         assertEquals(2, o.code(), o.err());
