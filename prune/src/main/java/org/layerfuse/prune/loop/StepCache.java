@@ -25,6 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class StepCache {
 
+    /** Appended to the healer's summary of a healing restored from the cache (its step's heal time is ~0). */
+    public static final String REUSED = " [reused: same state healed the same way earlier in this study]";
+
     private final long maxHealedBytes;
     private final Map<String, LayerSignals> signals = new HashMap<>();
     private final Map<String, DeltaAccuracy.Measurement> deltas = new HashMap<>();
@@ -89,7 +92,7 @@ public final class StepCache {
         if (cached != null) {
             hits++;
             cached.parameters().forEach((name, array) -> model.parameter(name).assign(array));
-            return cached.summary();
+            return cached.summary() + REUSED;
         }
         misses++;
         String summary = healer.heal(model, removedLayer, step);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.layerfuse.prune.loop.StepCache;
 import org.layerfuse.prune.loop.StepRecord;
 
 /**
@@ -74,7 +75,8 @@ final class PruneAndFuseSection {
             out.table(s, new ReportTable("graft-ablation", "Ablation (encoder analogue of FuseGPT Table 9)",
                     "Rows run " + ReportInputs.displayName(fixed) + " unless marked iterative, so the rows above "
                             + "the iterative one remove the same layers. Heal s / step: mean healing wall time per "
-                            + "removal (grafting includes building the teacher's window outputs).", header, rows),
+                            + "removal (grafting includes the teacher's window outputs), over the steps healed in this "
+                            + "cell (a healing shared through the study's step cache is counted once, where it ran).", header, rows),
                     false);
         }
 
@@ -110,8 +112,10 @@ final class PruneAndFuseSection {
             row.add(out.number(p, "accuracyStep" + step, step < mean.length ? mean[step] : Double.NaN,
                     Formats.ACCURACY));
         }
+        // a step whose healing came from the study's step cache (shared with another cell) took no time
         double healSeconds = o.map(x -> x.runs().stream().flatMap(r -> r.pruned().stream())
-                .mapToDouble(StepRecord::healSeconds).average().orElse(Double.NaN)).orElse(Double.NaN);
+                .filter(r -> r.heal() == null || !r.heal().endsWith(StepCache.REUSED))
+                .mapToDouble(StepRecord::healSeconds).average().orElse(0)).orElse(Double.NaN);
         row.add(out.number(p, "healSecondsPerStep", healSeconds, "%.1f"));
         return row;
     }
