@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.layerfuse.bert.graph.BertGraph;
+import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.graph.EncoderLayer;
 import org.layerfuse.bert.graph.IdentityLayer;
 import org.layerfuse.bert.graph.TransformerBlock;
@@ -358,13 +359,8 @@ public final class BertModel {
         inputs.bind(g.sd());
         List<String> wrt = new ArrayList<>(g.trainable());
         wrt.add(BertGraph.EMBEDDINGS_SUM);
-        OutAndGrad result;
-        if (g.sd().getFunction("grad") == null) {
-            result = firstGradientCall(g.sd(), inputs.placeholders(), wrt);
-        } else {
-            result = g.sd().calculateGradientsAndOutputs(inputs.placeholders(), List.of(BertGraph.LOSS, BertGraph.LOGITS),
-                    wrt);
-        }
+        OutAndGrad result = GradientCalls.outputsAndGradients(g.sd(), inputs.placeholders(),
+                List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
         INDArray sumGrad = result.getGradients().get(BertGraph.EMBEDDINGS_SUM);
         Map<String, INDArray> grads = new LinkedHashMap<>();
         grads.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
@@ -377,29 +373,6 @@ public final class BertModel {
         }
         return new Gradients(result.getOutputs().get(BertGraph.LOSS).getDouble(0),
                 result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
-    }
-
-    /**
-     * The first gradient call builds SameDiff's gradient graph. M2.1 prints a line per
-     * differentiated op to standard output while doing so, which would bury a user's console
-     * under hundreds of lines, so standard output is muted for that call only. The gradient
-     * graph then recycles its intermediate arrays between calls (measured: gradient call
-     * 2.7 → 1.9 s on MiniLM, 32 × 32 tokens).
-     */
-    private static OutAndGrad firstGradientCall(SameDiff sd, Map<String, INDArray> placeholders, List<String> wrt) {
-        java.io.PrintStream stdout = System.out;
-        OutAndGrad result;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            result = sd.calculateGradientsAndOutputs(placeholders, List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
-        } finally {
-            System.setOut(stdout);
-        }
-        SameDiff gradientGraph = sd.getFunction("grad");
-        if (gradientGraph != null) {
-            gradientGraph.setEnableCache(true);
-        }
-        return result;
     }
 
     /** A deep copy (own arrays, same live set), e.g. a frozen teacher. */

@@ -135,8 +135,8 @@ public final class Trainer {
         return new Result(step, start, lastLoss, lastEpochMean, (System.nanoTime() - began) / 1e9);
     }
 
-    /** The permutation of {@code 0..n−1} used in epoch {@code epoch}. */
-    static int[] shuffledOrder(int n, long seed, long epoch) {
+    /** The seeded Fisher–Yates permutation of {@code 0..n−1} used in epoch {@code epoch}. */
+    public static int[] shuffledOrder(int n, long seed, long epoch) {
         int[] order = new int[n];
         Arrays.setAll(order, i -> i);
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);

@@ -10,6 +10,7 @@ import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.train.AdamW;
 import org.layerfuse.bert.train.EncodedExamples;
+import org.layerfuse.bert.train.Trainer;
 import org.layerfuse.prune.loop.Healer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -83,7 +84,7 @@ public final class GraftHealer implements Healer {
         AdamW weights = new AdamW(hyper, name -> false);
         long steps = 0;
         for (int epoch = 0; epoch < options.epochs(); epoch++) {
-            int[] order = shuffled(data.size(), options.seed() + step, epoch);
+            int[] order = Trainer.shuffledOrder(data.size(), options.seed() + step, epoch);
             for (int from = 0; from < order.length; from += options.batchSize()) {
                 int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + options.batchSize()));
                 WindowGraph.Step s = graph.gradients(data.batch(rows));
@@ -114,19 +115,5 @@ public final class GraftHealer implements Healer {
             tokens += real;
         }
         return sum / tokens;
-    }
-
-    /** A Fisher–Yates permutation of 0..n−1 seeded by (seed, epoch). */
-    static int[] shuffled(int n, long seed, int epoch) {
-        int[] order = new int[n];
-        Arrays.setAll(order, i -> i);
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.graph.GraphContext;
 import org.layerfuse.bert.graph.TransformerBlock;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -135,35 +136,13 @@ final class WindowGraph {
     Step gradients(Map<String, INDArray> batch) {
         List<String> wrt = new ArrayList<>(coefficients.keySet());
         wrt.addAll(weights.keySet());
-        OutAndGrad result = sd.getFunction("grad") == null ? firstGradientCall(batch, wrt)
-                : sd.calculateGradientsAndOutputs(batch, List.of(LOSS), wrt);
+        OutAndGrad result = GradientCalls.outputsAndGradients(sd, batch, List.of(LOSS), wrt);
         Map<String, INDArray> g = result.getGradients();
         Map<String, INDArray> cg = new LinkedHashMap<>();
         coefficients.keySet().forEach(n -> cg.put(n, g.get(n)));
         Map<String, INDArray> wg = new LinkedHashMap<>();
         weights.keySet().forEach(n -> wg.put(n, g.get(n)));
         return new Step(result.getOutputs().get(LOSS).getDouble(0), cg, wg);
-    }
-
-    /**
-     * The first gradient call builds the gradient graph, during which ND4J M2.1 prints a line
-     * per op to standard output: muted for that call only (as in BertModel); the gradient graph
-     * then recycles its arrays between calls.
-     */
-    private OutAndGrad firstGradientCall(Map<String, INDArray> batch, List<String> wrt) {
-        java.io.PrintStream stdout = System.out;
-        OutAndGrad result;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            result = sd.calculateGradientsAndOutputs(batch, List.of(LOSS), wrt);
-        } finally {
-            System.setOut(stdout);
-        }
-        SameDiff gradientGraph = sd.getFunction("grad");
-        if (gradientGraph != null) {
-            gradientGraph.setEnableCache(true);
-        }
-        return result;
     }
 
     /** A and B of every graft by variable name (the arrays themselves). */
