@@ -57,20 +57,8 @@ public final class ModelBenchReport {
         Files.createDirectories(json.getParent());
         String load = load();
 
-        // Profile first (in this JVM), then the JMH forks, then TF Java in its own JVM.
-        StringBuilder profile = new StringBuilder("# Per-op profile of our SameDiff BERT\n\n"
-                + "One forward and one gradient call at batch 32 × 32 tokens, " + threads + " threads, after warm-up; "
-                + "op times from a SameDiff listener, \"outside ops\" is SameDiff's own scheduling and allocation.\n");
-        for (String name : List.of("minilm", "bert-base")) {
-            PretrainedModels.Pretrained p = BenchModels.load(name);
-            BertModel m = BenchModels.classifier(p);
-            int[] labels = new int[BenchModels.BATCH];
-            profile.append("\n## ").append(name).append('\n')
-                    .append(OpProfile.profile(m, BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ), labels, 3));
-        }
-        double gemm = measuredGemm();
-        write(profileMd, profile.toString());
-
+        // The JMH forks first, then TF Java in its own JVM, then the per-op profile in this JVM
+        // (last, so that its models' native memory does not sit beside a fork's).
         Collection<RunResult> results = new Runner(new OptionsBuilder()
                 .include(o.getOrDefault("--include", "org.layerfuse.bench.model.*Bench"))
                 .jvmArgsAppend("-Dlayerfuse.threads=" + threads)
@@ -93,8 +81,21 @@ public final class ModelBenchReport {
         } catch (IOException e) {
             System.err.println("TF Java reference skipped: " + e.getMessage());
         }
+        double gemm = measuredGemm();
         write(md, table(ms, tf, gemm, threads, load));
         System.out.println(Files.readString(md));
+
+        StringBuilder profile = new StringBuilder("# Per-op profile of our SameDiff BERT\n\n"
+                + "One forward and one gradient call at batch 32 × 32 tokens, " + threads + " threads, after warm-up; "
+                + "op times from a SameDiff listener, \"outside ops\" is SameDiff's own scheduling and allocation.\n");
+        for (String name : List.of("minilm", "bert-base")) {
+            PretrainedModels.Pretrained p = BenchModels.load(name);
+            BertModel m = BenchModels.classifier(p);
+            int[] labels = new int[BenchModels.BATCH];
+            profile.append("\n## ").append(name).append('\n')
+                    .append(OpProfile.profile(m, BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ), labels, 3));
+        }
+        write(profileMd, profile.toString());
     }
 
     static String table(Map<String, Double> ms, TfJavaTiming.Timing tf, double gemmGflops, int threads, String load) {
