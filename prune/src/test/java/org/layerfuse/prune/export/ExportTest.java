@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.layerfuse.prune.graft.GraftHealer;
+import org.layerfuse.prune.graft.GraftOptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.BertWeights;
@@ -43,6 +45,38 @@ class ExportTest {
         assertEquals(model.parameterCount(), plain.parameterCount());
         assertTrue(plain.sameDiff().getOps().size() <= model.sameDiff().getOps().size(),
                 "the exported graph has no extra ops");
+    }
+
+    /**
+     * No hidden cost of grafting: after the coefficients are folded, the exported model has the
+     * config, parameter names and shapes, parameter count and graph of the plainly pruned
+     * model of the same depth; only the values of the window's matrices differ.
+     */
+    @Test
+    void graftedModelExportsExactlyLikeAPlainlyPrunedOne(@TempDir Path dir) throws Exception {
+        BertModel plain = TinyTask.trainedModel();
+        BertModel grafted = plain.copy();
+        plain.removeLayer(2);
+        grafted.removeLayer(2);
+        new GraftHealer(TinyTask.examples(32, 42), GraftOptions.defaults().withEpochs(1).withBatchSize(16))
+                .heal(grafted, 2, 1);
+        BertWeights a = plain.exportWeights();
+        BertWeights b = grafted.exportWeights();
+        assertEquals(a.config(), b.config());
+        assertEquals(a.tensors().keySet(), b.tensors().keySet());
+        for (String n : a.tensors().keySet()) {
+            assertArrayEquals(a.get(n).shape(), b.get(n).shape(), n);
+        }
+        BertModel reloadedPlain = BertModel.fromWeights(a);
+        BertModel reloadedGrafted = BertModel.fromWeights(b);
+        assertEquals(reloadedPlain.parameterCount(), reloadedGrafted.parameterCount());
+        EncodedExamples data = TinyTask.examples(8, 43);
+        reloadedPlain.forward(data.tokens());
+        reloadedGrafted.forward(data.tokens());
+        assertEquals(reloadedPlain.sameDiff().getOps().size(), reloadedGrafted.sameDiff().getOps().size(),
+                "the same graph");
+        assertTrue(toArray(a, ParamNames.LayerMatrix.QUERY.kernel(1)).neq(toArray(b, ParamNames.LayerMatrix.QUERY
+                .kernel(1))).any(), "the grafted window's weights changed");
     }
 
     private static INDArray toArray(BertWeights w, String name) {
