@@ -37,12 +37,12 @@ class BertBaseFineTuneTest {
         BertModel model = BertModel.forClassification(bert.weights(), splits.labels(), 42, DataType.FLOAT);
         long t0 = System.nanoTime();
         Trainer.Result r = Trainer.train(model, splits.train(),
-                new TrainerOptions(5e-5, 32, 3, 0, 0.1, AdamW.Hyper.defaults(), 42, 0, 1));
+                new TrainerOptions(5e-5, 32, 5, 0, 0.1, AdamW.Hyper.defaults(), 42, 0, 1));
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
         Evaluation e = Evaluator.evaluate(model, splits.test(), 64);
         double evalSeconds = (System.nanoTime() - t1) / 1e9;
-        String line = String.format(Locale.ROOT, "BERT-base fine-tuned on 256 SpamAssassin messages (3 epochs, %d steps, "
+        String line = String.format(Locale.ROOT, "BERT-base fine-tuned on 256 SpamAssassin messages (5 epochs, %d steps, "
                 + "%.0f s): test %s; evaluation of 256 examples %.1f s", r.stepsDone(), trainSeconds, e, evalSeconds);
         System.out.println(line);
         Files.writeString(Path.of("target", "bert-base-fine-tune.txt"), line + "\n");
