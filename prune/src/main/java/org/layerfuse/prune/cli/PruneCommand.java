@@ -82,10 +82,10 @@ public final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         runtime.start();
         Strategies.byName(strategy);
-        if (!StudyRunner.healingModes().contains(heal)) {
-            throw new IllegalArgumentException("unknown --heal mode '" + heal + "'; valid: " + StudyRunner.healingModes());
-        }
-        graft.options(runtime.seed);
+        StudyRunner.checkHealingModes(List.of(heal));
+        StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
+                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,
+                graft.options(runtime.seed));
         PretrainedModels.Pretrained pretrained = model.load();
         int layers = pretrained.weights().config().numHiddenLayers();
         if (layersToRemove < 1 || layersToRemove >= layers) {
@@ -96,11 +96,8 @@ public final class PruneCommand implements Callable<Integer> {
         String folder = DataOptions.folderName(dataset);
         StudySpec spec = new StudySpec(pretrained.name(), List.of(folder), List.of(heal), List.of(strategy), 1,
                 layersToRemove, layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize,
-                data.signalSize, data.maxLength, heal.startsWith("graft") ? training.healing(runtime.seed).fingerprint() + ";"
-                + graft.options(runtime.seed).fingerprint() : training.healing(runtime.seed).fingerprint());
-        StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
-                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,
-                graft.options(runtime.seed)), out);
+                data.signalSize, data.maxLength, settings.studyFingerprint(List.of(heal)));
+        StudyRunner runner = new StudyRunner(spec, settings, out);
         EncodedSplits[] splits = new EncodedSplits[1];
         StudyResults results = runner.run(pretrained, f -> splits[0] = data.splits(dataset, pretrained.tokenizer(),
                 runtime.seed), s -> new SignalComputer(s.signal(), signals.options()), resume);

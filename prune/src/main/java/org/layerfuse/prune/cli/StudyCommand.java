@@ -84,12 +84,10 @@ public final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         runtime.start();
-        heal.forEach(h -> {
-            if (!StudyRunner.healingModes().contains(h)) {
-                throw new IllegalArgumentException("unknown --heal mode '" + h + "'; valid: " + StudyRunner.healingModes());
-            }
-        });
-        graft.options(runtime.seed);
+        StudyRunner.checkHealingModes(heal);
+        StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
+                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
+                graft.options(runtime.seed));
         PretrainedModels.Pretrained pretrained = model.load();
         int layers = pretrained.weights().config().numHiddenLayers();
         int k = layersToRemove == 0 ? layers - 1 : layersToRemove;
@@ -106,10 +104,8 @@ public final class StudyCommand implements Callable<Integer> {
         }
         StudySpec spec = new StudySpec(pretrained.name(), new ArrayList<>(datasets.keySet()), heal, names, repeats, k,
                 layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize, data.signalSize,
-                data.maxLength, trainerFingerprint());
-        StudyRunner runner = new StudyRunner(spec, new StudyRunner.Settings(training.baseline(runtime.seed),
-                training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
-                graft.options(runtime.seed)), out);
+                data.maxLength, settings.studyFingerprint(heal));
+        StudyRunner runner = new StudyRunner(spec, settings, out);
         SignalComputer.Options signalOptions = signals.options();
         StudyResults results = runner.run(pretrained,
                 folder -> data.splits(datasets.get(folder), pretrained.tokenizer(), runtime.seed),
@@ -121,12 +117,6 @@ public final class StudyCommand implements Callable<Integer> {
             System.out.println("report: " + report.html());
         }
         return results.incomplete().isEmpty() ? 0 : 1;
-    }
-
-    /** The healing settings a resumed study must share: the trainer's, and grafting's when grafting runs. */
-    private String trainerFingerprint() {
-        String f = training.healing(runtime.seed).fingerprint();
-        return heal.stream().anyMatch(h -> h.startsWith("graft")) ? f + ";" + graft.options(runtime.seed).fingerprint() : f;
     }
 
     static void printSummary(StudyResults results) {

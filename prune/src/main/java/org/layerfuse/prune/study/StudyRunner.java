@@ -58,6 +58,15 @@ public final class StudyRunner {
                     GraftOptions.defaults().withEpochs(healing.epochs()));
         }
 
+        /**
+         * The healing settings a resumed study with these healing modes must share: the
+         * trainer's, and grafting's when a grafting mode runs.
+         */
+        public String studyFingerprint(List<String> heals) {
+            String f = healing.fingerprint();
+            return heals.stream().anyMatch(h -> h.startsWith("graft")) ? f + ";" + graft.fingerprint() : f;
+        }
+
         /** What a run's healing depends on, for resume checks: the trainer's settings, or grafting's. */
         public String healFingerprint(String heal) {
             return switch (heal.toLowerCase(Locale.ROOT)) {
@@ -221,6 +230,15 @@ public final class StudyRunner {
                     + " training examples of " + splits.dataset() + " (raise --train-size)");
         }
         return splits.train().range(0, n);
+    }
+
+    /** Refuses a healing mode that is not one of {@link #healingModes()}, naming the valid ones. */
+    public static void checkHealingModes(List<String> heals) {
+        for (String h : heals) {
+            if (!healingModes().contains(h)) {
+                throw new IllegalArgumentException("unknown --heal mode '" + h + "'; valid: " + healingModes());
+            }
+        }
     }
 
     /** The valid healing modes. */
