@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g",
         "-Dorg.bytedeco.javacpp.maxbytes=8g"})
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 5, time = 4)
 @Measurement(iterations = 5, time = 2)
 public class ForwardBench {
 

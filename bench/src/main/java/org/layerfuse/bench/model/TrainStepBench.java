@@ -20,13 +20,18 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** One fine-tuning step: forward, backward and the AdamW update (batch 32 × 32 tokens). */
+/**
+ * One fine-tuning step: forward, backward and the AdamW update (batch 32 × 32 tokens). The
+ * warm-up is long (60 s) because the first steps build SameDiff's gradient graph and the JIT
+ * compiler is still at work for ≈ 30 s (10 % of the CPU in a profile at 30 s); a fine-tuning
+ * run of hundreds of steps sees the steady state measured here.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g",
         "-Dorg.bytedeco.javacpp.maxbytes=10g"})
-@Warmup(iterations = 4, time = 5)
+@Warmup(iterations = 6, time = 10)
 @Measurement(iterations = 5, time = 5)
 public class TrainStepBench {
 
