@@ -7,11 +7,12 @@ import java.util.function.LongSupplier;
  *
  * <p>ND4J 1.0.0-M2.1 frees an array's off-heap buffer only when the Java garbage collector
  * finds the array unreachable, and SameDiff's gradient calls leave their intermediate arrays
- * to it. Those arrays are small Java objects, so the heap sees no pressure while native
- * memory grows by what one call allocated (measured: 1.45 GB per MiniLM training step at
- * 32 × 32 tokens, ≈ 6 GB per BERT-base step). Every call then writes to fresh pages: 1.3 M
- * page faults in three MiniLM steps, and a gradient call of 5.2 s instead of 2.4 s once the
- * dead arrays of the previous call are collected first and their memory is reused.
+ * to it (inference calls free theirs as they go). Those arrays are small Java objects, so the
+ * heap sees no pressure while native memory grows by what one call allocated (measured:
+ * 1.45 GB per MiniLM training step at 32 × 32 tokens, ≈ 6 GB per BERT-base step). Every call
+ * then writes to fresh pages (1.3 M page faults in a run of three MiniLM steps): a MiniLM
+ * gradient call took 5.2 s, and 2.2–2.6 s once the dead arrays of the previous call are
+ * collected first and their memory is reused; BERT-base 15.9 → 12–13 s.
  *
  * <p>{@link #reclaim()} asks for a collection before such a call, rate-limited so that
  * collections take at most {@link #share()} of the wall time (a collection costs ≈ 45 ms on a

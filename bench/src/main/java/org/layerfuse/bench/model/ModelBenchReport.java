@@ -141,6 +141,7 @@ public final class ModelBenchReport {
                         8 * fBase / t / 1e6, 100 * 8 * fBase / t / 1e6 / peak));
             }
         }
+        matmulFloor(sb, ms);
         sb.append("\nGFLOP/s count 2 FLOP per multiply-add of the encoder's matrix products (training step: 3× the "
                 + "forward's). examples/s = 32 / time.\n\n## Pruned models (exported, plain shallower BERT)\n\n")
                 .append("| model | layers removed | forward ms | speed-up | ideal L/(L−k) |\n|---|---:|---:|---:|---:|\n");
@@ -163,6 +164,24 @@ public final class ModelBenchReport {
                     plain, grafted, grafted / plain));
         }
         return sb.toString();
+    }
+
+    /** One matrix product's gradient call against its forward: what SameDiff gives where 3× is ideal. */
+    private static void matmulFloor(StringBuilder sb, Map<String, Double> ms) {
+        StringBuilder rows = new StringBuilder();
+        for (String shape : List.of("384x384", "768x768", "768x3072")) {
+            double f = get(ms, "MatmulGradBench.forward shape=" + shape);
+            double g = get(ms, "MatmulGradBench.gradients shape=" + shape);
+            if (!Double.isNaN(f) && !Double.isNaN(g)) {
+                String[] io = shape.split("x");
+                rows.append(String.format(Locale.ROOT, "| [1024, %s] · [%s, %s] | %.1f | %.1f | %.2f× |%n", io[0], io[0],
+                        io[1], f, g, g / f));
+            }
+        }
+        if (rows.length() > 0) {
+            sb.append("\n### One matrix product alone: gradient call against forward (3× is the ideal)\n\n")
+                    .append("| x · W | forward ms | gradient call ms | ratio |\n|---|---:|---:|---:|\n").append(rows);
+        }
     }
 
     private static void row(StringBuilder sb, String what, String model, double ms, double flops, double peak,
