@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  * collected first and their memory is reused; BERT-base 15.9 → 12–13 s.
  *
  * <p>{@link #reclaim()} asks for a collection before such a call, rate-limited so that
- * collections take at most {@link #share()} of the wall time (a collection costs ≈ 45 ms on a
+ * collections take at most a share of the wall time (default {@link #DEFAULT_SHARE}) (a collection costs ≈ 45 ms on a
  * 130 MB heap): with seconds-long steps it runs before every step, with the millisecond steps
  * of small test models every few hundred steps. {@code -Dlayerfuse.reclaimShare=0} turns it off.
  */
@@ -47,11 +47,6 @@ public final class NativeMemory {
      */
     public static boolean reclaim() {
         return GLOBAL.maybeCollect();
-    }
-
-    /** The largest share of wall time {@link #reclaim()} spends collecting. */
-    public static double share() {
-        return GLOBAL.share;
     }
 
     synchronized boolean maybeCollect() {

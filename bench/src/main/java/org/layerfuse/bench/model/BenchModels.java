@@ -24,8 +24,13 @@ final class BenchModels {
     private BenchModels() {
     }
 
-    static PretrainedModels.Pretrained load(String name) {
+    /** ND4J as every model benchmark runs it: {@code -Dlayerfuse.threads} (default 2), seed 42. */
+    static void startBackend() {
         Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42, "auto"));
+    }
+
+    static PretrainedModels.Pretrained load(String name) {
+        startBackend();
         return PretrainedModels.load(name);
     }
 

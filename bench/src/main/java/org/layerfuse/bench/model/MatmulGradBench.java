@@ -1,9 +1,9 @@
 package org.layerfuse.bench.model;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.layerfuse.bert.graph.GradientCalls;
-import org.layerfuse.engine.Backend;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,7 +43,7 @@ public class MatmulGradBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42, "auto"));
+        BenchModels.startBackend();
         String[] io = shape.split("x");
         int in = Integer.parseInt(io[0]);
         int out = Integer.parseInt(io[1]);
@@ -63,6 +63,6 @@ public class MatmulGradBench {
 
     @Benchmark
     public Object gradients() {
-        return GradientCalls.outputsAndGradients(sd, Map.of(), java.util.List.of("loss"), java.util.List.of("x", "w"));
+        return GradientCalls.outputsAndGradients(sd, Map.of(), List.of("loss"), List.of("x", "w"));
     }
 }

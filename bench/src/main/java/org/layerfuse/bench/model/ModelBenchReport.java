@@ -166,13 +166,21 @@ public final class ModelBenchReport {
         return sb.toString();
     }
 
-    /** One matrix product's gradient call against its forward: what SameDiff gives where 3× is ideal. */
+    /**
+     * One matrix product's gradient call against its forward: what SameDiff gives where 3× is
+     * ideal. One row per shape that {@link MatmulGradBench} ran.
+     */
     private static void matmulFloor(StringBuilder sb, Map<String, Double> ms) {
+        String forwardKey = "MatmulGradBench.forward shape=";
         StringBuilder rows = new StringBuilder();
-        for (String shape : List.of("384x384", "768x768", "768x3072")) {
-            double f = get(ms, "MatmulGradBench.forward shape=" + shape);
+        for (String key : ms.keySet()) {
+            if (!key.startsWith(forwardKey)) {
+                continue;
+            }
+            String shape = key.substring(forwardKey.length());
+            double f = ms.get(key);
             double g = get(ms, "MatmulGradBench.gradients shape=" + shape);
-            if (!Double.isNaN(f) && !Double.isNaN(g)) {
+            if (!Double.isNaN(g)) {
                 String[] io = shape.split("x");
                 rows.append(String.format(Locale.ROOT, "| [1024, %s] · [%s, %s] | %.1f | %.1f | %.2f× |%n", io[0], io[0],
                         io[1], f, g, g / f));
