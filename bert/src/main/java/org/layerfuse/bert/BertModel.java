@@ -314,7 +314,14 @@ public final class BertModel {
                 wanted.add(BertGraph.attentionName(l));
             }
         }
-        Map<String, INDArray> out = g.sd().output(inputs.placeholders(), wanted.stream().distinct().toList());
+        Map<String, INDArray> out;
+        try {
+            out = g.sd().output(inputs.placeholders(), wanted.stream().distinct().toList());
+        } finally {
+            // The session's array cache would otherwise keep up to a quarter of ND4J's memory
+            // limit per graph and thread (ArrayCacheMemoryMgr's default) for as long as the graph lives.
+            GradientCalls.closeSession(g.sd());
+        }
         int b = batch.batchSize();
         int s = batch.seqLen();
         Map<Integer, INDArray> hidden = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package org.layerfuse.bert.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.layerfuse.engine.kernels.AdamWKernel;
@@ -102,6 +103,21 @@ public final class AdamW {
             p.subi(mi.div(denominator).muli(lr / correction1));
         }
         return norm;
+    }
+
+    /**
+     * Frees the moment arrays now (native memory twice the parameters' size) instead of leaving
+     * them to the garbage collector; the optimizer starts from zero moments if it steps again.
+     */
+    public void free() {
+        for (Map<String, INDArray> moments : List.of(m, v)) {
+            moments.values().forEach(a -> {
+                if (a.closeable()) {
+                    a.close();
+                }
+            });
+            moments.clear();
+        }
     }
 
     public long stepCount() {

@@ -110,6 +110,7 @@ public final class Trainer {
                             kd.temperature());
             double lr = schedule.at(step);
             double norm = adam.step(params, g.byParameter(), lr);
+            g.free();
             lastLoss = g.loss();
             epochLossSum += lastLoss;
             epochLossCount++;
@@ -129,6 +130,7 @@ public final class Trainer {
         if (progress != null) {
             progress.close();
         }
+        adam.free();
         if (epochLossCount > 0) {
             lastEpochMean = epochLossSum / epochLossCount;
         }

@@ -1,11 +1,12 @@
 package org.layerfuse.bert.graph;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,14 +15,17 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
+import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
 
 class GradientCallsTest {
 
     /** loss = Σ (x·W)², so ∂loss/∂W = 2·xᵀ·(x·W), computed here by hand. */
-    private static SameDiff graph(INDArray x, INDArray w) {
+    private static SameDiff squareGraph(INDArray w) {
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.placeHolder("x", DataType.DOUBLE, -1, 3);
         SDVariable weights = sd.var("w", w);
@@ -29,27 +33,131 @@ class GradientCallsTest {
         return sd;
     }
 
+    /** Two tanh layers with a skip connection: enough intermediates for release to matter. */
+    private static SameDiff deepGraph() {
+        Nd4j.getRandom().setSeed(7);
+        SameDiff sd = SameDiff.create();
+        SDVariable p = sd.placeHolder("p", DataType.FLOAT, -1, 16);
+        SDVariable w1 = sd.var("w1", Nd4j.rand(DataType.FLOAT, 16, 16).subi(0.5));
+        SDVariable w2 = sd.var("w2", Nd4j.rand(DataType.FLOAT, 16, 16).subi(0.5));
+        SDVariable h = sd.math().tanh(p.mmul(w1));
+        sd.math().tanh(h.mmul(w2).add(h)).mul(h).sum("loss").markAsLoss();
+        return sd;
+    }
+
+    /** Counts what a session allocates and gives back; delegates the memory work. */
+    private static final class CountingMemory extends AbstractMemoryMgr {
+        final SessionMemMgr delegate;
+        int allocated;
+        int released;
+        boolean closed;
+
+        CountingMemory(SessionMemMgr delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, DataType dataType, long... shape) {
+            allocated++;
+            return delegate.allocate(detached, dataType, shape);
+        }
+
+        @Override
+        public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
+            allocated++;
+            return delegate.allocate(detached, descriptor);
+        }
+
+        @Override
+        public void release(INDArray array) {
+            released++;
+            delegate.release(array);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            delegate.close();
+        }
+    }
+
     @Test
-    void repeatedCallsGiveTheClosedFormGradientAndDropThePreviousSession() {
+    void repeatedCallsGiveTheClosedFormGradient() {
         Backend.init();
         INDArray x = Nd4j.createFromArray(new double[][] {{1, 2, 3}, {-1, 0.5, 2}});
         INDArray w = Nd4j.createFromArray(new double[][] {{0.1, -0.2}, {0.3, 0.4}, {-0.5, 0.6}});
-        SameDiff sd = graph(x, w);
-        INDArray expected = x.transpose().mmul(x.mmul(w)).mul(2);
-        long thread = Thread.currentThread().getId();
+        SameDiff sd = squareGraph(w);
+        double[] expected = x.transpose().mmul(x.mmul(w)).mul(2).data().asDouble();
 
         OutAndGrad first = GradientCalls.outputsAndGradients(sd, Map.of("x", x), List.of("loss"), List.of("w"));
-        assertEquals(expected, first.getGradients().get("w"));
-        InferenceSession firstSession = sd.getFunction("grad").getSessions().get(thread);
-        assertNotNull(firstSession, "the first call ran in a session of this thread");
-        WeakReference<InferenceSession> firstRef = new WeakReference<>(firstSession);
-        firstSession = null;
-
+        double[] firstGradient = first.getGradients().get("w").data().asDouble();
+        assertCloseTo(expected, firstGradient, 1e-12);
         OutAndGrad second = GradientCalls.outputsAndGradients(sd, Map.of("x", x), List.of("loss"), List.of("w"));
-        assertEquals(expected, second.getGradients().get("w"));
-        assertEquals(expected, first.getGradients().get("w"), "the first call's returned gradient is intact");
-        assertNotSame(firstRef.get(), sd.getFunction("grad").getSessions().get(thread), "a fresh session");
-        System.gc();
-        assertNull(firstRef.get(), "nothing keeps the first call's session (and its intermediates) alive");
+        assertArrayEquals(firstGradient, second.getGradients().get("w").data().asDouble(), "same bits on every call");
+        assertArrayEquals(firstGradient, first.getGradients().get("w").data().asDouble(),
+                "the first call's returned gradient is intact after the second call reused the memory");
+        assertEquals(first.getOutputs().get("loss").getDouble(0), second.getOutputs().get("loss").getDouble(0));
+    }
+
+    @Test
+    void equalsSameDiffsOwnGradientCallBitForBit() {
+        Backend.init();
+        INDArray in = Nd4j.rand(DataType.FLOAT, 32, 16).subi(0.5);
+        SameDiff reference = deepGraph();
+        OutAndGrad expected = reference.calculateGradientsAndOutputs(Map.of("p", in), List.of("loss"),
+                List.of("w1", "w2"));
+        SameDiff sd = deepGraph();
+        for (int call = 0; call < 3; call++) {
+            OutAndGrad got = GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"), List.of("w1", "w2"));
+            for (String v : List.of("w1", "w2")) {
+                assertArrayEquals(expected.getGradients().get(v).data().asFloat(), got.getGradients().get(v).data().asFloat(),
+                        "gradient of " + v + ", call " + call);
+            }
+            assertEquals(expected.getOutputs().get("loss").getFloat(0), got.getOutputs().get("loss").getFloat(0));
+        }
+    }
+
+    /**
+     * The regression this class exists for: SameDiff's own call releases nothing before it
+     * returns and its session keeps everything afterwards.
+     */
+    @Test
+    void releasesIntermediatesDuringTheCallAndClosesTheSessionAfterIt() {
+        Backend.init();
+        SameDiff sd = deepGraph();
+        Map<String, INDArray> in = Map.of("p", Nd4j.rand(DataType.FLOAT, 32, 16));
+        GradientCalls.outputsAndGradients(sd, in, List.of("loss"), List.of("w1", "w2")); // builds the gradient function
+        SameDiff gradientFunction = sd.getFunction("grad");
+        long thread = Thread.currentThread().getId();
+        assertNull(gradientFunction.getSessions().get(thread), "no session outlives a call");
+
+        InferenceSession session = new InferenceSession(gradientFunction);
+        CountingMemory memory = new CountingMemory(session.getMmgr());
+        session.setMmgr(memory);
+        gradientFunction.getSessions().put(thread, session);
+        GradientCalls.outputsAndGradients(sd, in, List.of("loss"), List.of("w1", "w2"));
+
+        assertTrue(memory.allocated > 8, "allocated " + memory.allocated);
+        assertTrue(memory.released >= memory.allocated / 2, "released " + memory.released + " of " + memory.allocated
+                + " intermediates during the call");
+        assertTrue(memory.closed, "the session's array cache was closed after the call");
+        assertFalse(gradientFunction.getSessions().containsKey(thread), "and the session dropped");
+    }
+
+    @Test
+    void aVariableOutsideTheLossIsNamed() {
+        Backend.init();
+        SameDiff sd = squareGraph(Nd4j.ones(DataType.DOUBLE, 3, 2));
+        sd.var("unused", Nd4j.ones(DataType.DOUBLE, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GradientCalls.outputsAndGradients(sd,
+                Map.of("x", Nd4j.ones(DataType.DOUBLE, 2, 3)), List.of("loss"), List.of("unused")));
+        assertTrue(e.getMessage().contains("'unused'"), e.getMessage());
+    }
+
+    private static void assertCloseTo(double[] expected, double[] actual, double tolerance) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], tolerance, "element " + i);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package org.layerfuse.prune.cli;
 
+import java.util.List;
+import org.layerfuse.engine.ResidentMemory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +34,11 @@ public final class LayerFuseCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int status = commandLine().execute(args);
+        if (args.length > 0 && !List.of("-h", "--help", "-V", "--version", "help").contains(args[0])) {
+            // What the run needed, so a user can size the machine for the next one.
+            System.err.println("layerfuse: peak resident memory " + ResidentMemory.format(ResidentMemory.peakBytes()));
+        }
+        System.exit(status);
     }
 }

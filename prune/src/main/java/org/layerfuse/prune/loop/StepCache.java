@@ -96,19 +96,21 @@ public final class StepCache {
         }
         misses++;
         String summary = healer.heal(model, removedLayer, step);
-        Map<String, INDArray> copy = new LinkedHashMap<>();
         long bytes = 0;
-        for (Map.Entry<String, INDArray> e : model.parameters().entrySet()) {
-            copy.put(e.getKey(), e.getValue().dup());
-            bytes += e.getValue().length() * e.getValue().dataType().width();
+        for (INDArray a : model.parameters().values()) {
+            bytes += a.length() * a.dataType().width();
         }
         if (bytes <= maxHealedBytes) {
+            Map<String, INDArray> copy = new LinkedHashMap<>();
+            model.parameters().forEach((name, array) -> copy.put(name, array.dup()));
             healed.put(key, new Healed(copy, summary, bytes));
             healedBytes += bytes;
             for (Iterator<Map.Entry<String, Healed>> it = healed.entrySet().iterator();
                  healedBytes > maxHealedBytes && it.hasNext(); ) {
-                healedBytes -= it.next().getValue().bytes();
+                Healed evicted = it.next().getValue();
+                healedBytes -= evicted.bytes();
                 it.remove();
+                evicted.parameters().values().forEach(INDArray::close); // only the cache held them
             }
         }
         return summary;

@@ -1,0 +1,112 @@
+package org.layerfuse.prune.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.layerfuse.prune.cli.LayerFuseCli;
+
+/**
+ * The memory goals of README, enforced: each run happens in its own JVM whose resident-memory
+ * limit is the goal ({@code org.bytedeco.javacpp.maxphysicalbytes}: every ND4J allocation
+ * fails with an OutOfMemoryError once the process's resident memory exceeds it), with the
+ * launcher's heap setting. The runs print their peak resident memory, which is checked too.
+ *
+ * <p>Before the fix of issue 18 the BERT-base run died at its first heal (a gradient call kept
+ * 5.7 GB of intermediates and its session held them afterwards, per model).
+ */
+class MemoryBudgetTest {
+
+    private static final Pattern PEAK = Pattern.compile("peak resident memory (\\d+\\.\\d+) GB");
+    private static final Pattern CELL_RESIDENT = Pattern.compile("cell \\S+ done; resident memory (\\d+\\.\\d+) GB");
+
+    record Run(int exitCode, String output) {
+        double peakGb() {
+            Matcher m = PEAK.matcher(output);
+            assertTrue(m.find(), "the run reports its peak resident memory:\n" + tail());
+            return Double.parseDouble(m.group(1));
+        }
+
+        List<Double> residentAfterCells() {
+            List<Double> out = new ArrayList<>();
+            Matcher m = CELL_RESIDENT.matcher(output);
+            while (m.find()) {
+                out.add(Double.parseDouble(m.group(1)));
+            }
+            return out;
+        }
+
+        String tail() {
+            return output.substring(Math.max(0, output.length() - 4000));
+        }
+    }
+
+    /** README's BERT-base prune command (random-forest, distillation) at test sizes, within 5 GB. */
+    @Test
+    void bertBasePruneWithDistillationFitsInFiveGigabytes(@TempDir Path dir) throws Exception {
+        Run run = layerfuse("5g", dir, "prune", "--model", "bert-base", "--strategy", "random-forest", "--heal", "kd",
+                "--layers-to-remove", "1", "--train-size", "32", "--heal-size", "16", "--validation-size", "16",
+                "--test-size", "32", "--signal-size", "16", "--epochs", "1", "--heal-epochs", "1",
+                "--out", dir.resolve("bert-kd").toString());
+        assertEquals(0, run.exitCode(), run.tail());
+        assertTrue(Files.exists(dir.resolve("bert-kd/model/model.safetensors")), "the pruned model was exported");
+        assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
+    }
+
+    /** The same path with fine-tuning as healing (another healer, another trainer call). */
+    @Test
+    void bertBasePruneWithFineTuningFitsInFiveGigabytes(@TempDir Path dir) throws Exception {
+        Run run = layerfuse("5g", dir, "prune", "--model", "bert-base", "--strategy", "weight-entropy", "--heal", "ce",
+                "--layers-to-remove", "1", "--train-size", "32", "--heal-size", "16", "--validation-size", "16",
+                "--test-size", "32", "--signal-size", "16", "--epochs", "1", "--heal-epochs", "1",
+                "--out", dir.resolve("bert-ce").toString());
+        assertEquals(0, run.exitCode(), run.tail());
+        assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
+    }
+
+    /** A multi-cell MiniLM study within 2 GB, and its memory flat from cell to cell. */
+    @Test
+    void miniLmStudyFitsInTwoGigabytesAndDoesNotGrowWithCells(@TempDir Path dir) throws Exception {
+        Run run = layerfuse("2g", dir, "study", "--model", "minilm",
+                "--strategies", "weight-norm,weight-entropy,random,attention-entropy", "--heal", "ce,kd",
+                "--layers-to-remove", "2", "--repeats", "1", "--train-size", "64", "--heal-size", "32",
+                "--validation-size", "32", "--test-size", "64", "--signal-size", "32", "--epochs", "1",
+                "--heal-epochs", "1", "--out", dir.resolve("study").toString());
+        assertEquals(0, run.exitCode(), run.tail());
+        assertTrue(run.peakGb() <= 2.0, "peak " + run.peakGb() + " GB");
+        List<Double> resident = run.residentAfterCells();
+        assertEquals(8, resident.size(), "one reading per cell:\n" + run.tail());
+        double third = resident.get(2);
+        double last = resident.get(resident.size() - 1);
+        assertTrue(last <= third * 1.10, "resident memory after the last cell " + last + " GB vs " + third
+                + " GB after cell 3: " + resident);
+    }
+
+    /** Runs the command line in a fresh JVM with the launcher's heap and the given resident limit. */
+    private static Run layerfuse(String residentLimit, Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-Xss4m", "-Xmx4g",
+                "-Dorg.bytedeco.javacpp.maxbytes=8g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + residentLimit,
+                "-cp", System.getProperty("java.class.path"), LayerFuseCli.class.getName()));
+        command.addAll(List.of(args));
+        Path log = dir.resolve("run-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                .directory(new File(System.getProperty("user.dir"))).start();
+        if (!p.waitFor(20, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("layerfuse " + String.join(" ", args) + " did not finish in 20 minutes");
+        }
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+}
