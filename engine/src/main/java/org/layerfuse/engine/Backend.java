@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Backend {
 
+    /** malloc arenas: ND4J allocates its arrays on the calling thread and frees them on others. */
+    static final int MALLOC_ARENAS = 2;
+
+
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
     private static final String EXTENSION_PROPERTY = "org.bytedeco.javacpp.platform.extension";
     private static final Map<String, String> EXTENSIONS =
@@ -75,6 +79,8 @@ public final class Backend {
         Objects.requireNonNull(settings, "settings");
         CpuFeatures cpu = CpuFeatures.detect();
         if (info == null) {
+            // Before ND4J starts its threads: see GlibcMalloc (a study's memory grew with 16 arenas).
+            GlibcMalloc.limitArenas(MALLOC_ARENAS);
             String variant = chooseVariant(settings.variant(), cpu);
             if (System.getProperty(EXTENSION_PROPERTY) == null) {
                 System.setProperty(EXTENSION_PROPERTY, EXTENSIONS.get(variant));

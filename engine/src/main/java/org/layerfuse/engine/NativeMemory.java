@@ -23,6 +23,8 @@ public final class NativeMemory {
 
     /** Default largest share of wall time spent in reclaiming collections. */
     public static final double DEFAULT_SHARE = 0.05;
+    /** Time for ND4J's deallocator threads to free what a collection found dead. */
+    private static final long TRIM_SETTLE_MS = 50;
 
     private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc);
 
@@ -47,6 +49,23 @@ public final class NativeMemory {
      */
     public static boolean reclaim() {
         return GLOBAL.maybeCollect();
+    }
+
+    /**
+     * Between phases of a run (after a study cell): collects dead arrays, lets ND4J's
+     * deallocator threads free them, and gives the free pages back to the system, so that what
+     * one phase needed is not kept resident through the next (glibc keeps freed memory inside
+     * its arenas otherwise). Costs a collection and some page faults in the next phase, so it
+     * is not for every step.
+     */
+    public static void trim() {
+        System.gc();
+        try {
+            Thread.sleep(TRIM_SETTLE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        GlibcMalloc.trim();
     }
 
     synchronized boolean maybeCollect() {

@@ -16,6 +16,7 @@ import org.layerfuse.bert.train.Evaluator;
 import org.layerfuse.bert.train.TensorFile;
 import org.layerfuse.bert.train.Trainer;
 import org.layerfuse.bert.train.TrainerOptions;
+import org.layerfuse.engine.NativeMemory;
 import org.layerfuse.engine.Progress;
 import org.layerfuse.engine.ResidentMemory;
 import org.layerfuse.prune.data.EncodedSplits;
@@ -114,6 +115,7 @@ public final class StudyRunner {
             for (CellKey key : spec.cells()) {
                 if (key.dataset().equals(dataset)) {
                     runCell(key, baseline, splits, signalSource, cache);
+                    NativeMemory.trim();
                     String resident = ResidentMemory.format(ResidentMemory.currentBytes());
                     LOG.info("cell {} done; resident memory {}", key, resident);
                     cells.step("cell " + key + ", resident " + resident);

@@ -79,25 +79,34 @@ class MemoryBudgetTest {
     @Test
     void miniLmStudyFitsInTwoGigabytesAndDoesNotGrowWithCells(@TempDir Path dir) throws Exception {
         Run run = layerfuse("2g", dir, "study", "--model", "minilm",
-                "--strategies", "weight-norm,weight-entropy,random,attention-entropy", "--heal", "ce,kd",
-                "--layers-to-remove", "2", "--repeats", "1", "--train-size", "64", "--heal-size", "32",
-                "--validation-size", "32", "--test-size", "64", "--signal-size", "32", "--epochs", "1",
+                "--strategies", "weight-norm,weight-entropy,random", "--heal", "ce,kd",
+                "--layers-to-remove", "1", "--repeats", "1", "--train-size", "32", "--heal-size", "32",
+                "--validation-size", "32", "--test-size", "32", "--signal-size", "32", "--epochs", "1",
                 "--heal-epochs", "1", "--out", dir.resolve("study").toString());
         assertEquals(0, run.exitCode(), run.tail());
         assertTrue(run.peakGb() <= 2.0, "peak " + run.peakGb() + " GB");
         List<Double> resident = run.residentAfterCells();
-        assertEquals(8, resident.size(), "one reading per cell:\n" + run.tail());
+        assertEquals(6, resident.size(), "one reading per cell:\n" + run.tail());
         double third = resident.get(2);
         double last = resident.get(resident.size() - 1);
         assertTrue(last <= third * 1.10, "resident memory after the last cell " + last + " GB vs " + third
                 + " GB after cell 3: " + resident);
     }
 
+    /** The heap options of the {@code layerfuse} launcher, as written there. */
+    static List<String> launcherHeapOptions() throws IOException {
+        Path launcher = Path.of(System.getProperty("user.dir")).resolve("../layerfuse").normalize();
+        Matcher m = Pattern.compile("(?m)^heap_opts=\"([^\"]+)\"").matcher(Files.readString(launcher));
+        assertTrue(m.find(), "heap_opts=\"...\" in " + launcher);
+        return List.of(m.group(1).trim().split("\\s+"));
+    }
+
     /** Runs the command line in a fresh JVM with the launcher's heap and the given resident limit. */
     private static Run layerfuse(String residentLimit, Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-Xss4m", "-Xmx4g",
-                "-Dorg.bytedeco.javacpp.maxbytes=8g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + residentLimit,
+                "--add-modules", "jdk.incubator.vector", "-Xss4m"));
+        command.addAll(launcherHeapOptions());
+        command.addAll(List.of("-Dorg.bytedeco.javacpp.maxbytes=8g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + residentLimit,
                 "-cp", System.getProperty("java.class.path"), LayerFuseCli.class.getName()));
         command.addAll(List.of(args));
         Path log = dir.resolve("run-" + System.nanoTime() + ".log");
