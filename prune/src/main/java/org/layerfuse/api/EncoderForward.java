@@ -1,5 +1,6 @@
 package org.layerfuse.api;
 
+import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 
 /**
@@ -19,6 +20,15 @@ interface EncoderForward extends AutoCloseable {
     }
 
     Outputs run(TokenBatch batch, boolean lastHidden, boolean logits);
+
+    /**
+     * The forward the API uses for a model: today a pool of {@link BertModel#replica() replicas}
+     * over {@link BertModel#forward}. The one line to change for another engine (e.g. a per-thread
+     * fused inference plan).
+     */
+    static EncoderForward of(BertModel model, InferenceOptions options) {
+        return new PooledBertForward(model, options.parallelism());
+    }
 
     @Override
     void close();

@@ -55,7 +55,7 @@ public final class SentenceEncoder implements AutoCloseable {
         int maxLength = ModelLength.of(c, options);
         return new SentenceEncoder(nameOrPath, pooling, c.hiddenSize(),
                 new TextBatches(p.tokenizer(), maxLength, options.batchSize(), nameOrPath),
-                new PooledBertForward(BertModel.fromWeights(p.weights()), options.parallelism()));
+                EncoderForward.of(BertModel.fromWeights(p.weights()), options));
     }
 
     public SentencePooling pooling() {

@@ -34,6 +34,53 @@ public record SentencePooling(Mode mode, boolean normalize) {
         }
     }
 
+    /**
+     * The pooling a model defines, if it defines one: the embedded MiniLM, or a folder with
+     * sentence-transformers' {@code modules.json} or {@code 1_Pooling/config.json}.
+     */
+    public static java.util.Optional<SentencePooling> configured(String nameOrPath) {
+        String n = nameOrPath.toLowerCase(Locale.ROOT);
+        Path dir = Path.of(nameOrPath);
+        boolean files = Files.isDirectory(dir) && (Files.isRegularFile(dir.resolve("modules.json"))
+                || Files.isRegularFile(dir.resolve("1_Pooling").resolve("config.json")));
+        return n.equals("minilm") || n.equals("all-minilm-l6-v2") || files ? java.util.Optional.of(of(nameOrPath))
+                : java.util.Optional.empty();
+    }
+
+    /**
+     * This pooling as sentence-transformers' files ({@code modules.json}, {@code 1_Pooling/config.json}),
+     * so that an exported folder keeps it for {@link SentenceEncoder} and for Python users alike.
+     */
+    public java.util.Map<String, byte[]> sentenceTransformersFiles(int dimension) {
+        com.fasterxml.jackson.databind.node.ArrayNode modules = JSON.createArrayNode();
+        module(modules, 0, "", "Transformer");
+        module(modules, 1, "1_Pooling", "Pooling");
+        if (normalize) {
+            module(modules, 2, "2_Normalize", "Normalize");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode pooling = JSON.createObjectNode();
+        pooling.put("word_embedding_dimension", dimension);
+        pooling.put("pooling_mode_cls_token", mode == Mode.CLS);
+        pooling.put("pooling_mode_mean_tokens", mode == Mode.MEAN);
+        pooling.put("pooling_mode_max_tokens", false);
+        pooling.put("pooling_mode_mean_sqrt_len_tokens", false);
+        try {
+            return java.util.Map.of("modules.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(modules),
+                    "1_Pooling/config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(pooling));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void module(com.fasterxml.jackson.databind.node.ArrayNode modules, int idx, String path,
+                               String type) {
+        com.fasterxml.jackson.databind.node.ObjectNode m = modules.addObject();
+        m.put("idx", idx);
+        m.put("name", String.valueOf(idx));
+        m.put("path", path);
+        m.put("type", "sentence_transformers.models." + type);
+    }
+
     /** The pooling of a model given by name or folder. */
     static SentencePooling of(String nameOrPath) {
         String n = nameOrPath.toLowerCase(Locale.ROOT);

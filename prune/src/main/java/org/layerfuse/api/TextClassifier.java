@@ -85,7 +85,7 @@ public final class TextClassifier implements AutoCloseable {
         int maxLength = ModelLength.of(c, options);
         return new TextClassifier(folder.toString(), c.labels(),
                 new TextBatches(p.tokenizer(), maxLength, options.batchSize(), folder.toString()),
-                new PooledBertForward(BertModel.fromWeights(p.weights()), options.parallelism()));
+                EncoderForward.of(BertModel.fromWeights(p.weights()), options));
     }
 
     /** The class names, in the order of each prediction's probabilities. */

@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * ONNX Runtime forward of LayerFuse's ONNX export of a k-layer-pruned model against the
  * unpruned export (k = 0), the deployment question: does removing k of L layers buy the ideal
  * L/(L−k) in a production runtime? Same batch, threads and export path for every k; layers are
- * removed from the middle outwards, as in {@link PrunedForwardBench}.
+ * removed from the middle outwards, as in {@link PrunedForwardBench}. {@code removed = -1} runs
+ * the original MiniLM ONNX file (from its Maven artifact) for reference: our export's graph
+ * against the one torch wrote.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +43,7 @@ public class PrunedOnnxForwardBench {
     @Param({"minilm"})
     String model;
 
-    @Param({"0", "2", "3"})
+    @Param({"-1", "0", "2", "3"})
     int removed;
 
     private OnnxRuntimeEncoder ort;
@@ -51,6 +53,12 @@ public class PrunedOnnxForwardBench {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         PretrainedModels.Pretrained p = BenchModels.load(model);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        int threads = Integer.getInteger("layerfuse.threads", 2);
+        if (removed < 0) {
+            ort = new OnnxRuntimeEncoder(p.onnxFile(), threads);
+            return;
+        }
         BertModel full = BertModel.fromWeights(p.weights());
         int layers = full.numLayers();
         for (int k = 0; k < removed; k++) {
@@ -58,8 +66,7 @@ public class PrunedOnnxForwardBench {
         }
         file = Files.createTempFile("layerfuse-bench-" + model + "-" + removed, ".onnx");
         OnnxBertExporter.write(full.exportWeights(), file);
-        ort = new OnnxRuntimeEncoder(file, Integer.getInteger("layerfuse.threads", 2));
-        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        ort = new OnnxRuntimeEncoder(file, threads);
     }
 
     @Benchmark
@@ -71,7 +78,9 @@ public class PrunedOnnxForwardBench {
     public void close() {
         ort.close();
         try {
-            Files.deleteIfExists(file);
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

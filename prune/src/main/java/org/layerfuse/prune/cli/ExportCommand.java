@@ -3,6 +3,7 @@ package org.layerfuse.prune.cli;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.layerfuse.api.SentencePooling;
 import org.layerfuse.weights.PretrainedModels;
 import org.layerfuse.weights.export.ExportFormat;
 import org.layerfuse.weights.export.ModelExport;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
         description = {"Write a model as a deployable folder: model.onnx (ONNX opset 17, float32; inputs input_ids, "
                 + "attention_mask, token_type_ids as int64 [batch, sequence]; outputs last_hidden_state, pooler_output "
                 + "and logits where the model has them; class names in the metadata) and/or model.safetensors, with "
-                + "config.json and the tokenizer file. A pruned model folder exports only its live layers."})
+                + "config.json and the tokenizer file (and sentence-transformers' pooling files where the model defines "
+                + "them, e.g. minilm). A pruned model folder exports only its live layers."})
 public final class ExportCommand implements Callable<Integer> {
 
     @Mixin
@@ -40,7 +42,10 @@ public final class ExportCommand implements Callable<Integer> {
         runtime.start();
         PretrainedModels.Pretrained pretrained = model.load();
         long t0 = System.nanoTime();
-        ModelExport.write(pretrained.weights(), pretrained.tokenizerFile(), out, f, overwrite);
+        ModelExport.write(pretrained.weights(), pretrained.tokenizerFile(), out, f, overwrite,
+                SentencePooling.configured(model.model)
+                        .map(p -> p.sentenceTransformersFiles(pretrained.weights().config().hiddenSize()))
+                        .orElse(java.util.Map.of()));
         System.out.printf(Locale.ROOT, "%s (%d layers, %s) written to %s as %s in %.1f s%n", pretrained.name(),
                 pretrained.weights().config().numHiddenLayers(),
                 pretrained.weights().config().labels().isEmpty() ? "encoder"

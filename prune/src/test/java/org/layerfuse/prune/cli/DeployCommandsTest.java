@@ -15,6 +15,8 @@ import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.layerfuse.api.InferenceOptions;
+import org.layerfuse.api.SentenceEncoder;
+import org.layerfuse.api.SentencePooling;
 import org.layerfuse.api.TextClassifier;
 import org.layerfuse.prune.SpamClassifierFixture;
 
@@ -124,5 +126,24 @@ class DeployCommandsTest {
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of(target), s.toList(), "no temporary or moved-aside folder left");
         }
+        // the export keeps MiniLM's sentence-transformers pooling, so the folder encodes like the original
+        try (SentenceEncoder original = SentenceEncoder.load("minilm");
+             SentenceEncoder exported = SentenceEncoder.load(target.toString())) {
+            assertEquals(SentencePooling.MINILM, exported.pooling());
+            List<String> texts = List.of("A deployable encoder.", "Ein Satz auf Deutsch.");
+            List<float[]> a = original.encode(texts);
+            List<float[]> b = exported.encode(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(a.get(i), b.get(i), 1e-6f);
+            }
+        }
+    }
+
+    @Test
+    void pruneRefusesAnUnknownExportFormatBeforeAnyWork(@TempDir Path dir) {
+        CliErrorsTest.Outcome o = CliErrorsTest.run("prune", "--export", "tflite", "--out", dir.toString());
+        assertEquals(2, o.code(), o.err());
+        assertTrue(o.err().contains("'tflite' is not one of hf, onnx, both"), o.err());
+        assertTrue(CliErrorsTest.run("prune", "--help").out().contains("--export-dir"));
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.layerfuse.bert.BertWeights;
 import org.layerfuse.weights.hf.HuggingFaceFolder;
 import org.layerfuse.weights.hf.HuggingFaceFolderWriter;
@@ -30,6 +31,15 @@ public final class ModelExport {
      */
     public static void write(BertWeights weights, Path tokenizerFile, Path target, ExportFormat format,
                              boolean overwrite) {
+        write(weights, tokenizerFile, target, format, overwrite, Map.of());
+    }
+
+    /**
+     * @param extraFiles more files for the folder by relative path (e.g. sentence-transformers'
+     *                   {@code modules.json}), written in the same staged folder
+     */
+    public static void write(BertWeights weights, Path tokenizerFile, Path target, ExportFormat format,
+                             boolean overwrite, Map<String, byte[]> extraFiles) {
         if (tokenizerFile != null && !Files.isRegularFile(tokenizerFile)) {
             throw new IllegalArgumentException(tokenizerFile + ": tokenizer file not found");
         }
@@ -41,6 +51,14 @@ public final class ModelExport {
                 Files.write(dir.resolve(HuggingFaceFolder.CONFIG),
                         JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(weights.config().toJson()));
                 HuggingFaceFolderWriter.copyTokenizer(tokenizerFile, dir);
+            }
+            for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+                Path file = dir.resolve(e.getKey()).normalize();
+                if (!file.startsWith(dir)) {
+                    throw new IllegalArgumentException("extra file '" + e.getKey() + "' is outside the model folder");
+                }
+                Files.createDirectories(file.getParent());
+                Files.write(file, e.getValue());
             }
             if (format.onnx()) {
                 OnnxBertExporter.write(weights, dir.resolve(OnnxBertExporter.MODEL_FILE));
