@@ -112,7 +112,7 @@ public final class OnnxBertExporter {
             g.output("pooler_output", OnnxGraphWriter.FLOAT, "batch", h);
             if (weights.has(ParamNames.CLASSIFIER_KERNEL)) {
                 String z = g.op("MatMul", "/classifier/MatMul", List.of(pooled,
-                        kernel("classifier.kernel", ParamNames.CLASSIFIER_KERNEL)));
+                        vector("classifier.kernel", ParamNames.CLASSIFIER_KERNEL)));
                 g.opNamed("Add", "logits", List.of(z, vector("classifier.bias", ParamNames.CLASSIFIER_BIAS)));
                 g.output("logits", OnnxGraphWriter.FLOAT, "batch", (long) config.numLabels());
             }
@@ -191,7 +191,7 @@ public final class OnnxBertExporter {
 
     /** x·W + b, W an {@code [in, out]} initializer named {@code <module>.kernel}. */
     private String dense(String module, String kernel, String bias, String x) {
-        String product = g.op("MatMul", "/" + module + "/MatMul", List.of(x, kernel(module + ".kernel", kernel)));
+        String product = g.op("MatMul", "/" + module + "/MatMul", List.of(x, vector(module + ".kernel", kernel)));
         return g.op("Add", "/" + module + "/Add", List.of(product, vector(module + ".bias", bias)));
     }
 
@@ -226,12 +226,9 @@ public final class OnnxBertExporter {
                 : g.op("LayerNormalization", "/" + module, in, axis, eps);
     }
 
+    /** An initializer with the values of one of our parameters (matrices already [in, out], as MatMul reads them). */
     private String vector(String onnxName, String ours) {
         Tensor t = weights.get(ours);
         return g.floatInitializer(onnxName, t.shape(), t.data());
-    }
-
-    private String kernel(String onnxName, String ours) {
-        return vector(onnxName, ours);
     }
 }
