@@ -390,6 +390,15 @@ public final class BertModel {
     }
 
     /**
+     * A model over the same parameter arrays (not copied) and the same live set, with its own
+     * graph: for concurrent inference, one replica per thread, the weights in memory once. The
+     * arrays are shared, so neither model may be trained or changed while the other is in use.
+     */
+    public BertModel replica() {
+        return new BertModel(config, params, live.clone(), dtype);
+    }
+
+    /**
      * The live model as plain weights: removed layers dropped and the rest renumbered
      * 0..k−1, with {@code num_hidden_layers = k} — what an exported, pruned model holds.
      */

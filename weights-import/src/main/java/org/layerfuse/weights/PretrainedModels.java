@@ -10,6 +10,7 @@ import org.layerfuse.bert.BertWeights;
 import org.layerfuse.bert.tokenizer.WordPieceTokenizer;
 import org.layerfuse.weights.artifact.MiniLmArtifact;
 import org.layerfuse.weights.hf.HuggingFaceFolder;
+import org.layerfuse.weights.onnx.OnnxBertExporter;
 import org.layerfuse.weights.onnx.OnnxBertImporter;
 import org.layerfuse.weights.tf.EasyBertArchive;
 import org.layerfuse.weights.tf.TfBertImporter;
@@ -62,22 +63,37 @@ public final class PretrainedModels {
             }
             Path folder = Path.of(name);
             if (Files.isDirectory(folder)) {
-                HuggingFaceFolder hf = HuggingFaceFolder.open(folder);
-                Path tokenizerFile = hf.tokenizerFile();
-                if (tokenizerFile == null) {
-                    throw new IllegalArgumentException(folder + ": no tokenizer.json or vocab.txt");
-                }
-                WordPieceTokenizer tokenizer = tokenizerFile.getFileName().toString().equals(HuggingFaceFolder.VOCAB_TXT)
-                        ? WordPieceTokenizer.fromVocabTxt(tokenizerFile, lowerCase(folder))
-                        : WordPieceTokenizer.fromTokenizerJson(tokenizerFile);
-                String label = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
-                return new Pretrained(label, hf.load(), tokenizer, tokenizerFile, null);
+                return loadFolder(folder);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not load model '" + name + "': " + e.getMessage(), e);
         }
         throw new IllegalArgumentException("unknown model '" + name + "'; valid names: " + String.join(", ", NAMES)
-                + ", or the path of a Hugging Face model folder");
+                + ", or the path of a model folder (Hugging Face safetensors or LayerFuse ONNX export)");
+    }
+
+    /**
+     * A model folder: Hugging Face's (config.json + model.safetensors), or an ONNX export
+     * (model.onnx, read by {@link OnnxBertImporter}); either with tokenizer.json or vocab.txt.
+     */
+    private static Pretrained loadFolder(Path folder) throws IOException {
+        Path onnx = folder.resolve(OnnxBertExporter.MODEL_FILE);
+        boolean hasSafetensors = Files.isRegularFile(folder.resolve(HuggingFaceFolder.WEIGHTS))
+                || Files.isRegularFile(folder.resolve(HuggingFaceFolder.WEIGHTS_INDEX));
+        Path tokenizerFile = Files.isRegularFile(folder.resolve(HuggingFaceFolder.TOKENIZER_JSON))
+                ? folder.resolve(HuggingFaceFolder.TOKENIZER_JSON)
+                : Files.isRegularFile(folder.resolve(HuggingFaceFolder.VOCAB_TXT)) ? folder.resolve(HuggingFaceFolder.VOCAB_TXT)
+                : null;
+        BertWeights weights = hasSafetensors || !Files.isRegularFile(onnx) ? HuggingFaceFolder.load(folder)
+                : OnnxBertImporter.load(onnx);
+        if (tokenizerFile == null) {
+            throw new IllegalArgumentException(folder + ": no tokenizer.json or vocab.txt");
+        }
+        WordPieceTokenizer tokenizer = tokenizerFile.getFileName().toString().equals(HuggingFaceFolder.VOCAB_TXT)
+                ? WordPieceTokenizer.fromVocabTxt(tokenizerFile, lowerCase(folder))
+                : WordPieceTokenizer.fromTokenizerJson(tokenizerFile);
+        String label = folder.getFileName() == null ? folder.toString() : folder.getFileName().toString();
+        return new Pretrained(label, weights, tokenizer, tokenizerFile, Files.isRegularFile(onnx) ? onnx : null);
     }
 
     /** {@code do_lower_case} of tokenizer_config.json, true (uncased) when absent. */

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Layer pruning of BERT-family encoders by strategic fusion of layer signals, healed by "
                 + "fine-tuning, distillation or grafting.",
         subcommands = {StudyCommand.class, PruneCommand.class, SignalsCommand.class, EvalCommand.class, ReportCommand.class,
-                ParityCommand.class, CommandLine.HelpCommand.class})
+                ParityCommand.class, ExportCommand.class, PredictCommand.class,
+                CommandLine.HelpCommand.class})
 public final class LayerFuseCli implements Runnable {
 
     @Override

@@ -15,7 +15,8 @@ import org.layerfuse.prune.study.StudyResults;
 import org.layerfuse.prune.study.StudyRunner;
 import org.layerfuse.prune.study.StudySpec;
 import org.layerfuse.weights.PretrainedModels;
-import org.layerfuse.weights.hf.HuggingFaceFolderWriter;
+import org.layerfuse.weights.export.ExportFormat;
+import org.layerfuse.weights.export.ModelExport;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Option;
         description = {"Fine-tune a model on a dataset, remove layers one at a time with one strategy (healing after "
                 + "each removal), and write the compressed model as a Hugging Face folder (config.json with the new "
                 + "num_hidden_layers, renumbered weights in model.safetensors, the tokenizer) that `--model <folder>` "
-                + "loads again."})
+                + "loads again, and/or as ONNX (--export onnx|both)."})
 public final class PruneCommand implements Callable<Integer> {
 
     @Mixin
@@ -69,7 +70,12 @@ public final class PruneCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--export", description = "Where to write the compressed model (default: <out>/model).")
+    @Option(names = "--export", defaultValue = "hf", paramLabel = "hf|onnx|both",
+            description = "Format of the compressed model: hf (config.json + model.safetensors), onnx (model.onnx) or "
+                    + "both; the tokenizer is copied beside it (default: ${DEFAULT-VALUE}).")
+    String exportFormat;
+
+    @Option(names = "--export-dir", description = "Where to write the compressed model (default: <out>/model).")
     Path export;
 
     @Option(names = "--resume", description = "Continue an interrupted run in --out.")
@@ -80,6 +86,7 @@ public final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ExportFormat format = ExportFormat.parse(exportFormat);
         runtime.start();
         Strategies.byName(strategy);
         StudyRunner.checkHealingModes(List.of(heal));
@@ -111,7 +118,7 @@ public final class PruneCommand implements Callable<Integer> {
                 DataType.FLOAT);
         run.loadModel(steps.get(steps.size() - 1).step(), pruned);
         Path target = export != null ? export : out.resolve("model");
-        HuggingFaceFolderWriter.write(pruned.exportWeights(), pretrained.tokenizerFile(), target, overwrite);
+        ModelExport.write(pruned.exportWeights(), pretrained.tokenizerFile(), target, format, overwrite);
         StepRecord first = steps.get(0);
         StepRecord last = steps.get(steps.size() - 1);
         System.out.printf(Locale.ROOT, "removed layers %s with %s (%s healing)%n",

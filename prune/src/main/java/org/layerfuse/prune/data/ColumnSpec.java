@@ -2,7 +2,8 @@ package org.layerfuse.prune.data;
 
 /**
  * Which columns (CSV/TSV header names, JSON keys, parquet columns) hold the text, the optional
- * second text of a pair task ({@code null} for single-text tasks) and the label.
+ * second text of a pair task ({@code null} for single-text tasks) and the label ({@code null}
+ * only for texts read to be predicted, see {@link #unlabelled}).
  */
 public record ColumnSpec(String textColumn, String textPairColumn, String labelColumn) {
 
@@ -13,16 +14,22 @@ public record ColumnSpec(String textColumn, String textPairColumn, String labelC
         if (textColumn == null || textColumn.isBlank()) {
             throw new IllegalArgumentException("the text column name is required (e.g. --text-column text)");
         }
-        if (labelColumn == null || labelColumn.isBlank()) {
+        if (labelColumn != null && labelColumn.isBlank()) {
             throw new IllegalArgumentException("the label column name is required (e.g. --label-column label)");
         }
         if (textPairColumn != null && textPairColumn.isBlank()) {
             throw new IllegalArgumentException("the second text column name is blank; leave it out for single-text data");
         }
-        if (textColumn.equals(labelColumn) || textColumn.equals(textPairColumn) || labelColumn.equals(textPairColumn)) {
+        if (textColumn.equals(labelColumn) || textColumn.equals(textPairColumn)
+                || (labelColumn != null && labelColumn.equals(textPairColumn))) {
             throw new IllegalArgumentException("text, second text and label columns must differ, got text='" + textColumn
                     + "' second='" + textPairColumn + "' label='" + labelColumn + "'");
         }
+    }
+
+    /** Text columns without a label: records to predict. */
+    public static ColumnSpec unlabelled(String textColumn, String textPairColumn) {
+        return new ColumnSpec(textColumn, textPairColumn, null);
     }
 
     /** Single-text columns. */

@@ -62,7 +62,7 @@ public final class CsvRecordReader implements TextRecordReader {
                 }
                 records.add(new TextRecord(where, record.get(columns.textColumn()),
                         columns.textPairColumn() == null ? null : record.get(columns.textPairColumn()),
-                        record.get(columns.labelColumn())));
+                        columns.labelColumn() == null ? null : record.get(columns.labelColumn())));
             }
         } catch (DatasetFormatException e) {
             throw e;
@@ -91,9 +91,14 @@ public final class CsvRecordReader implements TextRecordReader {
     }
 
     private static List<String> columnsOf(ColumnSpec columns) {
-        return columns.textPairColumn() == null
-                ? List.of(columns.textColumn(), columns.labelColumn())
-                : List.of(columns.textColumn(), columns.textPairColumn(), columns.labelColumn());
+        List<String> out = new java.util.ArrayList<>(List.of(columns.textColumn()));
+        if (columns.textPairColumn() != null) {
+            out.add(columns.textPairColumn());
+        }
+        if (columns.labelColumn() != null) {
+            out.add(columns.labelColumn());
+        }
+        return out;
     }
 
     /** Commons CSV counts lines up to the end of the record just read; a quoted field's own line breaks come off. */

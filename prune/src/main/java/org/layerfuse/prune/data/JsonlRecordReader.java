@@ -45,7 +45,7 @@ public final class JsonlRecordReader implements TextRecordReader {
                 }
                 records.add(new TextRecord(where, text(file, where, node, columns.textColumn()),
                         columns.textPairColumn() == null ? null : text(file, where, node, columns.textPairColumn()),
-                        label(file, where, node, columns.labelColumn())));
+                        columns.labelColumn() == null ? null : label(file, where, node, columns.labelColumn())));
             }
         } catch (CharacterCodingException e) {
             throw new DatasetFormatException(file, "is not UTF-8 text", e);

@@ -26,10 +26,15 @@ public final class ParquetRecordReader implements TextRecordReader {
         String path = file.toAbsolutePath().toString();
         try (Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
             List<String> existing = columnNames(db, path, file);
-            List<String> wanted = new ArrayList<>(List.of(columns.textColumn(), columns.labelColumn()));
+            List<String> wanted = new ArrayList<>(List.of(columns.textColumn()));
+            if (columns.labelColumn() != null) {
+                wanted.add(columns.labelColumn());
+            }
             if (columns.textPairColumn() != null) {
                 wanted.add(columns.textPairColumn());
             }
+            int labelIndex = columns.labelColumn() == null ? -1 : 2;
+            int pairIndex = columns.labelColumn() == null ? 2 : 3;
             for (String column : wanted) {
                 if (!existing.contains(column)) {
                     throw new DatasetFormatException(file, "schema", column, "no such column; the file has " + existing);
@@ -46,8 +51,9 @@ public final class ParquetRecordReader implements TextRecordReader {
                         String where = "record " + (++number);
                         records.add(new TextRecord(where,
                                 string(rows, 1, file, where, columns.textColumn()),
-                                columns.textPairColumn() == null ? null : string(rows, 3, file, where, columns.textPairColumn()),
-                                label(rows, 2, file, where, columns.labelColumn())));
+                                columns.textPairColumn() == null ? null
+                                        : string(rows, pairIndex, file, where, columns.textPairColumn()),
+                                labelIndex < 0 ? null : label(rows, labelIndex, file, where, columns.labelColumn())));
                     }
                 }
             }

@@ -66,6 +66,29 @@ public final class TextFileDatasets {
         return dataset;
     }
 
+    /**
+     * The records of a file to predict on, in file order: text (and second text) required and
+     * non-empty in every record; the label column is not read ({@code columns} may have none).
+     *
+     * @param format null to tell it from the file name
+     * @throws DatasetFormatException naming the file, the record (line or record number) and the column
+     */
+    public static List<TextRecord> readTexts(Path file, ColumnSpec columns, TextFileFormat format) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DatasetFormatException(file, "no such file");
+        }
+        ColumnSpec textsOnly = ColumnSpec.unlabelled(columns.textColumn(), columns.textPairColumn());
+        List<TextRecord> records = TextRecordReader.of(format != null ? format : TextFileFormat.of(file))
+                .read(file, textsOnly);
+        for (TextRecord r : records) {
+            requireText(file, r.where(), columns.textColumn(), r.text());
+            if (columns.textPairColumn() != null) {
+                requireText(file, r.where(), columns.textPairColumn(), r.textPair());
+            }
+        }
+        return records;
+    }
+
     private static void requireText(Path file, String where, String column, String text) throws DatasetFormatException {
         if (text == null || text.isBlank()) {
             throw new DatasetFormatException(file, where, column, "empty text");

@@ -96,4 +96,18 @@ class JsonlDatasetTest {
                 () -> TextFileDatasets.load(write("none.jsonl", "\n\n"), TextFileOptions.defaults()));
         assertMessage(empty, "none.jsonl", "file is empty");
     }
+
+    @Test
+    void textsToPredictNeedNoLabelField(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("to-label.jsonl");
+        Files.writeString(file, "{\"text\": \"hello\"}\n\n{\"text\": \"world\", \"extra\": 1}\n{\"txt\": \"x\"}\n");
+        DatasetFormatException e = assertThrows(DatasetFormatException.class,
+                () -> TextFileDatasets.readTexts(file, ColumnSpec.unlabelled("text", null), null));
+        assertTrue(e.getMessage().contains("line 4") && e.getMessage().contains("text"),
+                e.getMessage());
+        Files.writeString(file, "{\"text\": \"hello\"}\n{\"text\": \"world\"}\n");
+        assertEquals(List.of(new TextRecord("line 1", "hello", null, null),
+                new TextRecord("line 2", "world", null, null)),
+                TextFileDatasets.readTexts(file, ColumnSpec.unlabelled("text", null), null));
+    }
 }

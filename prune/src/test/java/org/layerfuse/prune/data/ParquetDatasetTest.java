@@ -57,6 +57,19 @@ class ParquetDatasetTest {
     }
 
     @Test
+    void textsToPredictNeedNoLabelColumn() throws Exception {
+        Path file = parquet("unlabelled.parquet", "SELECT * FROM (VALUES ('A man sleeps.', 'Someone rests.'),"
+                + " ('A dog runs.', 'A cat sits.')) t(premise, hypothesis)");
+        List<TextRecord> records = TextFileDatasets.readTexts(file, ColumnSpec.unlabelled("premise", "hypothesis"), null);
+        assertEquals(List.of(new TextRecord("record 1", "A man sleeps.", "Someone rests.", null),
+                new TextRecord("record 2", "A dog runs.", "A cat sits.", null)), records);
+        Path empty = parquet("blank.parquet", "SELECT * FROM (VALUES ('fine'), ('')) t(text)");
+        DatasetFormatException e = assertThrows(DatasetFormatException.class,
+                () -> TextFileDatasets.readTexts(empty, ColumnSpec.unlabelled("text", null), null));
+        assertMessage(e, "record 2", "text", "empty text");
+    }
+
+    @Test
     void missingColumnsListTheSchema() throws Exception {
         Path file = parquet("cols.parquet", "SELECT 'x' AS sentence, 1 AS stars");
         var label = assertThrows(DatasetFormatException.class, () -> TextFileDatasets.load(file,

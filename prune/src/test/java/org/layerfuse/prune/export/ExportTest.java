@@ -17,6 +17,9 @@ import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.prune.TinyTask;
 import org.layerfuse.weights.hf.HuggingFaceFolder;
 import org.layerfuse.weights.hf.HuggingFaceFolderWriter;
+import org.layerfuse.weights.onnx.OnnxBertExporter;
+import org.layerfuse.weights.onnx.OnnxBertImporter;
+import org.layerfuse.weights.onnx.OnnxRuntimeEncoder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A pruned model written as a Hugging Face folder reloads as a plain shallower BERT with the same outputs. */
@@ -53,7 +56,7 @@ class ExportTest {
      * model of the same depth; only the values of the window's matrices differ.
      */
     @Test
-    void graftedModelExportsExactlyLikeAPlainlyPrunedOne(@TempDir Path dir) throws Exception {
+    void graftedModelExportsExactlyLikeAPlainlyPrunedOneAndToOnnx(@TempDir Path dir) throws Exception {
         BertModel plain = TinyTask.trainedModel();
         BertModel grafted = plain.copy();
         plain.removeLayer(2);
@@ -77,6 +80,55 @@ class ExportTest {
                 "the same graph");
         assertTrue(toArray(a, ParamNames.LayerMatrix.QUERY.kernel(1)).neq(toArray(b, ParamNames.LayerMatrix.QUERY
                 .kernel(1))).any(), "the grafted window's weights changed");
+        assertOnnxExportMatches(grafted, dir);
+    }
+
+    /**
+     * A grafted model (window coefficients folded into its weights) exports to ONNX as a plain
+     * shallower BERT (checked on the grafted model of the test above, to train it once): ONNX Runtime gives our hidden states and logits, the same classes, and the
+     * importer reads back exactly the exported weights.
+     */
+    private static void assertOnnxExportMatches(BertModel grafted, Path dir) {
+        BertWeights exported = grafted.exportWeights();
+        Path onnx = dir.resolve("grafted.onnx");
+        OnnxBertExporter.write(exported, onnx);
+
+        EncodedExamples data = TinyTask.examples(32, 44);
+        org.layerfuse.bert.Forward ours = grafted.forward(data.tokens());
+        try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(onnx, 2)) {
+            float[][] logits = ort.matrix(data.tokens(), "logits");
+            float[][] expected = ours.logitsArray();
+            double maxLogit = 0;
+            for (int i = 0; i < logits.length; i++) {
+                int best = 0;
+                for (int k = 0; k < logits[i].length; k++) {
+                    maxLogit = Math.max(maxLogit, Math.abs(logits[i][k] - expected[i][k]));
+                    best = logits[i][k] > logits[i][best] ? k : best;
+                }
+                assertEquals(ours.predictions()[i], best, "arg-max of example " + i);
+            }
+            float[][][] hidden = ort.lastHiddenState(data.tokens());
+            float[] flat = ours.sequenceOutput().dup('c').data().asFloat();
+            int s = data.tokens().seqLen();
+            int h = grafted.config().hiddenSize();
+            double maxHidden = 0;
+            for (int i = 0; i < hidden.length; i++) {
+                for (int t = 0; t < s; t++) {
+                    if (data.tokens().attentionMask()[i][t] == 1) {
+                        for (int j = 0; j < h; j++) {
+                            maxHidden = Math.max(maxHidden, Math.abs(hidden[i][t][j] - flat[(i * s + t) * h + j]));
+                        }
+                    }
+                }
+            }
+            System.out.printf("grafted model ONNX vs ours: logits %.2e, hidden %.2e%n", maxLogit, maxHidden);
+            assertTrue(maxLogit <= 1e-4 && maxHidden <= 1e-4, maxLogit + " " + maxHidden);
+        }
+        BertWeights back = OnnxBertImporter.load(onnx);
+        assertEquals(exported.config(), back.config());
+        for (String n : exported.tensors().keySet()) {
+            assertTrue(java.util.Arrays.equals(exported.get(n).data(), back.get(n).data()), n);
+        }
     }
 
     private static INDArray toArray(BertWeights w, String name) {

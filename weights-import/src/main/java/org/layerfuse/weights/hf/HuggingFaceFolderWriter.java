@@ -3,18 +3,15 @@ package org.layerfuse.weights.hf;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.layerfuse.bert.BertWeights;
 import org.layerfuse.bert.Tensor;
+import org.layerfuse.weights.export.StagedFolder;
 import org.layerfuse.weights.safetensors.SafetensorsWriter;
 
 /**
@@ -43,33 +40,34 @@ public final class HuggingFaceFolderWriter {
         if (tokenizerFile != null && !Files.isRegularFile(tokenizerFile)) {
             throw new IllegalArgumentException(tokenizerFile + ": tokenizer file not found");
         }
-        if (Files.exists(target) && !Files.isDirectory(target)) {
-            throw new IllegalArgumentException(target + ": exists and is not a directory");
+        try (StagedFolder staged = StagedFolder.begin(target, overwrite)) {
+            writeFiles(weights, tokenizerFile, staged.dir());
+            staged.commit();
         }
-        boolean existing = Files.isDirectory(target) && !isEmpty(target);
-        if (existing && !overwrite) {
-            throw new IllegalArgumentException(target + ": directory is not empty; refusing to overwrite it"
-                    + " (choose another folder or ask for overwrite)");
-        }
-        Path parent = target.toAbsolutePath().getParent();
-        Path tmp = null;
+    }
+
+    /** Writes config.json, model.safetensors and the tokenizer into an existing folder (e.g. a staged one). */
+    public static void writeFiles(BertWeights weights, Path tokenizerFile, Path dir) {
         try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".");
-            Files.write(tmp.resolve(HuggingFaceFolder.CONFIG),
+            Files.write(dir.resolve(HuggingFaceFolder.CONFIG),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(weights.config().toJson()));
-            SafetensorsWriter.write(tmp.resolve(HuggingFaceFolder.WEIGHTS), entries(weights),
+            SafetensorsWriter.write(dir.resolve(HuggingFaceFolder.WEIGHTS), entries(weights),
                     SafetensorsWriter.PYTORCH_METADATA);
-            if (tokenizerFile != null) {
-                String name = tokenizerFile.getFileName().toString().endsWith(".json")
-                        ? HuggingFaceFolder.TOKENIZER_JSON : HuggingFaceFolder.VOCAB_TXT;
-                Files.copy(tokenizerFile, tmp.resolve(name));
-            }
-            install(tmp, target, existing);
+            copyTokenizer(tokenizerFile, dir);
         } catch (IOException e) {
-            throw new UncheckedIOException(target + ": writing the model folder failed: " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
+            throw new UncheckedIOException(dir + ": writing the model folder failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies a tokenizer file as tokenizer.json or vocab.txt (nothing for null); an existing copy is kept. */
+    public static void copyTokenizer(Path tokenizerFile, Path dir) throws IOException {
+        if (tokenizerFile == null) {
+            return;
+        }
+        String name = tokenizerFile.getFileName().toString().endsWith(".json")
+                ? HuggingFaceFolder.TOKENIZER_JSON : HuggingFaceFolder.VOCAB_TXT;
+        if (!Files.exists(dir.resolve(name))) {
+            Files.copy(tokenizerFile, dir.resolve(name));
         }
     }
 
@@ -88,56 +86,5 @@ public final class HuggingFaceFolderWriter {
             }
         });
         return entries;
-    }
-
-    /** Renames the finished folder into place; an old folder is moved aside first and deleted after. */
-    private static void install(Path tmp, Path target, boolean existing) throws IOException {
-        if (Files.isDirectory(target) && !existing) {
-            Files.delete(target); // empty
-        }
-        Path old = null;
-        if (existing) {
-            old = Files.createTempDirectory(tmp.getParent(), "." + target.getFileName() + ".old.");
-            Files.delete(old);
-            move(target, old);
-        }
-        try {
-            move(tmp, target);
-        } catch (IOException e) {
-            if (old != null) {
-                move(old, target);
-            }
-            throw e;
-        }
-        deleteQuietly(old);
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    private static boolean isEmpty(Path dir) {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot list: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e.getMessage());
-        }
     }
 }

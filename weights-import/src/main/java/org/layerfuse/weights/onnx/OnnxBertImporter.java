@@ -38,6 +38,8 @@ import org.layerfuse.bert.Tensor;
 public final class OnnxBertImporter {
 
     private static final List<String> PREFIXES = List.of("", "bert.");
+    /** The metadata key holding the class names, as Hugging Face's {@code id2label} object in JSON. */
+    public static final String ID2LABEL = "id2label";
 
     /**
      * Where one of our parameters came from.
@@ -117,9 +119,40 @@ public final class OnnxBertImporter {
         BertConfig config = config(shapes.vocabSize(), shapes.hiddenSize(), shapes.numHiddenLayers(),
                 graph.numHeads(shapes.hiddenSize()), shapes.intermediateSize(),
                 graph.activation(ffns(linears, shapes.numHiddenLayers())), shapes.maxPositionEmbeddings(),
-                shapes.typeVocabSize(), graph.layerNormEps(), graph.maskValue(), shapes.labels());
+                shapes.typeVocabSize(), graph.layerNormEps(), graph.maskValue(), labels(shapes.labels()));
         List<String> ignored = model.initializers().keySet().stream().filter(n -> !used.contains(n)).toList();
         return new Import(BertWeights.validated(config, tensors, source), origins, ignored);
+    }
+
+    /**
+     * The class names: the {@value #ID2LABEL} metadata entry that LayerFuse's exporter writes
+     * (Hugging Face's {@code id2label} as JSON), else Hugging Face's {@code LABEL_i}.
+     */
+    private List<String> labels(List<String> fromShapes) {
+        String json = model.metadata().get(ID2LABEL);
+        if (json == null || fromShapes.isEmpty()) {
+            return fromShapes;
+        }
+        com.fasterxml.jackson.databind.JsonNode map;
+        try {
+            map = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw error("metadata '" + ID2LABEL + "' is not JSON: " + e.getMessage());
+        }
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < fromShapes.size(); i++) {
+            com.fasterxml.jackson.databind.JsonNode name = map == null ? null : map.get(String.valueOf(i));
+            if (name == null || !name.isTextual()) {
+                throw error("metadata '" + ID2LABEL + "' must name classes 0.." + (fromShapes.size() - 1)
+                        + " (the classifier has " + fromShapes.size() + "); got " + json);
+            }
+            labels.add(name.asText());
+        }
+        if (map.size() != fromShapes.size()) {
+            throw error("metadata '" + ID2LABEL + "' names " + map.size() + " classes, the classifier has "
+                    + fromShapes.size());
+        }
+        return labels;
     }
 
     private void put(String ours, OnnxTensor t, Origin origin, Map<String, OnnxTensor> fromOnnx,

@@ -25,6 +25,7 @@ public final class OnnxModel {
     private final List<OnnxNode> nodes;
     private final List<OnnxValueInfo> inputs;
     private final List<OnnxValueInfo> outputs;
+    private final Map<String, String> metadata;
     private final Map<String, OnnxNode> producers = new HashMap<>();
     private final Map<String, List<OnnxNode>> consumers = new HashMap<>();
 
@@ -34,6 +35,16 @@ public final class OnnxModel {
     public OnnxModel(String source, long irVersion, String producer, Map<String, Long> opsets,
                      Map<String, OnnxTensor> initializers, List<OnnxNode> nodes, List<OnnxValueInfo> inputs,
                      List<OnnxValueInfo> outputs) {
+        this(source, irVersion, producer, opsets, initializers, nodes, inputs, outputs, Map.of());
+    }
+
+    /**
+     * @param metadata the model's {@code metadata_props} (key → value), e.g. LayerFuse's label names
+     */
+    public OnnxModel(String source, long irVersion, String producer, Map<String, Long> opsets,
+                     Map<String, OnnxTensor> initializers, List<OnnxNode> nodes, List<OnnxValueInfo> inputs,
+                     List<OnnxValueInfo> outputs, Map<String, String> metadata) {
+        this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         this.source = source;
         this.irVersion = irVersion;
         this.producer = producer;
@@ -64,6 +75,11 @@ public final class OnnxModel {
     /** {@code producer_name producer_version}, e.g. "pytorch 2.0.1". */
     public String producer() {
         return producer;
+    }
+
+    /** The model's {@code metadata_props}, in file order. */
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     public Map<String, Long> opsets() {

@@ -33,7 +33,7 @@ public final class OnnxModelReader {
 
     // onnx.proto field numbers
     private static final int MODEL_IR_VERSION = 1, MODEL_PRODUCER_NAME = 2, MODEL_PRODUCER_VERSION = 3,
-            MODEL_GRAPH = 7, MODEL_OPSET_IMPORT = 8;
+            MODEL_GRAPH = 7, MODEL_OPSET_IMPORT = 8, MODEL_METADATA_PROPS = 14;
     private static final int GRAPH_NODE = 1, GRAPH_INITIALIZER = 5, GRAPH_INPUT = 11, GRAPH_OUTPUT = 12,
             GRAPH_SPARSE_INITIALIZER = 15;
     private static final int NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP_TYPE = 4, NODE_ATTRIBUTE = 5,
@@ -91,6 +91,7 @@ public final class OnnxModelReader {
         String producerName = "";
         String producerVersion = "";
         Map<String, Long> opsets = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         Graph graph = null;
         while (!in.isAtEnd()) {
             int tag = in.readTag();
@@ -123,6 +124,21 @@ public final class OnnxModelReader {
                     in.popLimit(old);
                     opsets.put(domain, version);
                 }
+                case MODEL_METADATA_PROPS -> {
+                    int old = enter(tag, "metadata_props");
+                    String key = "";
+                    String value = "";
+                    while (!in.isAtEnd()) {
+                        int t = in.readTag();
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1 -> key = string(t, "metadata_props.key");
+                            case 2 -> value = string(t, "metadata_props.value");
+                            default -> in.skipField(t);
+                        }
+                    }
+                    in.popLimit(old);
+                    metadata.put(key, value);
+                }
                 default -> in.skipField(tag);
             }
         }
@@ -133,7 +149,7 @@ public final class OnnxModelReader {
             throw error("no opset_import (ModelProto field 8), which every ONNX model has; is the file truncated?");
         }
         return new OnnxModel(source, irVersion, (producerName + " " + producerVersion).trim(), opsets,
-                graph.initializers, graph.nodes, graph.inputs, graph.outputs);
+                graph.initializers, graph.nodes, graph.inputs, graph.outputs, metadata);
     }
 
     /** The parts of the main graph this reader keeps. */

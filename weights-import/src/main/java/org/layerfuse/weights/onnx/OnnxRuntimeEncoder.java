@@ -63,6 +63,37 @@ public final class OnnxRuntimeEncoder implements AutoCloseable {
 
     /** The last hidden state {@code [batch][seq][hidden]}. */
     public float[][][] lastHiddenState(TokenBatch batch) {
+        return (float[][][]) run(batch, OUTPUT);
+    }
+
+    /**
+     * A {@code [batch][n]} output such as {@code pooler_output} or {@code logits}.
+     *
+     * @throws IllegalArgumentException if the model has no such output
+     */
+    public float[][] matrix(TokenBatch batch, String output) {
+        if (!session.getOutputNames().contains(output)) {
+            throw new IllegalArgumentException(file + ": no output '" + output + "'; the model has "
+                    + session.getOutputNames());
+        }
+        return (float[][]) run(batch, output);
+    }
+
+    /** The model's output names. */
+    public Set<String> outputNames() {
+        return session.getOutputNames();
+    }
+
+    /** The model's custom metadata ({@code metadata_props}) as ONNX Runtime reads it. */
+    public Map<String, String> customMetadata() {
+        try {
+            return session.getMetadata().getCustomMetadata();
+        } catch (OrtException e) {
+            throw new IllegalStateException(file + ": ONNX Runtime cannot read the metadata: " + e.getMessage(), e);
+        }
+    }
+
+    private Object run(TokenBatch batch, String output) {
         if (batch.batchSize() == 0 || batch.seqLen() == 0) {
             throw new IllegalArgumentException("empty batch: " + batch.batchSize() + " rows of " + batch.seqLen()
                     + " tokens");
@@ -76,9 +107,9 @@ public final class OnnxRuntimeEncoder implements AutoCloseable {
             if (inputs.contains("token_type_ids")) {
                 feed.put("token_type_ids", int64(batch.tokenTypeIds()));
             }
-            try (OrtSession.Result result = session.run(feed, Set.of(OUTPUT))) {
-                OnnxValue out = result.get(OUTPUT).orElseThrow();
-                return (float[][][]) out.getValue();
+            try (OrtSession.Result result = session.run(feed, Set.of(output))) {
+                OnnxValue out = result.get(output).orElseThrow();
+                return out.getValue();
             }
         } catch (OrtException e) {
             throw new IllegalStateException(file + ": ONNX Runtime failed on a batch of " + batch.batchSize() + " x "

@@ -1,0 +1,35 @@
+package org.layerfuse.api;
+
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+
+/**
+ * The one place where the inference API runs the model: a token batch in, plain Java arrays
+ * out. Everything above it (tokenizing, batching, pooling, softmax) is engine-independent, so
+ * the engine can change here alone. Implementations must be safe to call from many threads.
+ */
+interface EncoderForward extends AutoCloseable {
+
+    /**
+     * The outputs of one batch.
+     *
+     * @param lastHidden last hidden state, row-major {@code [batch, seq, hidden]}, or null if not asked for
+     * @param logits     classifier logits {@code [batch][classes]}, or null if not asked for
+     */
+    record Outputs(float[] lastHidden, float[][] logits) {
+    }
+
+    Outputs run(TokenBatch batch, boolean lastHidden, boolean logits);
+
+    /**
+     * The forward the API uses for a model: today a pool of {@link BertModel#replica() replicas}
+     * over {@link BertModel#forward}. The one line to change for another engine (e.g. a per-thread
+     * fused inference plan).
+     */
+    static EncoderForward of(BertModel model, InferenceOptions options) {
+        return new PooledBertForward(model, options.parallelism());
+    }
+
+    @Override
+    void close();
+}

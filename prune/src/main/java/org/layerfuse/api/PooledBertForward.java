@@ -1,0 +1,71 @@
+package org.layerfuse.api;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.Forward;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * {@link EncoderForward} over {@link BertModel#forward}, which is not thread-safe: a bounded
+ * pool of {@link BertModel#replica() replicas} that share one copy of the weights, each with its
+ * own SameDiff graph. A call borrows a replica, runs, and returns it; callers beyond the pool
+ * size wait. Replicas are made on demand, so a single-threaded user builds one graph.
+ */
+final class PooledBertForward implements EncoderForward {
+
+    private final BertModel prototype;
+    private final BlockingQueue<BertModel> idle;
+    private final AtomicInteger created = new AtomicInteger();
+    private final int size;
+
+    /** @param size the most forwards that run at once (≥ 1) */
+    PooledBertForward(BertModel model, int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("pool size must be >= 1, got " + size);
+        }
+        this.prototype = model;
+        this.size = size;
+        this.idle = new ArrayBlockingQueue<>(size);
+    }
+
+    @Override
+    public Outputs run(TokenBatch batch, boolean lastHidden, boolean logits) {
+        BertModel model = borrow();
+        try {
+            Forward f = model.forward(batch);
+            float[] hidden = lastHidden ? f.sequenceOutput().castTo(DataType.FLOAT).dup('c').data().asFloat() : null;
+            float[][] z = logits ? f.logitsArray() : null;
+            return new Outputs(hidden, z);
+        } finally {
+            idle.offer(model);
+        }
+    }
+
+    private BertModel borrow() {
+        BertModel m = idle.poll();
+        if (m != null) {
+            return m;
+        }
+        int n = created.get();
+        while (n < size) {
+            if (created.compareAndSet(n, n + 1)) {
+                return prototype.replica();
+            }
+            n = created.get();
+        }
+        try {
+            return idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a free model", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        idle.clear();
+    }
+}
