@@ -61,6 +61,7 @@ class MemoryBudgetTest {
                 "--out", dir.resolve("bert-kd").toString());
         assertEquals(0, run.exitCode(), run.tail());
         assertTrue(Files.exists(dir.resolve("bert-kd/model/model.safetensors")), "the pruned model was exported");
+        System.out.println("BERT-base prune, KD: peak " + run.peakGb() + " GB");
         assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
     }
 
@@ -72,6 +73,7 @@ class MemoryBudgetTest {
                 "--test-size", "32", "--signal-size", "16", "--epochs", "1", "--heal-epochs", "1",
                 "--out", dir.resolve("bert-ce").toString());
         assertEquals(0, run.exitCode(), run.tail());
+        System.out.println("BERT-base prune, CE: peak " + run.peakGb() + " GB");
         assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
     }
 
@@ -86,11 +88,16 @@ class MemoryBudgetTest {
         assertEquals(0, run.exitCode(), run.tail());
         assertTrue(run.peakGb() <= 2.0, "peak " + run.peakGb() + " GB");
         List<Double> resident = run.residentAfterCells();
+        System.out.println("MiniLM study: peak " + run.peakGb() + " GB, resident after each cell " + resident);
         assertEquals(6, resident.size(), "one reading per cell:\n" + run.tail());
-        double third = resident.get(2);
+        // The step cache fills first (healed states shared between cells, at most 4 model states:
+        // 4 × 0.09 GB for MiniLM); after that nothing may grow.
+        double afterFour = resident.get(3);
         double last = resident.get(resident.size() - 1);
-        assertTrue(last <= third * 1.10, "resident memory after the last cell " + last + " GB vs " + third
-                + " GB after cell 3: " + resident);
+        assertTrue(last <= afterFour * 1.10, "resident memory after the last cell " + last + " GB vs " + afterFour
+                + " GB after cell 4: " + resident);
+        assertTrue(last - resident.get(0) <= 0.36 + 0.10 * resident.get(0), "growth beyond the step cache's budget: "
+                + resident);
     }
 
     /** The heap options of the {@code layerfuse} launcher, as written there. */
