@@ -69,10 +69,7 @@ public final class CellLock implements AutoCloseable {
                 LOG.info("cell {} is held by {}; attempt {} waits", cellDir, holder(channel), attempt);
                 lock = channel.lock();
             }
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap((attempt + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            deleteLeftovers(cellDir);
-            return new CellLock(local, channel, lock);
+            return held(cellDir, attempt, local, channel, lock);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
                 channel.close();
@@ -80,6 +77,47 @@ public final class CellLock implements AutoCloseable {
             local.unlock();
             throw e;
         }
+    }
+
+    /** The cell's lock if no other attempt holds it now, else empty (never waits). */
+    public static java.util.Optional<CellLock> tryAcquire(Path cellDir, String attempt) throws IOException {
+        Files.createDirectories(cellDir);
+        Path file = cellDir.resolve(FILE_NAME).toAbsolutePath().normalize();
+        ReentrantLock local = IN_THIS_JVM.computeIfAbsent(file, f -> new ReentrantLock());
+        if (!local.tryLock()) {
+            return java.util.Optional.empty();
+        }
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                local.unlock();
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(held(cellDir, attempt, local, channel, lock));
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            local.unlock();
+            throw e;
+        }
+    }
+
+    private static CellLock held(Path cellDir, String attempt, ReentrantLock local, FileChannel channel, FileLock lock)
+            throws IOException {
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((attempt + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        deleteLeftovers(cellDir);
+        return new CellLock(local, channel, lock);
+    }
+
+    /** Who holds (or last held) the cell, as written in its lock file. */
+    public static String holder(Path cellDir) throws IOException {
+        Path file = cellDir.resolve(FILE_NAME);
+        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).strip() : "";
     }
 
     private static String holder(FileChannel channel) {
