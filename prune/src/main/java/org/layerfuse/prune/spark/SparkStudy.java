@@ -1,8 +1,10 @@
 package org.layerfuse.prune.spark;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class SparkStudy implements DistributedStudy {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkStudy.class);
+
+    /** System property: our jars (the launcher's class path without Spark), shipped to a real cluster's executors. */
+    static final String OUR_JARS = "layerfuse.jars";
 
     /** JVM options every executor needs for our code (Spark adds its own --add-opens). */
     static final String EXECUTOR_JAVA_OPTIONS = "--add-modules jdk.incubator.vector -Xss4m "
@@ -80,7 +85,6 @@ public final class SparkStudy implements DistributedStudy {
         } else {
             conf.setMaster(options.master());
         }
-        conf.setIfMissing("spark.executor.memory", "2g");
         for (Map.Entry<String, String> e : options.conf().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }
@@ -96,6 +100,12 @@ public final class SparkStudy implements DistributedStudy {
         String master = conf.get("spark.master");
         if (master.startsWith("local-cluster")) {
             checkSparkHome();
+        }
+        // A real cluster's executors have Spark but not LayerFuse: ship our jars (the launcher names them).
+        String ours = System.getProperty(OUR_JARS);
+        if (ours != null && !master.startsWith("local") && !conf.contains("spark.jars")) {
+            conf.set("spark.jars", String.join(",", Arrays.stream(ours.split(File.pathSeparator))
+                    .filter(j -> j.endsWith(".jar")).toList()));
         }
         return conf;
     }

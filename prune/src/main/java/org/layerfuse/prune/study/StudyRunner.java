@@ -207,7 +207,7 @@ public final class StudyRunner {
 
     /** This process and thread, as an attempt id for {@link CellLock}. */
     public static String attemptOfThisThread() {
-        return "pid " + ProcessHandle.current().pid() + " thread " + Thread.currentThread().getName();
+        return org.layerfuse.engine.ProcessLock.thisThread();
     }
 
     /**

@@ -38,23 +38,16 @@ final class StudyRecords {
         return args;
     }
 
-    record Outcome(int code, String out, String err) {
+    record Outcome(int code, String err) {
     }
 
+    /** Runs the command line as {@code layerfuse} does; the summary goes to stdout, errors are kept. */
     static Outcome cli(List<String> args) {
         CommandLine cli = LayerFuseCli.commandLine();
         StringWriter err = new StringWriter();
         cli.setErr(new PrintWriter(err, true));
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream old = System.out;
-        System.setOut(new java.io.PrintStream(out, true));
-        try {
-            int code = cli.execute(args.toArray(String[]::new));
-            return new Outcome(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-            System.out.print(out);
-        }
+        int code = cli.execute(args.toArray(String[]::new));
+        return new Outcome(code, err.toString());
     }
 
     /** Copies {@code <from>/<dataset>/baseline} so a second run of the same study reuses the fine-tuned baseline. */
