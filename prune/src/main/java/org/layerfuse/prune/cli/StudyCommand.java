@@ -115,12 +115,13 @@ public final class StudyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--spark needs a master (e.g. local[2], spark://host:7077 or 'submit') and "
                     + "--spark-task-cpus a count >= 1, got --spark '" + spark + "' --spark-task-cpus " + sparkTaskCpus);
         }
+        DistributedStudy cluster = spark == null ? null : distributed(); // before any work: Spark may be missing
         StudyJob job = job();
         StudyResults results;
-        if (spark == null) {
+        if (cluster == null) {
             results = job.runner().run(job.model(), job.data(), job.signals(), resume);
         } else {
-            results = distributed().run(job, resume, new DistributedStudy.Options(spark, sparkTaskCpus, sparkConf,
+            results = cluster.run(job, resume, new DistributedStudy.Options(spark, sparkTaskCpus, sparkConf,
                     studyArguments(command.commandLine().getParseResult().originalArgs())));
         }
         printSummary(results);
@@ -156,7 +157,8 @@ public final class StudyCommand implements Callable<Integer> {
             return (DistributedStudy) Class.forName(DistributedStudy.SPARK).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new IllegalStateException("--spark needs Apache Spark 4.0 (Scala 2.13) on the class path, which the plain "
-                    + "launcher leaves out: run LAYERFUSE_SPARK=1 ./layerfuse study ... or spark-submit --class "
+                    + "class path leaves out: run ./layerfuse study --spark ... (the launcher adds Spark's jars when it "
+                    + "sees --spark or LAYERFUSE_SPARK=1) or spark-submit --class "
                     + LayerFuseCli.class.getName() + " <layerfuse jar> study ... (" + e + ")", e);
         }
     }
