@@ -17,13 +17,12 @@ run() { # name, extra options...
   local name=$1; shift
   mkdir -p "$out/$name/spam-assassin"
   cp -r "$out/baseline/spam-assassin/baseline" "$out/$name/spam-assassin/"
-  local rc=0 load; load=$(cut -d' ' -f1 /proc/loadavg)
-  # wall and CPU seconds of the whole run, executor JVMs included (they are the driver's children)
-  /usr/bin/time -o "$out/$name.time" -f "%e %U %S" \
-    "$root/layerfuse" "${study[@]}" --strategies "$strategies" --out "$out/$name" "$@" > "$out/$name.log" 2>&1 || rc=$?
-  read -r wall user sys < <(tail -n 1 "$out/$name.time")
-  echo "$name wall ${wall}s cpu $(echo "$user + $sys" | bc)s exit $rc load-before $load" | tee -a "$out/times.txt"
-  grep -h '\[spark\] .*cells done' "$out/$name.log" >> "$out/times.txt" || true
+  # The load average matters: on a shared machine a second executor does not get a second free core.
+  local rc=0 load t0; load=$(cut -d' ' -f1 /proc/loadavg); t0=$(date +%s.%N)
+  "$root/layerfuse" "${study[@]}" --strategies "$strategies" --out "$out/$name" "$@" > "$out/$name.log" 2>&1 || rc=$?
+  echo "$name wall $(echo "$(date +%s.%N) - $t0" | bc)s exit $rc load-before $load" | tee -a "$out/times.txt"
+  # per-cell times: the driver's progress lines
+  grep -h '\[spark\] .*cells done\|^study \[' "$out/$name.log" | tr '\r' '\n' | grep -v '^$' >> "$out/times.txt" || true
 }
 run in-process --threads 1
 run spark-1x1 --spark 'local-cluster[1,1,1280]' --spark-conf spark.executor.memory=1g
