@@ -13,13 +13,18 @@ import org.layerfuse.prune.signals.SignalComputer;
 import org.layerfuse.prune.strategy.PruningStrategy;
 import org.layerfuse.prune.strategy.Strategies;
 import org.layerfuse.prune.study.CellResult;
+import org.layerfuse.prune.study.DistributedStudy;
+import org.layerfuse.prune.study.StudyJob;
 import org.layerfuse.prune.study.StudyResults;
 import org.layerfuse.prune.study.StudyRunner;
 import org.layerfuse.prune.study.StudySpec;
 import org.layerfuse.weights.PretrainedModels;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code layerfuse study}: strategies × datasets × healing modes × repeats, then the report. */
 @Command(name = "study", mixinStandardHelpOptions = true, sortOptions = false,
@@ -81,8 +86,85 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Skip writing <out>/report (tables, figures, report.html, summary.json).")
     boolean noReport;
 
+    @Option(names = "--spark", paramLabel = "<master>",
+            description = "Run the cells as Apache Spark tasks, one task per cell: local[N], local-cluster[workers,cores,MB], "
+                    + "spark://host:port, yarn, k8s://..., or 'submit' under spark-submit (its --master applies). The "
+                    + "driver fine-tunes each baseline once; --out must be a directory every executor reads and writes "
+                    + "(a shared file system). Needs Spark's jars: LAYERFUSE_SPARK=1 ./layerfuse ..., or spark-submit.")
+    String spark;
+
+    @Option(names = "--spark-task-cpus", defaultValue = "1", paramLabel = "<n>",
+            description = "With --spark: cores per cell task (spark.task.cpus), also the cell's ND4J threads "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int sparkTaskCpus;
+
+    @Option(names = "--spark-conf", paramLabel = "<key=value>",
+            description = "With --spark: a further Spark setting, repeatable (e.g. spark.executor.memory=2g, "
+                    + "spark.speculation=true).")
+    Map<String, String> sparkConf = new LinkedHashMap<>();
+
+    @Spec
+    CommandSpec command;
+
     @Override
     public Integer call() {
+        if (spark == null && (sparkTaskCpus != 1 || !sparkConf.isEmpty())) {
+            throw new IllegalArgumentException("--spark-task-cpus and --spark-conf apply only with --spark <master>");
+        }
+        if (spark != null && (spark.isBlank() || sparkTaskCpus < 1)) {
+            throw new IllegalArgumentException("--spark needs a master (e.g. local[2], spark://host:7077 or 'submit') and "
+                    + "--spark-task-cpus a count >= 1, got --spark '" + spark + "' --spark-task-cpus " + sparkTaskCpus);
+        }
+        DistributedStudy cluster = spark == null ? null : distributed(); // before any work: Spark may be missing
+        StudyJob job = job();
+        StudyResults results;
+        if (cluster == null) {
+            results = job.runner().run(job.model(), job.data(), job.signals(), resume);
+        } else {
+            results = cluster.run(job, resume, new DistributedStudy.Options(spark, sparkTaskCpus, sparkConf,
+                    studyArguments(command.commandLine().getParseResult().originalArgs())));
+        }
+        printSummary(results);
+        if (!noReport) {
+            ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
+            System.out.println(report.text());
+            System.out.println("report: " + report.html());
+        }
+        return results.incomplete().isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * The study an executor of a distributed study runs: the driver's command line parsed
+     * again here, with {@code threads} ND4J threads (the task's cores).
+     */
+    public static StudyJob executorJob(List<String> studyArguments, int threads) {
+        StudyCommand c = new StudyCommand();
+        CommandLine cli = new CommandLine(c);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.parseArgs(studyArguments.toArray(String[]::new));
+        c.runtime.threads = threads;
+        return c.job();
+    }
+
+    /** The arguments after the {@code study} subcommand's name. */
+    static List<String> studyArguments(List<String> original) {
+        int i = original.indexOf("study");
+        return i < 0 ? original : original.subList(i + 1, original.size());
+    }
+
+    private static DistributedStudy distributed() {
+        try {
+            return (DistributedStudy) Class.forName(DistributedStudy.SPARK).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("--spark needs Apache Spark 4.0 (Scala 2.13) on the class path, which the plain "
+                    + "class path leaves out: run ./layerfuse study --spark ... (the launcher adds Spark's jars when it "
+                    + "sees --spark or LAYERFUSE_SPARK=1) or spark-submit --class "
+                    + LayerFuseCli.class.getName() + " <layerfuse jar> study ... (" + e + ")", e);
+        }
+    }
+
+    /** Starts the backend, loads the model and resolves the options into the study to run. */
+    StudyJob job() {
         runtime.start();
         StudyRunner.checkHealingModes(heal);
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
@@ -105,18 +187,10 @@ public final class StudyCommand implements Callable<Integer> {
         StudySpec spec = new StudySpec(pretrained.name(), new ArrayList<>(datasets.keySet()), heal, names, repeats, k,
                 layers, runtime.seed, data.trainSize, data.healSize, data.validationSize, data.testSize, data.signalSize,
                 data.maxLength, settings.studyFingerprint(heal));
-        StudyRunner runner = new StudyRunner(spec, settings, out);
         SignalComputer.Options signalOptions = signals.options();
-        StudyResults results = runner.run(pretrained,
+        return new StudyJob(spec, settings, out, pretrained,
                 folder -> data.splits(datasets.get(folder), pretrained.tokenizer(), runtime.seed),
-                splits -> new SignalComputer(splits.signal(), signalOptions), resume);
-        printSummary(results);
-        if (!noReport) {
-            ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
-            System.out.println(report.text());
-            System.out.println("report: " + report.html());
-        }
-        return results.incomplete().isEmpty() ? 0 : 1;
+                splits -> new SignalComputer(splits.signal(), signalOptions));
     }
 
     static void printSummary(StudyResults results) {

@@ -14,6 +14,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Locale;
+import org.layerfuse.engine.CacheDirectory;
+import org.layerfuse.engine.ProcessLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * a temporary file beside the target while SHA-1 and SHA-512 are computed; only when the length
  * (if the server sent one) and both checksums match is it atomically moved into place, so the
  * cache never holds a partial or wrong file. Any failure deletes the temporary file. Works for
- * {@code http(s):} and {@code file:} URIs. Progress goes to one stderr line.
+ * {@code http(s):} and {@code file:} URIs. Progress goes to one stderr line. Processes and threads
+ * fetching the same file at once take turns ({@link CacheDirectory#fillLock}): one downloads.
  */
 public final class CachedDownload {
 
@@ -39,20 +42,25 @@ public final class CachedDownload {
             return target;
         }
         Files.createDirectories(directory);
-        Path partial = Files.createTempFile(directory, file.fileName() + ".", ".part");
-        boolean moved = false;
-        try {
-            download(file, partial);
-            try {
-                Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+        try (ProcessLock filling = CacheDirectory.fillLock(target)) {
+            if (Files.isRegularFile(target)) {
+                return target; // another process or thread fetched it while this one waited
             }
-            moved = true;
-            return target;
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(partial);
+            Path partial = Files.createTempFile(directory, file.fileName() + ".", ".part");
+            boolean moved = false;
+            try {
+                download(file, partial);
+                try {
+                    Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                moved = true;
+                return target;
+            } finally {
+                if (!moved) {
+                    Files.deleteIfExists(partial);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 package org.layerfuse.prune.data;
 
 import org.layerfuse.engine.CacheDirectory;
+import org.layerfuse.engine.ProcessLock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -146,8 +147,14 @@ public final class SpamAssassinCorpus {
             Path cache = textCache();
             List<Message> cached = Files.isRegularFile(cache) ? readTextCache(cache) : null;
             if (cached == null) {
-                cached = parseArchive(CachedDownload.fetch(archive, cacheDirectory));
-                writeTextCache(cached, cache);
+                // One parse per host: another executor starting at once waits, then reads this one's file.
+                try (ProcessLock filling = CacheDirectory.fillLock(cache)) {
+                    cached = Files.isRegularFile(cache) ? readTextCache(cache) : null;
+                    if (cached == null) {
+                        cached = parseArchive(CachedDownload.fetch(archive, cacheDirectory));
+                        writeTextCache(cached, cache);
+                    }
+                }
             }
             messages = List.copyOf(cached);
         }

@@ -91,6 +91,11 @@ public final class StudyRunner {
     private final Settings settings;
     private final Path out;
 
+    /** A cache for the cells of one dataset run by one process (see {@link StepCache}). */
+    public static StepCache newStepCache() {
+        return new StepCache(HEALED_STATE_BUDGET);
+    }
+
     public StudyRunner(StudySpec spec, Settings settings, Path out) {
         this.spec = spec;
         this.settings = settings;
@@ -141,7 +146,11 @@ public final class StudyRunner {
         return Math.min(HEALED_STATE_BUDGET, HEALED_STATES_KEPT * stateBytes);
     }
 
-    private void prepare(boolean resume) {
+    /**
+     * Writes the spec to a new results directory, or checks an existing one holds this study
+     * (and that {@code resume} was asked for).
+     */
+    public void prepare(boolean resume) {
         Path specFile = StudyResults.specFile(out);
         if (Files.exists(specFile)) {
             StudySpec existing = StudyResults.read(out).spec();
@@ -159,12 +168,11 @@ public final class StudyRunner {
     }
 
     /** Fine-tunes the unpruned model on the training split once per dataset and keeps it on disk. */
-    BertModel baseline(PretrainedModels.Pretrained pretrained, EncodedSplits splits) {
+    public BertModel baseline(PretrainedModels.Pretrained pretrained, EncodedSplits splits) {
         BertModel model = BertModel.forClassification(pretrained.weights(), splits.labels(), spec.seed(), DataType.FLOAT);
         Path dir = StudyResults.baselineFile(out, splits.dataset()).getParent();
         Path modelFile = dir.resolve("model.bin");
-        String fingerprint = spec.model() + "|" + splits.dataset() + "|" + spec.trainSize() + "|" + spec.testSize() + "|"
-                + spec.maxLength() + "|" + spec.seed() + "|" + settings.baselineTraining().fingerprint();
+        String fingerprint = baselineFingerprint(splits);
         if (Files.exists(modelFile) && Files.exists(StudyResults.baselineFile(out, splits.dataset()))) {
             TensorFile.Contents c = TensorFile.read(modelFile);
             if (c.header().equals(fingerprint)) {
@@ -187,11 +195,73 @@ public final class StudyRunner {
         return model;
     }
 
+    /**
+     * The baseline another process fine-tuned and saved under the results directory (a
+     * distributed study's executors: the driver trains it once). Never trains: a missing or
+     * different baseline means the executor does not see the driver's {@code --out}.
+     */
+    public BertModel loadBaseline(PretrainedModels.Pretrained pretrained, EncodedSplits splits) {
+        Path modelFile = StudyResults.baselineFile(out, splits.dataset()).resolveSibling("model.bin");
+        if (!Files.exists(modelFile)) {
+            throw new IllegalStateException("the fine-tuned baseline " + modelFile + " is missing here: --out must be a "
+                    + "directory every executor sees (a shared file system), and the driver writes it before any cell runs");
+        }
+        TensorFile.Contents c = TensorFile.read(modelFile);
+        if (!c.header().equals(baselineFingerprint(splits))) {
+            throw new IllegalStateException(modelFile + " was trained with other settings (" + c.header() + ") than this "
+                    + "executor's (" + baselineFingerprint(splits) + "): do the driver and the executors run the same "
+                    + "LayerFuse version and data?");
+        }
+        BertModel model = BertModel.forClassification(pretrained.weights(), splits.labels(), spec.seed(), DataType.FLOAT);
+        model.loadState(c.arrays(), model.liveMask());
+        return model;
+    }
+
+    private String baselineFingerprint(EncodedSplits splits) {
+        return spec.model() + "|" + splits.dataset() + "|" + spec.trainSize() + "|" + spec.testSize() + "|"
+                + spec.maxLength() + "|" + spec.seed() + "|" + settings.baselineTraining().fingerprint();
+    }
+
     private void runCell(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals, StepCache cache) {
+        runCell(key, baseline, splits, signals, cache, attemptOfThisThread());
+    }
+
+    /** This process and thread, as an attempt id for {@link CellLock}. */
+    public static String attemptOfThisThread() {
+        return org.layerfuse.engine.ProcessLock.thisThread();
+    }
+
+    /**
+     * Runs one cell (or resumes it, or finds it finished) while holding its {@link CellLock}:
+     * any number of attempts may call this at once for the same cell, in any processes that
+     * share {@code --out}; one writes at a time and each continues from what the previous
+     * finished. A failing cell records {@code error.txt}; the error is also returned.
+     */
+    public CellOutcome runCell(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals,
+                               StepCache cache, String attempt) {
+        long t0 = System.nanoTime();
+        Path dir = key.directory(out);
+        int before = -1;
+        String error = null;
+        try (CellLock lock = CellLock.acquire(dir, attempt)) {
+            before = new RunDirectory(dir).steps().size();
+            error = runCellLocked(key, baseline, splits, signals, cache);
+        } catch (IOException e) {
+            error = "cannot lock cell " + key + " in " + dir + ": " + e;
+            LOG.error(error);
+        }
+        int after = new RunDirectory(dir).steps().size();
+        return new CellOutcome(key.dataset(), key.heal(), key.strategy(), key.repeat(), Math.max(before, 0), after, error,
+                attempt, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Runs the cell; returns null or the error (also written to error.txt). */
+    private String runCellLocked(CellKey key, BertModel baseline, EncodedSplits splits, SignalSource signals,
+                                 StepCache cache) {
         Path dir = key.directory(out);
         RunDirectory run = new RunDirectory(dir);
         if (run.steps().size() == spec.layersToRemove() + 1) {
-            return;
+            return null;
         }
         long seed = spec.seed() + key.repeat();
         RunSpec runSpec = new RunSpec(spec.model(), key.dataset(), key.strategy(), key.heal(), seed,
@@ -208,11 +278,13 @@ public final class StudyRunner {
             if (!settings.keepModels()) {
                 deleteModelFiles(dir);
             }
+            return null;
         } catch (RuntimeException | IOException e) {
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             RunDirectory.writeText(StudyResults.errorFile(dir), trace.toString());
             LOG.error("cell {} failed: {} (details in {})", key, e.getMessage(), StudyResults.errorFile(dir));
+            return e.toString();
         }
     }
 

