@@ -10,6 +10,7 @@ import static org.layerfuse.bert.ParamNames.LayerMatrix.VALUE;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.layerfuse.engine.fused.GemmRoute;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,8 +18,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The BERT forward for one (batch, length) shape as a fixed sequence of steps over native
- * buffers allocated once: per live layer six GEMMs (ND4J → oneDNN/BLAS, written straight into
- * the preallocated outputs) and four in-place passes ({@link PlanKernels}):
+ * buffers allocated once: per live layer six GEMMs (ND4J's matmul on the faster of oneDNN and
+ * OpenBLAS, see {@link GemmRoute}, written straight into the preallocated outputs) and four
+ * in-place passes ({@link PlanKernels}):
  * <pre>
  *   q, k, v  = x·Wq, x·Wk, x·Wv                 (biases added inside attention)
  *   ctx      = attention(q + bq, k + bk, v + bv) per sequence, heads read in place
@@ -64,6 +66,13 @@ final class InferencePlan {
 
     Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
                 boolean attention) {
+        GemmRoute.Route route = GemmRoute.route(hidden.rows(), config.hiddenSize(), config.intermediateSize(),
+                hidden.dataType());
+        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention));
+    }
+
+    private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
+                              boolean attention) {
         BertConfig c = config;
         int h = c.hiddenSize();
         double eps = c.layerNormEps();

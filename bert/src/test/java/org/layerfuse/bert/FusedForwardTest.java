@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.engine.fused.GemmRoute;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,6 +66,21 @@ class FusedForwardTest {
             BertModel model = BertModel.fromWeights(w);
             assertSame(model.forwardGraph(batch, true, true), FusedForward.of(model).forward(batch, true, true), 1e-5,
                     act + ", mask " + maskValue + ": ");
+        }
+    }
+
+    /** Both libraries the plan's matrix products may run on give the graph's result. */
+    @ParameterizedTest
+    @EnumSource(GemmRoute.Route.class)
+    void eitherGemmRouteMatchesGraph(GemmRoute.Route route) {
+        BertWeights w = TestModels.randomWeights(config(Activation.GELU_ERF, 2, FLOAT_MIN), 45, true);
+        TokenBatch batch = TestModels.batch(40, 46);
+        BertModel model = BertModel.fromWeights(w);
+        GemmRoute.use(route);
+        try {
+            assertSame(model.forwardGraph(batch, true, true), model.forward(batch, true, true), 1e-5, route + ": ");
+        } finally {
+            GemmRoute.use(null);
         }
     }
 
