@@ -1,5 +1,6 @@
 package org.layerfuse.bench.model;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.weights.PretrainedModels;
+import org.layerfuse.weights.tf.EasyBertArchive;
 import org.layerfuse.weights.onnx.OnnxRuntimeEncoder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -76,6 +78,37 @@ public final class FusedForwardProfile {
         if (ort != null) {
             ort.close();
         }
+        if (name.equals("bert-base")) {
+            tfJava(model, batch, rounds);
+        }
+    }
+
+    /**
+     * TF Java on the same batch, in its own JVM (it cannot share one with ND4J), bracketed by
+     * our fused forward before and after so a change of the machine's load shows.
+     */
+    private static void tfJava(BertModel model, TokenBatch batch, int rounds) {
+        try {
+            double before = medianFused(model, batch, rounds);
+            TfJavaTiming.Timing tf = TfJavaTiming.run(Path.of("..").toAbsolutePath().normalize(),
+                    EasyBertArchive.savedModelDir(), batch, Integer.getInteger("layerfuse.threads", 2), rounds);
+            double after = medianFused(model, batch, rounds);
+            System.out.printf(Locale.ROOT, "  TF Java          %8.1f ms  (%.1f); fused just before %.1f, just after %.1f%n",
+                    tf.medianMs(), tf.minMs(), before, after);
+        } catch (Exception e) {
+            System.out.println("  TF Java not run: " + e.getMessage());
+        }
+    }
+
+    private static double medianFused(BertModel model, TokenBatch batch, int rounds) {
+        double[] t = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            model.forward(batch);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(t);
+        return t[rounds / 2];
     }
 
     /** The plan's six GEMMs per live layer, into outputs allocated once. */

@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
  * Which library runs ND4J's matrix product for the fused forward: the oneDNN platform helper
  * (ND4J's default in its onednn builds) or the bundled OpenBLAS (helpers off). Neither wins
  * everywhere: on a 2-core AVX-512 EPYC with {@code OPENBLAS_CORETYPE=SkylakeX}, MiniLM's six
- * GEMMs per layer took 0.55× the time with OpenBLAS than with oneDNN (2026-11-30), while
- * with OpenBLAS's AVX2 fallback kernels oneDNN was ahead. So the route is measured once per
- * JVM on the caller's shapes (best of three products each way) unless
- * {@code -Dlayerfuse.fused.gemm=onednn|blas} fixes it; the choice is logged.
+ * GEMMs per layer took 0.55–0.65× the time with OpenBLAS than with oneDNN (2026-11-30), and
+ * on tiny test shapes oneDNN was ahead. So the route is measured once per JVM and model width
+ * (the {@code [k, n]} of the FFN product; best of three products each way) unless
+ * {@code -Dlayerfuse.fused.gemm=onednn|blas} fixes it; each choice is logged.
  *
  * <p>ND4J's helper switch is process-wide: {@link #run} turns helpers off for the duration of
  * the body and back on after. A graph running at the same time in another thread may then
@@ -28,7 +28,8 @@ public final class GemmRoute {
     /** The two implementations of ND4J's {@code matmul} on the CPU. */
     public enum Route { ONEDNN, BLAS }
 
-    private static volatile Route chosen = fromProperty();
+    private static volatile Route fixed = fromProperty();
+    private static final java.util.Map<String, Route> MEASURED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private GemmRoute() {
     }
@@ -43,23 +44,18 @@ public final class GemmRoute {
         };
     }
 
-    /** Fixes the route (tests, benchmarks); null measures again on the next {@link #route} call. */
+    /** Fixes the route (tests, benchmarks); null goes back to measuring. */
     public static void use(Route route) {
-        chosen = route;
+        fixed = route;
     }
 
-    /** The route, measured on {@code [m, k]·[k, n]} products the first time it is asked for. */
+    /** The route, measured on {@code [m, k]·[k, n]} products the first time this (k, n, type) is asked for. */
     public static Route route(long m, long k, long n, DataType dtype) {
-        Route r = chosen;
-        if (r == null) {
-            synchronized (GemmRoute.class) {
-                if (chosen == null) {
-                    chosen = measure(Math.min(m, 1024), k, n, dtype);
-                }
-                r = chosen;
-            }
+        Route r = fixed;
+        if (r != null) {
+            return r;
         }
-        return r;
+        return MEASURED.computeIfAbsent(k + "x" + n + " " + dtype, key -> measure(Math.min(m, 1024), k, n, dtype));
     }
 
     /** Runs {@code body} with ND4J's matmul on {@code route}. */
