@@ -173,20 +173,13 @@ public final class KernelBenchReport {
         if (fused.isEmpty()) {
             return;
         }
-        md.append("
-## Fused-forward kernels (`engine.fused`), one layer's shapes, single-threaded
-
-")
+        md.append("\n## Fused-forward kernels (`engine.fused`), one layer's shapes, single-threaded\n\n")
                 .append("`minilm`: MiniLM at batch 32 × 32 tokens (H 384, FFN 1536, 12 heads of 32); `bert-base`: "
                         + "BERT-base at 32 × 128 (H 768, FFN 3072, 12 heads of 64). Scalar = the double loops of "
                         + "`ScalarTransformerKernels`. In-place kernels: GB/s = (read + write) bytes / time. "
-                        + "Attention: one sequence, all heads, GFLOP/s.
-
-")
+                        + "Attention: one sequence, all heads, GFLOP/s.\n\n")
                 .append("| kernel | shape | elements | scalar ns/op | vector ns/op | speed-up | vector GB/s (GFLOP/s) | "
-                        + "% of bandwidth |
-|---|---|---:|---:|---:|---:|---:|---:|
-");
+                        + "% of bandwidth |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Map<String, double[]>> k : fused.entrySet()) {
             for (Map.Entry<String, double[]> e : k.getValue().entrySet()) {
                 boolean mini = e.getKey().equals("minilm");

@@ -64,7 +64,7 @@ public final class TransformerKernels {
             for (; c < bound; c += LANES) {
                 FloatVector y = FloatVector.fromArray(SPECIES, x, base + c).add(FloatVector.fromArray(SPECIES, bias, c));
                 FloatVector inner = y.add(y.mul(y).mul(y).mul(GELU_CUBIC)).mul(SQRT_2_OVER_PI);
-                inner.lanewise(VectorOperators.TANH).add(1f).mul(y).mul(0.5f).intoArray(x, base + c);
+                FloatExp.tanh(inner).add(1f).mul(y).mul(0.5f).intoArray(x, base + c);
             }
             for (; c < cols; c++) {
                 float y = x[base + c] + bias[c];
@@ -189,7 +189,8 @@ public final class TransformerKernels {
             }
             FloatVector sum = FloatVector.zero(SPECIES);
             for (c = 0; c < bound; c += LANES) {
-                FloatVector e = FloatVector.fromArray(SPECIES, x, base + c).sub(m).lanewise(VectorOperators.EXP);
+                FloatVector e = FloatVector.fromArray(SPECIES, x, base + c).sub(m);
+                e = FloatExp.exp(e);
                 e.intoArray(x, base + c);
                 sum = sum.add(e);
             }
