@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * everywhere: on a 2-core AVX-512 EPYC with {@code OPENBLAS_CORETYPE=SkylakeX}, MiniLM's six
  * GEMMs per layer took 0.55–0.65× the time with OpenBLAS than with oneDNN (2026-11-30), and
  * on tiny test shapes oneDNN was ahead. So the route is measured once per JVM and model width
- * (the {@code [k, n]} of the FFN product; best of three products each way) unless
+ * (the {@code [k, n]} of the FFN product; best of six products each way, alternating, so that
+ * a busy machine slows both alike) unless
  * {@code -Dlayerfuse.fused.gemm=onednn|blas} fixes it; each choice is logged.
  *
  * <p>ND4J's helper switch is process-wide: {@link #run} turns helpers off for the duration of
@@ -80,7 +81,7 @@ public final class GemmRoute {
         INDArray c = Nd4j.create(dtype, m, n);
         double onednn = Double.MAX_VALUE;
         double blas = Double.MAX_VALUE;
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 7; i++) {
             double t1 = time(Route.ONEDNN, a, b, c);
             double t2 = time(Route.BLAS, a, b, c);
             if (i > 0) { // the first round is warm-up (library load, JIT, primitive creation)
@@ -89,7 +90,7 @@ public final class GemmRoute {
             }
         }
         Route r = blas < onednn ? Route.BLAS : Route.ONEDNN;
-        LOG.info(String.format(Locale.ROOT, "Fused forward GEMM route: %s ([%d,%d]·[%d,%d] best of 3: oneDNN %.2f ms, "
+        LOG.info(String.format(Locale.ROOT, "Fused forward GEMM route: %s ([%d,%d]·[%d,%d] best of 6: oneDNN %.2f ms, "
                 + "OpenBLAS %.2f ms; -Dlayerfuse.fused.gemm=onednn|blas to fix it)", r, m, k, k, n, onednn, blas));
         return r;
     }
