@@ -16,7 +16,11 @@ import org.nd4j.linalg.factory.Nd4j;
 record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, int[] ids, int[] positions, int[] types,
                    int batchSize) {
 
-    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params) {
+    /** The batch's token ids, positions, token types and 0/1 mask flattened to {@code B·S}, validated against the config. */
+    record Flat(int[] ids, int[] positions, int[] types, float[] mask, int batchSize, int seqLen) {
+    }
+
+    static Flat flatten(TokenBatch batch, BertConfig config) {
         int b = batch.batchSize();
         int s = batch.seqLen();
         if (b == 0 || s == 0) {
@@ -31,9 +35,7 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         int[] types = new int[n];
         int[] positions = new int[n];
         float[] mask = new float[n];
-        INDArray clsSelect = Nd4j.zeros(dtype, b, n);
         for (int r = 0; r < b; r++) {
-            clsSelect.putScalar(r, (long) r * s, 1.0);
             for (int t = 0; t < s; t++) {
                 int i = r * s + t;
                 int id = batch.inputIds()[r][t];
@@ -51,6 +53,22 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
                 positions[i] = t;
                 mask[i] = batch.attentionMask()[r][t];
             }
+        }
+        return new Flat(ids, positions, types, mask, b, s);
+    }
+
+    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params) {
+        Flat flat = flatten(batch, config);
+        int b = flat.batchSize();
+        int s = flat.seqLen();
+        int n = b * s;
+        int[] ids = flat.ids();
+        int[] types = flat.types();
+        int[] positions = flat.positions();
+        float[] mask = flat.mask();
+        INDArray clsSelect = Nd4j.zeros(dtype, b, n);
+        for (int r = 0; r < b; r++) {
+            clsSelect.putScalar(r, (long) r * s, 1.0);
         }
         INDArray sum = EmbeddingLookup.sum(params.get(ParamNames.WORD_EMBEDDINGS),
                 params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), ids,

@@ -62,7 +62,8 @@ public final class KernelBenchReport {
         Path jsonPart = Files.createTempFile(json.getParent(), json.getFileName().toString(), ".part");
         ChainedOptionsBuilder builder = new OptionsBuilder()
                 .include(options.getOrDefault("--include",
-                        KernelBench.class.getName() + "|" + MemoryBandwidthBench.class.getName()))
+                        KernelBench.class.getName() + "|" + FusedKernelBench.class.getName() + "|"
+                                + MemoryBandwidthBench.class.getName()))
                 .addProfiler(GCProfiler.class)
                 .resultFormat(ResultFormatType.JSON)
                 .result(jsonPart.toString());
@@ -91,9 +92,18 @@ public final class KernelBenchReport {
     static String report(Collection<RunResult> results, double seconds, String loadBefore, String loadAfter) {
         Map<String, Double> bandwidth = new TreeMap<>();
         Map<String, Map<Integer, double[]>> kernels = new LinkedHashMap<>(); // kernel -> size -> {scalar, vector, allocVector}
+        Map<String, Map<String, double[]>> fused = new LinkedHashMap<>(); // kernel -> shape -> {scalar, vector}
         for (RunResult r : results) {
             String method = r.getParams().getBenchmark();
             method = method.substring(method.lastIndexOf('.') + 1);
+            if (r.getParams().getParam("shape") != null) {
+                boolean scalar = method.endsWith("Scalar");
+                String kernel = method.substring(0, method.length() - (scalar ? "Scalar".length() : "Vector".length()));
+                fused.computeIfAbsent(kernel, k -> new LinkedHashMap<>())
+                        .computeIfAbsent(r.getParams().getParam("shape"), s -> new double[] {Double.NaN, Double.NaN})
+                        [scalar ? 0 : 1] = r.getPrimaryResult().getScore();
+                continue;
+            }
             int size = Integer.parseInt(r.getParams().getParam("size"));
             double ns = r.getPrimaryResult().getScore();
             if (method.equals("copy") || method.equals("triad") || method.equals("read")) {
@@ -149,7 +159,62 @@ public final class KernelBenchReport {
                         number("%.0f", v[2])));
             }
         }
+        fusedTable(md, fused, best);
         return md.toString();
+    }
+
+    /**
+     * The fused-forward kernels on one layer's shapes: MiniLM at 32 × 32 tokens, BERT-base at
+     * 32 × 128. GB/s counts bytes read and written once (in place: 8 B per element; layer norm
+     * with its residual: 12 B); attention is compute-bound, so it is given in GFLOP/s
+     * (4·S²·d per head: QKᵀ and PV).
+     */
+    private static void fusedTable(StringBuilder md, Map<String, Map<String, double[]>> fused, double best) {
+        if (fused.isEmpty()) {
+            return;
+        }
+        md.append("\n## Fused-forward kernels (`engine.fused`), one layer's shapes, single-threaded\n\n")
+                .append("`minilm`: MiniLM at batch 32 × 32 tokens (H 384, FFN 1536, 12 heads of 32); `bert-base`: "
+                        + "BERT-base at 32 × 128 (H 768, FFN 3072, 12 heads of 64). Scalar = the double loops of "
+                        + "`ScalarTransformerKernels`. In-place kernels: GB/s = (read + write) bytes / time. "
+                        + "Attention: one sequence, all heads, GFLOP/s.\n\n")
+                .append("| kernel | shape | elements | scalar ns/op | vector ns/op | speed-up | vector GB/s (GFLOP/s) | "
+                        + "% of bandwidth |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Map<String, double[]>> k : fused.entrySet()) {
+            for (Map.Entry<String, double[]> e : k.getValue().entrySet()) {
+                boolean mini = e.getKey().equals("minilm");
+                long seq = mini ? 32 : 128;
+                long hidden = mini ? 384 : 768;
+                long tokens = 32 * seq;
+                long n;
+                double bytesPerElement;
+                switch (k.getKey()) {
+                    case "biasGeluErf", "biasGeluTanh" -> {
+                        n = tokens * 4 * hidden;
+                        bytesPerElement = 8;
+                    }
+                    case "biasResidualLayerNorm" -> {
+                        n = tokens * hidden;
+                        bytesPerElement = 12;
+                    }
+                    case "scaleMaskSoftmax" -> {
+                        n = 32 * 12 * seq * seq;
+                        bytesPerElement = 8;
+                    }
+                    default -> {
+                        n = 12 * seq * seq; // attention: scores of one sequence
+                        bytesPerElement = Double.NaN;
+                    }
+                }
+                double[] v = e.getValue();
+                boolean attention = Double.isNaN(bytesPerElement);
+                double rate = attention ? 4.0 * seq * seq * hidden / v[1] : bytesPerElement * n / v[1];
+                md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s | %s | %s |%n", k.getKey(),
+                        e.getKey(), n, ns(v[0]), ns(v[1]), number("%.1f×", v[0] / v[1]),
+                        attention ? number("(%.1f)", rate) : number("%.1f", rate),
+                        attention ? "–" : number("%.0f%%", 100 * rate / best)));
+            }
+        }
     }
 
     private static double allocation(RunResult r) {

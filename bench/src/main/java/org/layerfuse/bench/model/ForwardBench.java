@@ -18,7 +18,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** One forward pass (batch 32 × 32 tokens) of our SameDiff BERT on real weights. */
+/**
+ * One forward pass (batch 32 × {@code seq} tokens) of our BERT on real weights: the fused
+ * inference path ({@code path=fused}, what {@code BertModel.forward} runs) and the SameDiff
+ * graph it replaced ({@code path=graph}).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -31,6 +35,12 @@ public class ForwardBench {
     @Param({"minilm", "bert-base"})
     String model;
 
+    @Param({"fused", "graph"})
+    String path;
+
+    @Param({"32"})
+    int seq;
+
     private BertModel bert;
     private TokenBatch batch;
 
@@ -38,11 +48,11 @@ public class ForwardBench {
     public void setUp() {
         PretrainedModels.Pretrained p = BenchModels.load(model);
         bert = BenchModels.classifier(p);
-        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
     }
 
     @Benchmark
     public Forward forward() {
-        return bert.forward(batch);
+        return path.equals("graph") ? bert.forwardGraph(batch, false, false) : bert.forward(batch);
     }
 }

@@ -26,6 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 public class OnnxRuntimeForwardBench {
 
+    @org.openjdk.jmh.annotations.Param({"32"})
+    int seq;
+
     private OnnxRuntimeEncoder ort;
     private TokenBatch batch;
 
@@ -33,7 +36,7 @@ public class OnnxRuntimeForwardBench {
     public void setUp() {
         PretrainedModels.Pretrained p = BenchModels.load("minilm");
         ort = new OnnxRuntimeEncoder(p.onnxFile(), Integer.getInteger("layerfuse.threads", 2));
-        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
     }
 
     @Benchmark

@@ -51,7 +51,7 @@ final class OpProfile extends BaseListener {
     /** A Markdown table of one forward and one backward (after {@code warmup} untimed calls of each). */
     static String profile(BertModel model, TokenBatch batch, int[] labels, int warmup) {
         for (int i = 0; i < warmup; i++) {
-            model.forward(batch);
+            model.forwardGraph(batch, false, false); // the graph's ops: BertModel.forward is the fused path
             model.gradients(batch, labels);
         }
         StringBuilder md = new StringBuilder();
@@ -65,7 +65,7 @@ final class OpProfile extends BaseListener {
             }
             long t = System.nanoTime();
             if (mode.equals("forward")) {
-                model.forward(batch);
+                model.forwardGraph(batch, false, false);
             } else {
                 model.gradients(batch, labels);
             }

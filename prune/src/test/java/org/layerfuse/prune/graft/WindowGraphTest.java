@@ -34,7 +34,9 @@ class WindowGraphTest {
         // the pruned model's own hidden state leaving the span
         INDArray plain = model.forward(CALIBRATION.tokens(), true, false).hiddenStates().get(window.last());
         INDArray expected = plain.reshape('c', plain.size(0) * plain.size(1), plain.size(2));
-        assertEquals(0.0, fused.sub(expected).amaxNumber().doubleValue(), 1e-12);
+        // model.forward is the fused inference path, the window a SameDiff graph: two float64
+        // implementations, equal up to rounding (measured 1.3e-12 here)
+        assertEquals(0.0, fused.sub(expected).amaxNumber().doubleValue(), 1e-10);
         // and the removal does change the span's output (the test is not vacuous)
         INDArray teacher = data.batch(rows).get(WindowGraph.TARGET);
         assertTrue(teacher.sub(expected).amaxNumber().doubleValue() > 1e-3);

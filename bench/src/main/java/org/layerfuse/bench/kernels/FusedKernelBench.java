@@ -1,0 +1,205 @@
+package org.layerfuse.bench.kernels;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.layerfuse.engine.fused.AttentionKernel;
+import org.layerfuse.engine.fused.ScalarTransformerKernels;
+import org.layerfuse.engine.fused.TransformerKernels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The fused forward's kernels ({@code engine.fused}) on one layer's real shapes, single-threaded,
+ * each against its double loop in {@link ScalarTransformerKernels}: {@code minilm} = MiniLM at
+ * batch 32 × 32 tokens (H = 384, FFN 1536, 12 heads of 32), {@code bert-base} = BERT-base at
+ * 32 × 128 (H = 768, FFN 3072, 12 heads of 64). In-place kernels get fresh inputs before every
+ * call (a copy outside the timed method), as the forward's kernels get fresh GEMM output:
+ * re-applied to their own output, tanh-GELU and softmax drifted into values that ran 4–9×
+ * slower (measured).
+ * Methods are {@code <kernel>Scalar} / {@code <kernel>Vector}, paired by {@link KernelBenchReport}.
+ * Warm-up is longer than {@link KernelBench}'s: with 0.5 s on a loaded 2-core machine the
+ * attention loop was still running before C2 had compiled it (measured 0.1× the scalar loop).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xms3g", "-Xmx3g"})
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class FusedKernelBench {
+
+    @Param({"minilm", "bert-base"})
+    public String shape;
+
+    int tokens;
+    int hidden;
+    int ffn;
+    int seq;
+    int heads;
+    int headSize;
+
+    float[] ffnBlock;
+    float[] hiddenBlock;
+    float[] residual;
+    float[] bias;
+    float[] gamma;
+    float[] beta;
+    float[] scores;
+    float[] mask;
+    float[] qkv;
+    float[] context;
+    float[] work;
+    double[] ffnBlockD;
+    double[] hiddenBlockD;
+    double[] residualD;
+    double[] biasD;
+    double[] gammaD;
+    double[] betaD;
+    double[] scoresD;
+    double[] maskD;
+    double[] qkvD;
+    double[] contextD;
+
+    @Setup(Level.Trial)
+    public void fill() {
+        boolean mini = shape.equals("minilm");
+        seq = mini ? 32 : 128;
+        tokens = 32 * seq;
+        hidden = mini ? 384 : 768;
+        ffn = 4 * hidden;
+        heads = 12;
+        headSize = hidden / heads;
+        ffnBlock = values(tokens * ffn, 1);
+        hiddenBlock = values(tokens * hidden, 2);
+        residual = values(tokens * hidden, 3);
+        bias = values(ffn, 4);
+        gamma = values(hidden, 5);
+        beta = values(hidden, 6);
+        scores = values(32 * heads * seq * seq, 7);
+        mask = new float[seq];
+        for (int j = seq * 3 / 4; j < seq; j++) {
+            mask[j] = -10000f; // a quarter padding
+        }
+        qkv = values(seq * hidden, 8);
+        context = new float[seq * hidden];
+        work = new float[AttentionKernel.workSize(seq, headSize)];
+        ffnBlockD = toDouble(ffnBlock);
+        hiddenBlockD = toDouble(hiddenBlock);
+        residualD = toDouble(residual);
+        biasD = toDouble(bias);
+        gammaD = toDouble(gamma);
+        betaD = toDouble(beta);
+        scoresD = toDouble(scores);
+        maskD = toDouble(mask);
+        qkvD = toDouble(qkv);
+        contextD = new double[seq * hidden];
+    }
+
+    float[] ffnFresh;
+    float[] hiddenFresh;
+    float[] scoresFresh;
+
+    /** Restores the in-place kernels' inputs (not timed). */
+    @Setup(Level.Invocation)
+    public void refresh() {
+        if (ffnFresh == null) {
+            ffnFresh = ffnBlock.clone();
+            hiddenFresh = hiddenBlock.clone();
+            scoresFresh = scores.clone();
+        }
+        System.arraycopy(ffnFresh, 0, ffnBlock, 0, ffnBlock.length);
+        System.arraycopy(hiddenFresh, 0, hiddenBlock, 0, hiddenBlock.length);
+        System.arraycopy(scoresFresh, 0, scores, 0, scores.length);
+    }
+
+    private static float[] values(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextDouble(-2, 2);
+        }
+        return v;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    @Benchmark
+    public float[] biasGeluErfVector() {
+        TransformerKernels.biasGeluErf(ffnBlock, 0, tokens, ffn, bias);
+        return ffnBlock;
+    }
+
+    @Benchmark
+    public double[] biasGeluErfScalar() {
+        ScalarTransformerKernels.biasGeluErf(ffnBlockD, 0, tokens, ffn, biasD);
+        return ffnBlockD;
+    }
+
+    @Benchmark
+    public float[] biasGeluTanhVector() {
+        TransformerKernels.biasGeluTanh(ffnBlock, 0, tokens, ffn, bias);
+        return ffnBlock;
+    }
+
+    @Benchmark
+    public double[] biasGeluTanhScalar() {
+        ScalarTransformerKernels.biasGeluTanh(ffnBlockD, 0, tokens, ffn, biasD);
+        return ffnBlockD;
+    }
+
+    @Benchmark
+    public float[] biasResidualLayerNormVector() {
+        TransformerKernels.biasResidualLayerNorm(hiddenBlock, 0, tokens, hidden, bias, residual, 0, gamma, beta, 1e-12f);
+        return hiddenBlock;
+    }
+
+    @Benchmark
+    public double[] biasResidualLayerNormScalar() {
+        ScalarTransformerKernels.biasResidualLayerNorm(hiddenBlockD, 0, tokens, hidden, biasD, residualD, 0, gammaD,
+                betaD, 1e-12);
+        return hiddenBlockD;
+    }
+
+    /** All attention rows of one layer: 32 sequences × 12 heads × S rows of S scores. */
+    @Benchmark
+    public float[] scaleMaskSoftmaxVector() {
+        TransformerKernels.scaleMaskSoftmax(scores, 0, 32 * heads * seq, seq, seq, 0.125f, mask, 0);
+        return scores;
+    }
+
+    @Benchmark
+    public double[] scaleMaskSoftmaxScalar() {
+        ScalarTransformerKernels.scaleMaskSoftmax(scoresD, 0, 32 * heads * seq, seq, seq, 0.125, maskD, 0);
+        return scoresD;
+    }
+
+    /** One sequence, all heads (the forward runs 32 of these per layer). */
+    @Benchmark
+    public float[] attentionVector() {
+        AttentionKernel.sequence(qkv, qkv, qkv, 0, seq, heads, headSize, 0.125f, mask, 0, context, 0, null, 0, work);
+        return context;
+    }
+
+    @Benchmark
+    public double[] attentionScalar() {
+        ScalarTransformerKernels.attention(qkvD, qkvD, qkvD, 0, seq, heads, headSize, 0.125, maskD, 0, contextD, 0, null,
+                0);
+        return contextD;
+    }
+}

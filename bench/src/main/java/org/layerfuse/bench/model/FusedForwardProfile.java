@@ -1,0 +1,132 @@
+package org.layerfuse.bench.model;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.engine.fused.GemmRoute;
+import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.weights.PretrainedModels;
+import org.layerfuse.weights.tf.EasyBertArchive;
+import org.layerfuse.weights.onnx.OnnxRuntimeEncoder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Where the fused forward's time goes, measured in one JVM with the candidates interleaved
+ * round by round (so a noisy, shared machine slows them alike): the fused forward, the same
+ * 6·L GEMMs alone into preallocated outputs on each {@link GemmRoute} (the plan's floor), the
+ * SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile minilm 32 15</pre>
+ */
+public final class FusedForwardProfile {
+
+    private FusedForwardProfile() {
+    }
+
+    public static void main(String[] args) {
+        String name = args.length > 0 ? args[0] : "minilm";
+        int seq = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        boolean graph = args.length <= 3 || Boolean.parseBoolean(args[3]);
+        PretrainedModels.Pretrained p = BenchModels.load(name);
+        BertModel model = BenchModels.classifier(p);
+        TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
+        List<String> names = new ArrayList<>();
+        List<Supplier<Object>> runs = new ArrayList<>();
+        names.add("fused forward");
+        runs.add(() -> model.forward(batch));
+        Runnable gemms = gemmsAlone(model, BenchModels.BATCH * seq);
+        for (GemmRoute.Route route : GemmRoute.Route.values()) {
+            names.add("GEMMs alone, " + route);
+            runs.add(() -> GemmRoute.run(route, () -> {
+                gemms.run();
+                return null;
+            }));
+        }
+        if (graph) {
+            names.add("SameDiff graph");
+            runs.add(() -> model.forwardGraph(batch, false, false));
+        }
+        OnnxRuntimeEncoder ort = name.equals("minilm") ? new OnnxRuntimeEncoder(p.onnxFile(), Integer.getInteger("layerfuse.threads", 2)) : null;
+        if (ort != null) {
+            names.add("ONNX Runtime");
+            runs.add(() -> ort.lastHiddenState(batch));
+        }
+        double[][] ms = new double[runs.size()][rounds];
+        for (int r = -3; r < rounds; r++) {
+            for (int i = 0; i < runs.size(); i++) {
+                long t0 = System.nanoTime();
+                runs.get(i).get();
+                double t = (System.nanoTime() - t0) / 1e6;
+                if (r >= 0) {
+                    ms[i][r] = t;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s, batch %d x %d, %d rounds, medians (min):%n", name, BenchModels.BATCH, seq,
+                rounds);
+        for (int i = 0; i < runs.size(); i++) {
+            double[] s = ms[i].clone();
+            java.util.Arrays.sort(s);
+            System.out.printf(Locale.ROOT, "  %-16s %8.1f ms  (%.1f)%n", names.get(i), s[s.length / 2], s[0]);
+        }
+        if (ort != null) {
+            ort.close();
+        }
+        if (name.equals("bert-base")) {
+            tfJava(model, batch, rounds);
+        }
+    }
+
+    /**
+     * TF Java on the same batch, in its own JVM (it cannot share one with ND4J), bracketed by
+     * our fused forward before and after so a change of the machine's load shows.
+     */
+    private static void tfJava(BertModel model, TokenBatch batch, int rounds) {
+        try {
+            double before = medianFused(model, batch, rounds);
+            TfJavaTiming.Timing tf = TfJavaTiming.run(Path.of("..").toAbsolutePath().normalize(),
+                    EasyBertArchive.savedModelDir(), batch, Integer.getInteger("layerfuse.threads", 2), rounds);
+            double after = medianFused(model, batch, rounds);
+            System.out.printf(Locale.ROOT, "  TF Java          %8.1f ms  (%.1f); fused just before %.1f, just after %.1f%n",
+                    tf.medianMs(), tf.minMs(), before, after);
+        } catch (Exception e) {
+            System.out.println("  TF Java not run: " + e.getMessage());
+        }
+    }
+
+    private static double medianFused(BertModel model, TokenBatch batch, int rounds) {
+        double[] t = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            model.forward(batch);
+            t[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        java.util.Arrays.sort(t);
+        return t[rounds / 2];
+    }
+
+    /** The plan's six GEMMs per live layer, into outputs allocated once. */
+    private static Runnable gemmsAlone(BertModel model, int tokens) {
+        int h = model.config().hiddenSize();
+        INDArray x = Nd4j.rand(model.dataType(), tokens, h);
+        INDArray out = Nd4j.create(model.dataType(), tokens, h);
+        INDArray inter = Nd4j.create(model.dataType(), tokens, model.config().intermediateSize());
+        int[] live = model.liveLayers();
+        return () -> {
+            for (int l : live) {
+                for (ParamNames.LayerMatrix m : List.of(ParamNames.LayerMatrix.QUERY, ParamNames.LayerMatrix.KEY,
+                        ParamNames.LayerMatrix.VALUE, ParamNames.LayerMatrix.ATTENTION_OUTPUT)) {
+                    Nd4j.gemm(x, model.parameter(m.kernel(l)), out, false, false, 1.0, 0.0);
+                }
+                Nd4j.gemm(x, model.parameter(ParamNames.LayerMatrix.INTERMEDIATE.kernel(l)), inter, false, false, 1.0, 0.0);
+                Nd4j.gemm(inter, model.parameter(ParamNames.LayerMatrix.OUTPUT.kernel(l)), out, false, false, 1.0, 0.0);
+            }
+        };
+    }
+}

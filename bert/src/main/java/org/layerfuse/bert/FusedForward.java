@@ -1,0 +1,72 @@
+package org.layerfuse.bert;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The inference twin of the SameDiff graph: the same function (embeddings, live blocks,
+ * pooler, classifier) computed by an {@link InferencePlan} of GEMMs into preallocated buffers
+ * and in-place fused kernels, with no graph session, no permute copies and no per-op arrays.
+ * {@link BertModel#forward} uses it whenever no gradient is needed.
+ *
+ * <p>Reads the model's live parameter arrays and live-layer set on every call, so training
+ * steps, {@link BertModel#loadState}, layer removal and restoration are all seen without any
+ * re-packing. Keeps a plan (buffers) for the last two (batch, length) shapes.
+ *
+ * <p>Threads: one {@code FusedForward} per thread. Several, made by {@link #of} over the same
+ * model, may run at once in different threads as long as nothing writes the model's
+ * parameters meanwhile: they only read the shared weights and each owns its buffers.
+ */
+public final class FusedForward {
+
+    /** Plans kept: a training loop alternates between at most two shapes (train and eval batches). */
+    private static final int PLANS_KEPT = 2;
+
+    private final BertModel model;
+    private final PlanKernels kernels;
+    private final Deque<InferencePlan> plans = new ArrayDeque<>();
+
+    private FusedForward(BertModel model) {
+        this.model = model;
+        this.kernels = model.dataType() == DataType.DOUBLE ? new DoublePlanKernels() : new FloatPlanKernels();
+    }
+
+    /** A fused forward over {@code model}'s live weights, with buffers of its own. */
+    public static FusedForward of(BertModel model) {
+        return new FusedForward(model);
+    }
+
+    /** The sequence output, pooled output and logits where present. */
+    public Forward forward(TokenBatch batch) {
+        return forward(batch, false, false);
+    }
+
+    /** As {@link BertModel#forward(TokenBatch, boolean, boolean)}: same outputs, same shapes. */
+    public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        return plan(tokens.batchSize(), tokens.seqLen()).run(model, tokens, kernels, hiddenStates, attention);
+    }
+
+    private InferencePlan plan(int b, int s) {
+        for (InferencePlan p : plans) {
+            if (p.fits(b, s)) {
+                plans.remove(p);
+                plans.addFirst(p);
+                return p;
+            }
+        }
+        InferencePlan p = new InferencePlan(model.config(), model.dataType(), b, s);
+        plans.addFirst(p);
+        while (plans.size() > PLANS_KEPT) {
+            plans.removeLast();
+        }
+        return p;
+    }
+
+    /** How many shapes have buffers now (for tests of plan reuse). */
+    int plansKept() {
+        return plans.size();
+    }
+}

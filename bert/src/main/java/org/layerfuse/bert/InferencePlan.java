@@ -1,0 +1,137 @@
+package org.layerfuse.bert;
+
+import static org.layerfuse.bert.ParamNames.LayerMatrix.ATTENTION_OUTPUT;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.INTERMEDIATE;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.KEY;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.OUTPUT;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.QUERY;
+import static org.layerfuse.bert.ParamNames.LayerMatrix.VALUE;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.layerfuse.engine.fused.GemmRoute;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The BERT forward for one (batch, length) shape as a fixed sequence of steps over native
+ * buffers allocated once: per live layer six GEMMs (ND4J's matmul on the faster of oneDNN and
+ * OpenBLAS, see {@link GemmRoute}, written straight into the preallocated outputs) and four
+ * in-place passes ({@link PlanKernels}):
+ * <pre>
+ *   q, k, v  = x·Wq, x·Wk, x·Wv                 (biases added inside attention)
+ *   ctx      = attention(q + bq, k + bk, v + bv) per sequence, heads read in place
+ *   a        = LayerNorm(ctx·Wo + bo + x)        attention output, in place
+ *   f        = act(a·W1 + b1)                    in place
+ *   x        = LayerNorm(f·W2 + b2 + a)          into x's buffer
+ * </pre>
+ * Parameters are read from the model on every call (no packed copies), so in-place updates
+ * by training are always seen. Outputs handed to the caller are fresh arrays; the buffers
+ * are reused by the next call of the same shape.
+ */
+final class InferencePlan {
+
+    private final BertConfig config;
+    private final int batch;
+    private final int seq;
+    private final INDArray hidden;
+    private final INDArray attended;
+    private final INDArray query;
+    private final INDArray key;
+    private final INDArray value;
+    private final INDArray context;
+    private final INDArray intermediate;
+
+    InferencePlan(BertConfig config, DataType dtype, int batch, int seq) {
+        this.config = config;
+        this.batch = batch;
+        this.seq = seq;
+        long n = (long) batch * seq;
+        int h = config.hiddenSize();
+        hidden = Nd4j.create(dtype, n, h);
+        attended = Nd4j.create(dtype, n, h);
+        query = Nd4j.create(dtype, n, h);
+        key = Nd4j.create(dtype, n, h);
+        value = Nd4j.create(dtype, n, h);
+        context = Nd4j.create(dtype, n, h);
+        intermediate = Nd4j.create(dtype, n, config.intermediateSize());
+    }
+
+    boolean fits(int b, int s) {
+        return b == batch && s == seq;
+    }
+
+    Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
+                boolean attention) {
+        GemmRoute.Route route = GemmRoute.route(hidden.rows(), config.hiddenSize(), config.intermediateSize(),
+                hidden.dataType());
+        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention));
+    }
+
+    private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
+                              boolean attention) {
+        BertConfig c = config;
+        int h = c.hiddenSize();
+        double eps = c.layerNormEps();
+        kernels.embeddings(hidden, tokens, model.parameter(ParamNames.WORD_EMBEDDINGS),
+                model.parameter(ParamNames.POSITION_EMBEDDINGS), model.parameter(ParamNames.TOKEN_TYPE_EMBEDDINGS),
+                model.parameter(ParamNames.EMBEDDINGS_LN_GAMMA), model.parameter(ParamNames.EMBEDDINGS_LN_BETA), eps);
+        INDArray embeddings = hiddenStates ? output(hidden) : null;
+        Map<Integer, INDArray> states = new LinkedHashMap<>();
+        Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
+        for (int l : model.liveLayers()) {
+            gemm(hidden, model.parameter(QUERY.kernel(l)), query);
+            gemm(hidden, model.parameter(KEY.kernel(l)), key);
+            gemm(hidden, model.parameter(VALUE.kernel(l)), value);
+            INDArray probs = attention ? Nd4j.create(hidden.dataType(), batch, c.numAttentionHeads(), seq, seq) : null;
+            kernels.attention(query, key, value, model.parameter(QUERY.bias(l)), model.parameter(KEY.bias(l)),
+                    model.parameter(VALUE.bias(l)), tokens, c.attentionMaskValue(), c.numAttentionHeads(), context,
+                    probs);
+            gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended);
+            kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
+                    model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
+            gemm(attended, model.parameter(INTERMEDIATE.kernel(l)), intermediate);
+            kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct());
+            gemm(intermediate, model.parameter(OUTPUT.kernel(l)), hidden);
+            kernels.biasResidualLayerNorm(hidden, model.parameter(OUTPUT.bias(l)), attended,
+                    model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
+            if (hiddenStates) {
+                states.put(l, output(hidden));
+            }
+            if (attention) {
+                probabilities.put(l, probs);
+            }
+        }
+        INDArray pooled = null;
+        INDArray logits = null;
+        Map<String, INDArray> all = model.allParameters();
+        if (all.containsKey(ParamNames.POOLER_KERNEL)) {
+            int[] clsRows = new int[batch];
+            for (int r = 0; r < batch; r++) {
+                clsRows[r] = r * seq;
+            }
+            INDArray cls = Nd4j.pullRows(hidden, 1, clsRows);
+            pooled = Transforms.tanh(cls.mmul(model.parameter(ParamNames.POOLER_KERNEL))
+                    .addiRowVector(model.parameter(ParamNames.POOLER_BIAS)), false);
+            if (all.containsKey(ParamNames.CLASSIFIER_KERNEL)) {
+                logits = pooled.mmul(model.parameter(ParamNames.CLASSIFIER_KERNEL))
+                        .addiRowVector(model.parameter(ParamNames.CLASSIFIER_BIAS));
+            }
+        }
+        return new Forward(output(hidden), pooled, logits, embeddings, Collections.unmodifiableMap(states),
+                Collections.unmodifiableMap(probabilities));
+    }
+
+    /** A copy of a {@code [B·S, H]} buffer as the caller's {@code [B, S, H]} array. */
+    private INDArray output(INDArray buffer) {
+        return buffer.dup('c').reshape(batch, seq, config.hiddenSize());
+    }
+
+    /** out = a·w through ND4J's matrix product into the preallocated {@code out} (no result array). */
+    private static void gemm(INDArray a, INDArray w, INDArray out) {
+        Nd4j.gemm(a, w, out, false, false, 1.0, 0.0);
+    }
+}

@@ -1,0 +1,53 @@
+package org.layerfuse.bert;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The floats of a C-ordered float32 ND4J array on the CPU, read and written in place through
+ * a {@link FloatBuffer} over its native memory (ND4J's buffer covers the whole allocation, so
+ * a view starts at {@link INDArray#offset()}). The caller keeps the array reachable while it
+ * uses the buffer: ND4J frees the memory when the array is collected.
+ */
+final class NativeFloats {
+
+    private NativeFloats() {
+    }
+
+    /** The buffer and the element index where {@code array} starts in it. */
+    record Span(FloatBuffer buffer, int start) {
+        void read(int from, float[] dst, int dstOff, int length) {
+            buffer.get(start + from, dst, dstOff, length);
+        }
+
+        void write(int to, float[] src, int srcOff, int length) {
+            buffer.put(start + to, src, srcOff, length);
+        }
+    }
+
+    static Span of(INDArray array, String what) {
+        if (array.dataType() != DataType.FLOAT || !Nd4j.getEnvironment().isCPU() || !isCContiguous(array)) {
+            throw new IllegalArgumentException(what + " must be a C-ordered float32 array on the CPU backend, got "
+                    + array.dataType() + " " + java.util.Arrays.toString(array.shape()) + " order " + array.ordering()
+                    + " strides " + java.util.Arrays.toString(array.stride()));
+        }
+        FloatBuffer floats = array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return new Span(floats, Math.toIntExact(array.offset()));
+    }
+
+    private static boolean isCContiguous(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+}

@@ -1,0 +1,28 @@
+package org.layerfuse.bert;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The non-GEMM steps of an {@link InferencePlan}, each in place over the plan's native
+ * {@code [B·S, width]} buffers: {@link FloatPlanKernels} (Vector API, rows split over the
+ * cores) for float32 models, {@link DoublePlanKernels} (scalar double loops) for float64 ones.
+ */
+interface PlanKernels {
+
+    /** out = LayerNorm(word[id] + position[t] + type[tt]) per token (the graph's order of the two adds). */
+    void embeddings(INDArray out, ModelInputs.Flat tokens, INDArray word, INDArray position, INDArray type,
+                    INDArray gamma, INDArray beta, double eps);
+
+    /** x = act(x + bias). */
+    void biasActivation(INDArray x, INDArray bias, Activation activation);
+
+    /** x = LayerNorm(x + bias + residual)·γ + β per row. */
+    void biasResidualLayerNorm(INDArray x, INDArray bias, INDArray residual, INDArray gamma, INDArray beta, double eps);
+
+    /**
+     * ctx = multi-head attention of (q + bq, k + bk, v + bv), sequence by sequence, with the
+     * additive mask (1 − mask)·maskValue; probabilities into {@code probs} {@code [B, h, S, S]} if not null.
+     */
+    void attention(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv, ModelInputs.Flat tokens,
+                   double maskValue, int heads, INDArray ctx, INDArray probs);
+}

@@ -1,0 +1,77 @@
+package org.layerfuse.engine.fused;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+
+/** The vector exp and tanh against {@link Math#exp} / {@link Math#tanh} in double. */
+class FloatExpTest {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+    private static float[] apply(float[] x, boolean tanh) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i += SPECIES.length()) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, i);
+            (tanh ? FloatExp.tanh(v) : FloatExp.exp(v)).intoArray(out, i);
+        }
+        return out;
+    }
+
+    private static float[] grid(float from, float to, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = from + (to - from) * i / (n - 1);
+        }
+        return x;
+    }
+
+    @Test
+    void expIsWithinTwoUlpsOverTheNormalRange() {
+        int n = SPECIES.length() * 40_000;
+        float[] x = grid(-87.3f, 88f, n);
+        float[] y = apply(x, false);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double ref = Math.exp(x[i]);
+            worst = Math.max(worst, Math.abs(y[i] - ref) / ref);
+        }
+        assertTrue(worst < 2.5e-7, "max relative exp error " + worst);
+    }
+
+    @Test
+    void expUnderflowsToExactlyZeroAndStaysFiniteAbove() {
+        float[] x = new float[SPECIES.length()];
+        java.util.Arrays.fill(x, -Float.MAX_VALUE);
+        x[0] = -88f;
+        x[1] = Float.NEGATIVE_INFINITY;
+        x[2] = 0f;
+        if (x.length > 4) {
+            x[3] = 1000f;
+            x[4] = -10000f;
+        }
+        float[] y = apply(x, false);
+        assertEquals(0f, y[0], "exp(-88) is below the smallest normal float: 0");
+        assertEquals(0f, y[1]);
+        assertEquals(1f, y[2], 1e-7f);
+        if (x.length > 4) {
+            assertTrue(Float.isFinite(y[3]) && y[3] > 1e38f, "exp(1000) clamps to a finite value, got " + y[3]);
+            assertEquals(0f, y[4]);
+        }
+    }
+
+    @Test
+    void tanhIsWithinAFewUlpsAbsolute() {
+        int n = SPECIES.length() * 20_000;
+        float[] x = grid(-60f, 60f, n);
+        float[] y = apply(x, true);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
+        }
+        assertTrue(worst < 3e-7, "max |tanh error| " + worst);
+    }
+}
