@@ -55,25 +55,24 @@ class MemoryBudgetTest {
     /** README's BERT-base prune command (random-forest, distillation) at test sizes, within 5 GB. */
     @Test
     void bertBasePruneWithDistillationFitsInFiveGigabytes(@TempDir Path dir) throws Exception {
-        Run run = layerfuse("5g", dir, "prune", "--model", "bert-base", "--strategy", "random-forest", "--heal", "kd",
-                "--layers-to-remove", "1", "--train-size", "32", "--heal-size", "16", "--validation-size", "16",
-                "--test-size", "32", "--signal-size", "16", "--epochs", "1", "--heal-epochs", "1",
-                "--out", dir.resolve("bert-kd").toString());
-        assertEquals(0, run.exitCode(), run.tail());
-        assertTrue(Files.exists(dir.resolve("bert-kd/model/model.safetensors")), "the pruned model was exported");
-        System.out.println("BERT-base prune, KD: peak " + run.peakGb() + " GB");
-        assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
+        bertBasePruneFitsInFiveGigabytes(dir, "random-forest", "kd");
     }
 
     /** The same path with fine-tuning as healing (another healer, another trainer call). */
     @Test
     void bertBasePruneWithFineTuningFitsInFiveGigabytes(@TempDir Path dir) throws Exception {
-        Run run = layerfuse("5g", dir, "prune", "--model", "bert-base", "--strategy", "weight-entropy", "--heal", "ce",
+        bertBasePruneFitsInFiveGigabytes(dir, "weight-entropy", "ce");
+    }
+
+    private static void bertBasePruneFitsInFiveGigabytes(Path dir, String strategy, String heal) throws Exception {
+        Path out = dir.resolve("bert-" + heal);
+        Run run = layerfuse("5g", dir, "prune", "--model", "bert-base", "--strategy", strategy, "--heal", heal,
                 "--layers-to-remove", "1", "--train-size", "32", "--heal-size", "16", "--validation-size", "16",
                 "--test-size", "32", "--signal-size", "16", "--epochs", "1", "--heal-epochs", "1",
-                "--out", dir.resolve("bert-ce").toString());
+                "--out", out.toString());
         assertEquals(0, run.exitCode(), run.tail());
-        System.out.println("BERT-base prune, CE: peak " + run.peakGb() + " GB");
+        assertTrue(Files.exists(out.resolve("model/model.safetensors")), "the pruned model was exported");
+        System.out.println("BERT-base prune, " + heal + ": peak " + run.peakGb() + " GB");
         assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
     }
 
