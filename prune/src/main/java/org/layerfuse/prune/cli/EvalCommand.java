@@ -36,10 +36,17 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-fine-tune", description = "Evaluate as loaded; fails if the model has no matching head.")
     boolean noFineTune;
 
+    void validate() {
+        data.validate();
+        training.validate();
+        runtime.validate();
+    }
+
     @Override
     public Integer call() {
+        validate();
         runtime.start();
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         for (String dataset : data.data) {
             EncodedSplits splits = data.splits(dataset, pretrained.tokenizer(), runtime.seed);
             boolean headMatches = pretrained.weights().config().labels().equals(splits.labels());

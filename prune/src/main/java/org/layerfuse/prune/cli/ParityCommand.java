@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
                 + "sentences and print how closely the embeddings agree.")
 public final class ParityCommand implements Callable<Integer> {
 
-    @Option(names = "--threads", description = "Threads for ND4J and ONNX Runtime (default: all cores).")
+    @Option(names = "--threads", description = "Threads for ND4J and ONNX Runtime, >= 0; 0 (the default) uses one "
+            + "per logical core.")
     int threads;
 
     @Option(names = "--max-length", defaultValue = "64", description = "Truncate sentences to this many tokens "
@@ -34,11 +35,19 @@ public final class ParityCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}); the exit code is 1 above it.")
     double tolerance;
 
+    void validate() {
+        OptionRange.atLeast("--threads", threads, 0, " (0: one per logical core)");
+        OptionRange.atLeast("--max-length", maxLength, 3);
+        OptionRange.positive("--tolerance", tolerance);
+    }
+
     @Override
     public Integer call() {
+        validate();
         Backend.Info info = Backend.init(new Backend.Settings(threads, 42, System.getProperty("layerfuse.nd4j.variant",
                 "auto")));
         PretrainedModels.Pretrained minilm = PretrainedModels.load("minilm");
+        DataOptions.checkMaxLength(maxLength, minilm.weights().config(), minilm.name());
         List<String> sentences = SampleSentences.load();
         TokenBatch batch = minilm.tokenizer().batch(sentences, maxLength, Padding.LONGEST);
         BertModel model = BertModel.fromWeights(minilm.weights());

@@ -78,15 +78,26 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing export folder.")
     boolean overwrite;
 
-    @Override
-    public Integer call() {
-        runtime.start();
+    /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
+    void validate() {
+        data.validate();
+        training.validate();
+        graft.validate(data.trainSize);
+        signals.validate();
+        runtime.validate();
         Strategies.byName(strategy);
         StudyRunner.checkHealingModes(List.of(heal));
+        OptionRange.atLeast("--layers-to-remove", layersToRemove, 1);
+    }
+
+    @Override
+    public Integer call() {
+        validate();
+        runtime.start();
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,
                 graft.options(runtime.seed));
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         int layers = pretrained.weights().config().numHiddenLayers();
         if (layersToRemove < 1 || layersToRemove >= layers) {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for the "

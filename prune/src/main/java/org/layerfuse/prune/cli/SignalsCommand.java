@@ -42,10 +42,18 @@ public final class SignalsCommand implements Callable<Integer> {
     @Option(names = "--no-fine-tune", description = "Compute the signals of the model as loaded (random head).")
     boolean noFineTune;
 
+    void validate() {
+        data.validate();
+        training.validate();
+        signals.validate();
+        runtime.validate();
+    }
+
     @Override
     public Integer call() {
+        validate();
         runtime.start();
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         EncodedSplits splits = data.splits(data.data.get(0), pretrained.tokenizer(), runtime.seed);
         BertModel m = BertModel.forClassification(pretrained.weights(), splits.labels(), runtime.seed, DataType.FLOAT);
         if (!noFineTune) {

@@ -81,14 +81,32 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--no-report", description = "Skip writing <out>/report (tables, figures, report.html, summary.json).")
     boolean noReport;
 
+    /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
+    void validate() {
+        data.validate();
+        training.validate();
+        graft.validate(data.trainSize);
+        signals.validate();
+        runtime.validate();
+        StudyRunner.checkHealingModes(heal);
+        if (strategies != null) {
+            if (strategies.isEmpty()) {
+                throw new IllegalArgumentException("--strategies must name at least one strategy");
+            }
+            strategies.forEach(Strategies::byName);
+        }
+        OptionRange.atLeast("--repeats", repeats, 1);
+        OptionRange.atLeast("--layers-to-remove", layersToRemove, 0, " (0: all but one, L-1)");
+    }
+
     @Override
     public Integer call() {
+        validate();
         runtime.start();
-        StudyRunner.checkHealingModes(heal);
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
                 graft.options(runtime.seed));
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         int layers = pretrained.weights().config().numHiddenLayers();
         int k = layersToRemove == 0 ? layers - 1 : layersToRemove;
         List<String> names = strategies == null
