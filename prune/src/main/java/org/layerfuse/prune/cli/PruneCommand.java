@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.loop.StepRecord;
 import org.layerfuse.prune.signals.SignalComputer;
@@ -93,6 +94,12 @@ public final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
+        try (OutputLock lock = OutputLock.acquire(out, "layerfuse prune")) {
+            return runLocked();
+        }
+    }
+
+    private int runLocked() {
         runtime.start();
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,

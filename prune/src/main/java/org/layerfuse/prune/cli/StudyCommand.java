@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.report.ReportSummary;
 import org.layerfuse.prune.report.StudyReport;
 import org.layerfuse.prune.signals.SignalComputer;
@@ -102,6 +103,12 @@ public final class StudyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
+        try (OutputLock lock = OutputLock.acquire(out, "layerfuse study")) {
+            return runLocked();
+        }
+    }
+
+    private int runLocked() {
         runtime.start();
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
