@@ -31,7 +31,7 @@ public final class ParityCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--tolerance", defaultValue = "1e-4", description = "Largest acceptable |difference| "
+    @Option(names = "--tolerance", defaultValue = "1e-5", description = "Largest acceptable |difference| "
             + "(default: ${DEFAULT-VALUE}); the exit code is 1 above it.")
     double tolerance;
 
