@@ -30,7 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * damaged anyway (a disk error, a copy cut short) fails its checksum before anything is parsed.
  *
  * <p>Every malformed file raises {@link IllegalArgumentException} naming the file and what is
- * wrong; files of the older format "LFT1" (no checksum) are still read.
+ * wrong. Files of the older format "LFT1" (no checksum) are refused rather than parsed unchecked:
+ * a resumed run recomputes what they held.
  */
 public final class TensorFile {
 
@@ -97,7 +98,8 @@ public final class TensorFile {
                 }
                 int magic = data.readInt();
                 if (magic == MAGIC_V1) {
-                    return;
+                    throw new IllegalArgumentException(file + ": written by an older LayerFuse without a checksum "
+                            + "(format LFT1), so it cannot be verified; delete it to recompute what it held");
                 }
                 if (magic != MAGIC) {
                     throw new IllegalArgumentException(file + ": not a LayerFuse tensor file (bad magic number at "
@@ -153,7 +155,10 @@ public final class TensorFile {
                 reading = "tensor " + i + " '" + name + "'";
                 out.put(name, Nd4j.read(in));
             }
-            if (magic == MAGIC && in.skipBytes(4) == 4 && in.read() != -1) {
+            if (magic != MAGIC) {
+                throw new IllegalArgumentException(file + ": changed while being read (bad magic number)");
+            }
+            if (in.skipBytes(4) == 4 && in.read() != -1) {
                 throw new IllegalArgumentException(file + ": unexpected bytes after its " + n + " tensors");
             }
         } catch (EOFException e) {
@@ -165,7 +170,7 @@ public final class TensorFile {
             if (e instanceof IllegalArgumentException) {
                 throw e;
             }
-            // ND4J's array reader trusts its input; a file that passed no checksum (format LFT1) can fail inside it.
+            // ND4J's array reader trusts its input: only a file with a valid checksum but foreign contents gets here.
             throw new IllegalArgumentException(file + ": malformed " + reading + ": " + e, e);
         }
         return new Contents(header, out);

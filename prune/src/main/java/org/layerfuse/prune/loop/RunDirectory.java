@@ -139,6 +139,11 @@ public final class RunDirectory {
             throw new IllegalArgumentException(f + ": not a complete step record (liveLayers, deltaRows, heal or "
                     + "removedLayer is null)");
         }
+        for (int i = 0; i < r.deltaRows().size(); i++) {
+            if (r.deltaRows().get(i) == null || r.deltaRows().get(i).signals() == null) {
+                throw new IllegalArgumentException(f + ": field 'deltaRows[" + i + "]' is incomplete");
+            }
+        }
         return r;
     }
 
