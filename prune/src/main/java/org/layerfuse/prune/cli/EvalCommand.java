@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate a model on a dataset's test split (accuracy, macro-F1, loss). A model whose "
                 + "classification head does not match the dataset's labels is fine-tuned on the training split first.")
-public final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -36,7 +36,8 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-fine-tune", description = "Evaluate as loaded; fails if the model has no matching head.")
     boolean noFineTune;
 
-    void validate() {
+    @Override
+    public void validate() {
         data.validate();
         training.validate();
         runtime.validate();

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = "Run the real all-MiniLM-L6-v2 in LayerFuse's SameDiff BERT and in ONNX Runtime on sample "
                 + "sentences and print how closely the embeddings agree.")
-public final class ParityCommand implements Callable<Integer> {
+public final class ParityCommand implements Callable<Integer>, ValidatedOptions {
 
     @Option(names = "--threads", description = "Threads for ND4J and ONNX Runtime, >= 0; 0 (the default) uses one "
             + "per logical core.")
@@ -35,7 +35,8 @@ public final class ParityCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}); the exit code is 1 above it.")
     double tolerance;
 
-    void validate() {
+    @Override
+    public void validate() {
         OptionRange.atLeast("--threads", threads, 0, " (0: one per logical core)");
         OptionRange.atLeast("--max-length", maxLength, 3);
         OptionRange.positive("--tolerance", tolerance);

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
                 + "each removal), and write the compressed model as a Hugging Face folder (config.json with the new "
                 + "num_hidden_layers, renumbered weights in model.safetensors, the tokenizer) that `--model <folder>` "
                 + "loads again."})
-public final class PruneCommand implements Callable<Integer> {
+public final class PruneCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -80,7 +80,8 @@ public final class PruneCommand implements Callable<Integer> {
     boolean overwrite;
 
     /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
-    void validate() {
+    @Override
+    public void validate() {
         data.validate();
         training.validate();
         graft.validate(data.trainSize);

@@ -39,10 +39,9 @@ public final class ReportCommand implements Callable<Integer> {
                     + "holding study.json");
             return 2;
         }
-        // The default report folder lies inside the study's directory: refuse while the study runs there (it
-        // writes the same folder when it ends); another --out is locked itself.
-        Path locked = out != null ? out : results;
-        try (OutputLock lock = OutputLock.acquire(locked, "layerfuse report")) {
+        // The default report folder lies inside the study's directory: refuse while a study runs there (it writes
+        // the same folder when it ends). A report into another --out only reads the study, finished or not.
+        try (OutputLock lock = out == null ? OutputLock.acquire(results, "layerfuse report") : null) {
             StudyResults study = StudyResults.read(results);
             ReportSummary summary = StudyReport.write(study, out != null ? out : StudyReport.defaultDirectory(results));
             PrintWriter o = spec.commandLine().getOut();

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "signals", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune a model on a dataset's training split and print and save the twelve signals of every "
                 + "encoder layer (the table the strategies rank layers by).")
-public final class SignalsCommand implements Callable<Integer> {
+public final class SignalsCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -42,7 +42,8 @@ public final class SignalsCommand implements Callable<Integer> {
     @Option(names = "--no-fine-tune", description = "Compute the signals of the model as loaded (random head).")
     boolean noFineTune;
 
-    void validate() {
+    @Override
+    public void validate() {
         data.validate();
         training.validate();
         signals.validate();

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + "evaluate), each step saved as it finishes. Random strategies are repeated with different seeds.",
                 "Defaults run the embedded real default: all-MiniLM-L6-v2 on the spam-assassin corpus, all fifteen "
                         + "strategies, CE and KD healing."})
-public final class StudyCommand implements Callable<Integer> {
+public final class StudyCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -83,7 +83,8 @@ public final class StudyCommand implements Callable<Integer> {
     boolean noReport;
 
     /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
-    void validate() {
+    @Override
+    public void validate() {
         data.validate();
         training.validate();
         graft.validate(data.trainSize);

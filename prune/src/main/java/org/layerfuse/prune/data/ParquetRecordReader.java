@@ -76,7 +76,7 @@ public final class ParquetRecordReader implements TextRecordReader {
     private static void checkFraming(Path file) throws IOException {
         long size = java.nio.file.Files.size(file);
         if (size < 12) {
-            throw new DatasetFormatException(file, "not a parquet file: " + size + " bytes, shorter than the 12 bytes "
+            throw new DatasetFormatException(file, "cannot read as parquet: " + size + " bytes, shorter than the 12 bytes "
                     + "of parquet's framing (PAR1 ... footer length, PAR1)");
         }
         byte[] head = new byte[4];
@@ -86,12 +86,12 @@ public final class ParquetRecordReader implements TextRecordReader {
             ch.read(java.nio.ByteBuffer.wrap(tail), size - 8);
         }
         if (!java.util.Arrays.equals(head, MAGIC) || !java.util.Arrays.equals(tail, 4, 8, MAGIC, 0, 4)) {
-            throw new DatasetFormatException(file, "not a parquet file: it does not begin and end with the magic "
+            throw new DatasetFormatException(file, "cannot read as parquet: it does not begin and end with the magic "
                     + "bytes PAR1");
         }
         long footer = java.nio.ByteBuffer.wrap(tail, 0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
         if (footer > size - 12) {
-            throw new DatasetFormatException(file, "truncated parquet file: the footer length " + footer
+            throw new DatasetFormatException(file, "cannot read as parquet: truncated, the footer length " + footer
                     + " at offset " + (size - 8) + " exceeds the " + (size - 12) + " bytes before it");
         }
     }

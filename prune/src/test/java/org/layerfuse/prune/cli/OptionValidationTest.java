@@ -133,6 +133,17 @@ class OptionValidationTest {
         }
     }
 
+    @Test
+    void checkArgsParsesAndValidatesWithoutRunning() {
+        // What .ci/readme-commands runs for each README command line (-Dlayerfuse.checkArgs=true).
+        assertEquals(0, LayerFuseCli.checkArgs("study", "--repeats", "3", "--layers-to-remove", "2"));
+        assertEquals(0, LayerFuseCli.checkArgs("prune", "--model", "bert-base", "--heal", "kd", "--out", "results/x"));
+        assertEquals(2, LayerFuseCli.checkArgs("study", "--bogus"), "an unknown option");
+        assertEquals(2, LayerFuseCli.checkArgs("study", "--repeats", "three"), "a malformed value");
+        assertEquals(2, LayerFuseCli.checkArgs("study", "--kd-alpha", "2"), "an out-of-range value");
+        assertEquals(2, LayerFuseCli.checkArgs("bogus-command"));
+    }
+
     private static Object parse(String... args) {
         CommandLine cli = LayerFuseCli.commandLine();
         CommandLine.ParseResult result = cli.parseArgs(args);
