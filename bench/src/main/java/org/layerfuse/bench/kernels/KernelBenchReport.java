@@ -136,9 +136,9 @@ public final class KernelBenchReport {
                 .append("Scalar = the reference loop in `ScalarKernels` (double accumulator, one element at a time, "
                         + "`Math.log`). GB/s = bytes read by the vector kernel / time (dot reads 8 B per element, "
                         + "the rest 4 B). B/op = heap allocated per vector call (JMH GC profiler).\n\n")
-                .append("Reproduce: `mvn -o -q -pl bench -am package -DskipTests -Dkernel-bench` (writes this file and "
+                .append("Reproduce: `mvn -q -pl bench -am package -DskipTests -Dkernel-bench` (writes this file and "
                         + "bench/target/kernel-bench.json), or with the class path from "
-                        + "`mvn -o -q -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/cp.txt`: "
+                        + "`mvn -q -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/cp.txt`: "
                         + "`java --add-modules jdk.incubator.vector -cp bench/target/classes:$(cat bench/target/cp.txt) "
                         + "org.layerfuse.bench.kernels.KernelBenchReport --json bench/target/kernel-bench.json --md bench/KERNELS.md`.\n\n")
                 .append("| kernel | n | scalar ns/op | vector ns/op | speed-up | vector GB/s | % of bandwidth | vector B/op |\n")

@@ -31,7 +31,7 @@ final class TfJavaTiming {
         Path classPath = repo.resolve("weights-import/target/tf-reference");
         Path runner = repo.resolve("weights-import/src/test/tf-runner/TfBertRunner.java");
         if (!Files.isDirectory(classPath) || !Files.isRegularFile(runner)) {
-            throw new IOException(classPath + " or " + runner + " is missing: run `mvn -o -q -pl weights-import "
+            throw new IOException(classPath + " or " + runner + " is missing: run `mvn -q -pl weights-import -am "
                     + "test-compile` from the repository root first");
         }
         Path dir = Files.createTempDirectory("tf-timing");

@@ -46,10 +46,15 @@ final class TokenizerJson {
 
     private WordPieceTokenizer parse() throws IOException {
         JsonNode root;
+        byte[] bytes = Files.readAllBytes(file);
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw fail("is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            // Jackson reports undecodable bytes (e.g. a UTF-32 guess gone wrong) as a CharConversionException,
+            // which is an IOException but not a JsonProcessingException (found by fuzzing).
+            throw fail("is not valid JSON text (" + e.getMessage() + ")");
         }
         if (root == null || !root.isObject()) {
             throw fail("is not a JSON object; expected a Hugging Face tokenizer.json");

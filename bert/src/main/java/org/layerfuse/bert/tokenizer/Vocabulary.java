@@ -2,6 +2,10 @@ package org.layerfuse.bert.tokenizer;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -39,8 +43,27 @@ public final class Vocabulary {
 
     /** Reads a BERT {@code vocab.txt}: UTF-8, one token per line, the id is the line index (from 0). */
     public static Vocabulary readVocabTxt(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer text = CharBuffer.allocate(bytes.length);
+        CoderResult r = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, text, true);
+        if (r.isError()) {
+            // Name the line and offset: a reader error without them (MalformedInputException: "Input length = 1",
+            // found by fuzzing) does not say which file or where.
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            throw new IllegalArgumentException("vocab file " + file + ": line " + line + " (byte offset " + at
+                    + ") is not valid UTF-8; expected UTF-8 text, one token per line");
+        }
+        text.flip();
         List<String> lines = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = new BufferedReader(new java.io.StringReader(text.toString()))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 lines.add(line);
             }

@@ -1,5 +1,6 @@
 package org.layerfuse.bert.train;
 
+import org.layerfuse.bert.BitwiseArrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,7 +89,7 @@ class TrainerTest {
         assertEquals(3, second.resumedFromStep());
         assertEquals(8, second.stepsDone());
         for (Map.Entry<String, INDArray> e : straight.parameters().entrySet()) {
-            assertEquals(e.getValue(), resumed.parameters().get(e.getKey()), "parameter " + e.getKey());
+            BitwiseArrays.assertBitwiseEqual(e.getValue(), resumed.parameters().get(e.getKey()), "parameter " + e.getKey());
         }
     }
 

@@ -3,6 +3,7 @@ package org.layerfuse.prune.cli;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.tokenizer.WordPieceTokenizer;
 import org.layerfuse.prune.data.ColumnSpec;
 import org.layerfuse.prune.data.Datasets;
@@ -57,6 +58,35 @@ public final class DataOptions {
     @Option(names = "--max-length", defaultValue = "32",
             description = "Tokens per example after truncation and padding (default: ${DEFAULT-VALUE}, as in the paper).")
     int maxLength;
+
+    /** Checks every value's range before any work starts; {@code --max-length} also needs {@link #checkMaxLength}. */
+    void validate() {
+        if (data == null || data.isEmpty() || data.stream().anyMatch(String::isBlank)) {
+            throw new IllegalArgumentException("--data must name at least one dataset or file, got " + data);
+        }
+        OptionRange.present("--text-column", textColumn);
+        OptionRange.present("--label-column", labelColumn);
+        if (pairColumn != null) {
+            OptionRange.present("--pair-column", pairColumn);
+        }
+        OptionRange.atLeast("--train-size", trainSize, 1);
+        OptionRange.within("--heal-size", healSize, 1, trainSize, "--train-size = " + trainSize);
+        OptionRange.within("--signal-size", signalSize, 1, trainSize, "--train-size = " + trainSize);
+        OptionRange.atLeast("--validation-size", validationSize, 1);
+        OptionRange.atLeast("--test-size", testSize, 1);
+        // [CLS] and [SEP] take two positions, so fewer than 3 leaves no room for any text.
+        OptionRange.atLeast("--max-length", maxLength, 3);
+    }
+
+    /** {@code --max-length} against the model's position table (known once its config is read). */
+    void checkMaxLength(BertConfig config, String model) {
+        checkMaxLength(maxLength, config, model);
+    }
+
+    static void checkMaxLength(int maxLength, BertConfig config, String model) {
+        OptionRange.within("--max-length", maxLength, 3, config.maxPositionEmbeddings(),
+                "max_position_embeddings = " + config.maxPositionEmbeddings() + " of " + model);
+    }
 
     LabeledDataset load(String nameOrPath) {
         try {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Evaluate a model on a dataset's test split (accuracy, macro-F1, loss). A model whose "
                 + "classification head does not match the dataset's labels is fine-tuned on the training split first.")
-public final class EvalCommand implements Callable<Integer> {
+public final class EvalCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -37,9 +37,17 @@ public final class EvalCommand implements Callable<Integer> {
     boolean noFineTune;
 
     @Override
+    public void validate() {
+        data.validate();
+        training.validate();
+        runtime.validate();
+    }
+
+    @Override
     public Integer call() {
+        validate();
         runtime.start();
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         for (String dataset : data.data) {
             EncodedSplits splits = data.splits(dataset, pretrained.tokenizer(), runtime.seed);
             boolean headMatches = pretrained.weights().config().labels().equals(splits.labels());

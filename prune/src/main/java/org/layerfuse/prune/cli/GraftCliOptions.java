@@ -52,6 +52,19 @@ public final class GraftCliOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     double weightLr;
 
+    /**
+     * Checks every value before any work starts: {@link GraftOptions} holds the ranges; the
+     * calibration subset is the first n training examples, so n cannot exceed {@code --train-size}.
+     */
+    void validate(int trainSize) {
+        OptionRange.positive("--graft-temperature", temperature);
+        OptionRange.positive("--graft-lr", lr);
+        OptionRange.positive("--graft-weight-lr", weightLr);
+        options(0);
+        OptionRange.within("--graft-calibration", calibration, 0, trainSize, "--train-size = " + trainSize
+                + "; 0 uses the --heal-size subset");
+    }
+
     GraftOptions options(long seed) {
         GraftLoss l = switch (loss.toLowerCase(java.util.Locale.ROOT)) {
             case "kl" -> GraftLoss.KL;

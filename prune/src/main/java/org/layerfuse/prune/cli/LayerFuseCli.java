@@ -35,11 +35,37 @@ public final class LayerFuseCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean("layerfuse.checkArgs")) {
+            System.exit(checkArgs(args));
+        }
         int status = commandLine().execute(args);
         if (args.length > 0 && !List.of("-h", "--help", "-V", "--version", "help").contains(args[0])) {
             // What the run needed, so a user can size the machine for the next one.
             System.err.println("layerfuse: peak resident memory " + ResidentMemory.format(ResidentMemory.peakBytes()));
         }
         System.exit(status);
+    }
+
+    /**
+     * Parses and validates a command line without running it ({@code -Dlayerfuse.checkArgs=true}, used
+     * by {@code .ci/readme-commands}): unknown options, malformed values and out-of-range values fail
+     * with exit code 2, as they would at the start of a real run.
+     */
+    static int checkArgs(String... args) {
+        CommandLine cli = commandLine();
+        try {
+            CommandLine.ParseResult r = cli.parseArgs(args);
+            while (r.hasSubcommand()) {
+                r = r.subcommand();
+            }
+            if (r.commandSpec().userObject() instanceof ValidatedOptions v) {
+                v.validate();
+            }
+            cli.getOut().println("layerfuse: command line OK (not run): " + String.join(" ", args));
+            return 0;
+        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+            cli.getErr().println("layerfuse: error: " + e.getMessage());
+            return 2;
+        }
     }
 }

@@ -1,6 +1,10 @@
 package org.layerfuse.prune.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.layerfuse.bert.BertConfig;
 import org.layerfuse.weights.PretrainedModels;
+import org.layerfuse.weights.hf.HuggingFaceFolder;
 import picocli.CommandLine.Option;
 
 /** {@code --model}: a pretrained encoder by name, or a Hugging Face model folder. */
@@ -14,6 +18,20 @@ public final class ModelOption {
 
     PretrainedModels.Pretrained load() {
         return PretrainedModels.load(model);
+    }
+
+    /**
+     * Loads the model once {@code --max-length} is known to fit its position table: a folder's
+     * config.json is read before its weights; a named model's config comes with its weights.
+     */
+    PretrainedModels.Pretrained load(int maxLength) {
+        Path config = Path.of(model).resolve(HuggingFaceFolder.CONFIG);
+        if (Files.isRegularFile(config)) {
+            DataOptions.checkMaxLength(maxLength, BertConfig.fromJson(config), model);
+        }
+        PretrainedModels.Pretrained pretrained = load();
+        DataOptions.checkMaxLength(maxLength, pretrained.weights().config(), pretrained.name());
+        return pretrained;
     }
 
     /** Completion candidates for --model. */

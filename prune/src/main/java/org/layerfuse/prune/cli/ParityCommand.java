@@ -21,24 +21,34 @@ import picocli.CommandLine.Option;
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = "Run the real all-MiniLM-L6-v2 in LayerFuse's SameDiff BERT and in ONNX Runtime on sample "
                 + "sentences and print how closely the embeddings agree.")
-public final class ParityCommand implements Callable<Integer> {
+public final class ParityCommand implements Callable<Integer>, ValidatedOptions {
 
-    @Option(names = "--threads", description = "Threads for ND4J and ONNX Runtime (default: all cores).")
+    @Option(names = "--threads", description = "Threads for ND4J and ONNX Runtime, >= 0; 0 (the default) uses one "
+            + "per logical core.")
     int threads;
 
     @Option(names = "--max-length", defaultValue = "64", description = "Truncate sentences to this many tokens "
             + "(default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--tolerance", defaultValue = "1e-4", description = "Largest acceptable |difference| "
+    @Option(names = "--tolerance", defaultValue = "1e-5", description = "Largest acceptable |difference| "
             + "(default: ${DEFAULT-VALUE}); the exit code is 1 above it.")
     double tolerance;
 
     @Override
+    public void validate() {
+        OptionRange.atLeast("--threads", threads, 0, " (0: one per logical core)");
+        OptionRange.atLeast("--max-length", maxLength, 3);
+        OptionRange.positive("--tolerance", tolerance);
+    }
+
+    @Override
     public Integer call() {
+        validate();
         Backend.Info info = Backend.init(new Backend.Settings(threads, 42, System.getProperty("layerfuse.nd4j.variant",
                 "auto")));
         PretrainedModels.Pretrained minilm = PretrainedModels.load("minilm");
+        DataOptions.checkMaxLength(maxLength, minilm.weights().config(), minilm.name());
         List<String> sentences = SampleSentences.load();
         TokenBatch batch = minilm.tokenizer().batch(sentences, maxLength, Padding.LONGEST);
         BertModel model = BertModel.fromWeights(minilm.weights());

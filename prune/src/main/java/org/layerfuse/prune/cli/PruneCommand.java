@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.loop.StepRecord;
 import org.layerfuse.prune.signals.SignalComputer;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
                 + "each removal), and write the compressed model as a Hugging Face folder (config.json with the new "
                 + "num_hidden_layers, renumbered weights in model.safetensors, the tokenizer) that `--model <folder>` "
                 + "loads again, and/or as ONNX (--export onnx|both)."})
-public final class PruneCommand implements Callable<Integer> {
+public final class PruneCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -84,16 +85,34 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing export folder.")
     boolean overwrite;
 
+    /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
     @Override
-    public Integer call() {
-        ExportFormat format = ExportFormat.parse(exportFormat);
-        runtime.start();
+    public void validate() {
+        ExportFormat.parse(exportFormat);
+        data.validate();
+        training.validate();
+        graft.validate(data.trainSize);
+        signals.validate();
+        runtime.validate();
         Strategies.byName(strategy);
         StudyRunner.checkHealingModes(List.of(heal));
+        OptionRange.atLeast("--layers-to-remove", layersToRemove, 1);
+    }
+
+    @Override
+    public Integer call() {
+        validate();
+        try (OutputLock lock = OutputLock.acquire(out, "layerfuse prune")) {
+            return runLocked();
+        }
+    }
+
+    private int runLocked() {
+        runtime.start();
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, true,
                 graft.options(runtime.seed));
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         int layers = pretrained.weights().config().numHiddenLayers();
         if (layersToRemove < 1 || layersToRemove >= layers) {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for the "
@@ -118,7 +137,7 @@ public final class PruneCommand implements Callable<Integer> {
                 DataType.FLOAT);
         run.loadModel(steps.get(steps.size() - 1).step(), pruned);
         Path target = export != null ? export : out.resolve("model");
-        ModelExport.write(pruned.exportWeights(), pretrained.tokenizerFile(), target, format, overwrite);
+        ModelExport.write(pruned.exportWeights(), pretrained.tokenizerFile(), target, ExportFormat.parse(exportFormat), overwrite);
         StepRecord first = steps.get(0);
         StepRecord last = steps.get(steps.size() - 1);
         System.out.printf(Locale.ROOT, "removed layers %s with %s (%s healing)%n",

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.report.ReportSummary;
 import org.layerfuse.prune.report.StudyReport;
 import org.layerfuse.prune.study.StudyResults;
@@ -38,7 +39,9 @@ public final class ReportCommand implements Callable<Integer> {
                     + "holding study.json");
             return 2;
         }
-        try {
+        // The default report folder lies inside the study's directory: refuse while a study runs there (it writes
+        // the same folder when it ends). A report into another --out only reads the study, finished or not.
+        try (OutputLock lock = out == null ? OutputLock.acquire(results, "layerfuse report") : null) {
             StudyResults study = StudyResults.read(results);
             ReportSummary summary = StudyReport.write(study, out != null ? out : StudyReport.defaultDirectory(results));
             PrintWriter o = spec.commandLine().getOut();
@@ -46,7 +49,7 @@ public final class ReportCommand implements Callable<Integer> {
             o.println("Report: " + summary.html().toAbsolutePath());
             o.flush();
             return 0;
-        } catch (IllegalArgumentException | UncheckedIOException e) {
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             err.println("layerfuse report: " + e.getMessage());
             return 2;
         }

@@ -28,6 +28,12 @@ public final class SignalOptions {
             description = "Examples per mini-batch gradient for Gradient Magnitude and Fisher (default: ${DEFAULT-VALUE}).")
     int gradientBatch;
 
+    void validate() {
+        OptionRange.atLeast("--mi-dims", miDims, 1);
+        OptionRange.atLeast("--signal-batch", gradientBatch, 1);
+        options();
+    }
+
     SignalComputer.Options options() {
         MutualInformationEstimator estimator = switch (mi.toLowerCase(Locale.ROOT)) {
             case "gaussian" -> new GaussianMutualInformation(new PcaProjection(miDims), 1e-6);

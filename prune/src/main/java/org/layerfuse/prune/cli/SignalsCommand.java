@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 @Command(name = "signals", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Fine-tune a model on a dataset's training split and print and save the twelve signals of every "
                 + "encoder layer (the table the strategies rank layers by).")
-public final class SignalsCommand implements Callable<Integer> {
+public final class SignalsCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -43,9 +43,18 @@ public final class SignalsCommand implements Callable<Integer> {
     boolean noFineTune;
 
     @Override
+    public void validate() {
+        data.validate();
+        training.validate();
+        signals.validate();
+        runtime.validate();
+    }
+
+    @Override
     public Integer call() {
+        validate();
         runtime.start();
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         EncodedSplits splits = data.splits(data.data.get(0), pretrained.tokenizer(), runtime.seed);
         BertModel m = BertModel.forClassification(pretrained.weights(), splits.labels(), runtime.seed, DataType.FLOAT);
         if (!noFineTune) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.report.ReportSummary;
 import org.layerfuse.prune.report.StudyReport;
 import org.layerfuse.prune.signals.SignalComputer;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
                 + "evaluate), each step saved as it finishes. Random strategies are repeated with different seeds.",
                 "Defaults run the embedded real default: all-MiniLM-L6-v2 on the spam-assassin corpus, all fifteen "
                         + "strategies, CE and KD healing."})
-public final class StudyCommand implements Callable<Integer> {
+public final class StudyCommand implements Callable<Integer>, ValidatedOptions {
 
     @Mixin
     ModelOption model;
@@ -106,8 +107,23 @@ public final class StudyCommand implements Callable<Integer> {
     @Spec
     CommandSpec command;
 
+    /** Every option's range, before the model is loaded; what needs the model's depth is checked after. */
     @Override
-    public Integer call() {
+    public void validate() {
+        data.validate();
+        training.validate();
+        graft.validate(data.trainSize);
+        signals.validate();
+        runtime.validate();
+        StudyRunner.checkHealingModes(heal);
+        if (strategies != null) {
+            if (strategies.isEmpty()) {
+                throw new IllegalArgumentException("--strategies must name at least one strategy");
+            }
+            strategies.forEach(Strategies::byName);
+        }
+        OptionRange.atLeast("--repeats", repeats, 1);
+        OptionRange.atLeast("--layers-to-remove", layersToRemove, 0, " (0: all but one, L-1)");
         if (spark == null && (sparkTaskCpus != 1 || !sparkConf.isEmpty())) {
             throw new IllegalArgumentException("--spark-task-cpus and --spark-conf apply only with --spark <master>");
         }
@@ -115,22 +131,29 @@ public final class StudyCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--spark needs a master (e.g. local[2], spark://host:7077 or 'submit') and "
                     + "--spark-task-cpus a count >= 1, got --spark '" + spark + "' --spark-task-cpus " + sparkTaskCpus);
         }
+    }
+
+    @Override
+    public Integer call() {
+        validate();
         DistributedStudy cluster = spark == null ? null : distributed(); // before any work: Spark may be missing
-        StudyJob job = job();
-        StudyResults results;
-        if (cluster == null) {
-            results = job.runner().run(job.model(), job.data(), job.signals(), resume);
-        } else {
-            results = cluster.run(job, resume, new DistributedStudy.Options(spark, sparkTaskCpus, sparkConf,
-                    studyArguments(command.commandLine().getParseResult().originalArgs())));
+        try (OutputLock lock = OutputLock.acquire(out, "layerfuse study")) {
+            StudyJob job = job();
+            StudyResults results;
+            if (cluster == null) {
+                results = job.runner().run(job.model(), job.data(), job.signals(), resume);
+            } else {
+                results = cluster.run(job, resume, new DistributedStudy.Options(spark, sparkTaskCpus, sparkConf,
+                        studyArguments(command.commandLine().getParseResult().originalArgs())));
+            }
+            printSummary(results);
+            if (!noReport) {
+                ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
+                System.out.println(report.text());
+                System.out.println("report: " + report.html());
+            }
+            return results.incomplete().isEmpty() ? 0 : 1;
         }
-        printSummary(results);
-        if (!noReport) {
-            ReportSummary report = StudyReport.write(results, StudyReport.defaultDirectory(out));
-            System.out.println(report.text());
-            System.out.println("report: " + report.html());
-        }
-        return results.incomplete().isEmpty() ? 0 : 1;
     }
 
     /**
@@ -166,11 +189,10 @@ public final class StudyCommand implements Callable<Integer> {
     /** Starts the backend, loads the model and resolves the options into the study to run. */
     StudyJob job() {
         runtime.start();
-        StudyRunner.checkHealingModes(heal);
         StudyRunner.Settings settings = new StudyRunner.Settings(training.baseline(runtime.seed),
                 training.healing(runtime.seed), training.kdAlpha, training.kdTemperature, 64, keepModels,
                 graft.options(runtime.seed));
-        PretrainedModels.Pretrained pretrained = model.load();
+        PretrainedModels.Pretrained pretrained = model.load(data.maxLength);
         int layers = pretrained.weights().config().numHiddenLayers();
         int k = layersToRemove == 0 ? layers - 1 : layersToRemove;
         List<String> names = strategies == null

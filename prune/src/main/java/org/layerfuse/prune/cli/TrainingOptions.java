@@ -35,6 +35,17 @@ public final class TrainingOptions {
             description = "Distillation temperature T (default: ${DEFAULT-VALUE}).")
     double kdTemperature;
 
+    /** Checks every value's range before any work starts. */
+    void validate() {
+        OptionRange.atLeast("--epochs", epochs, 1);
+        OptionRange.atLeast("--heal-epochs", healEpochs, 1, " (for no healing use --heal none)");
+        OptionRange.positive("--lr", learningRate);
+        OptionRange.atLeast("--batch-size", batchSize, 1);
+        OptionRange.nonNegative("--weight-decay", weightDecay, " (0: no decay)");
+        OptionRange.probability("--kd-alpha", kdAlpha);
+        OptionRange.positive("--kd-temperature", kdTemperature);
+    }
+
     TrainerOptions baseline(long seed) {
         return options(epochs, seed);
     }

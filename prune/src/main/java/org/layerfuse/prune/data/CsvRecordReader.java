@@ -70,6 +70,11 @@ public final class CsvRecordReader implements TextRecordReader {
             throw new DatasetFormatException(file, "is not UTF-8 text", e);
         } catch (IOException e) {
             throw notValid(file, e);
+        } catch (IllegalArgumentException e) {
+            // Commons CSV checks the header as it opens the file and throws IllegalArgumentException for an empty
+            // or repeated column name (found by fuzzing): report it as the file's format error.
+            throw new DatasetFormatException(file, "line 1 (header)", null, e.getMessage()
+                    + "; every column needs a unique, non-empty name");
         }
         if (records.isEmpty()) {
             throw new DatasetFormatException(file, "has a header but no records");

@@ -21,8 +21,12 @@ import java.util.List;
  */
 public final class ParquetRecordReader implements TextRecordReader {
 
+    /** A parquet file begins and ends with this magic; the footer length sits just before the last one. */
+    private static final byte[] MAGIC = {'P', 'A', 'R', '1'};
+
     @Override
     public List<TextRecord> read(Path file, ColumnSpec columns) throws IOException {
+        checkFraming(file);
         String path = file.toAbsolutePath().toString();
         try (Connection db = DriverManager.getConnection("jdbc:duckdb:")) {
             List<String> existing = columnNames(db, path, file);
@@ -63,6 +67,38 @@ public final class ParquetRecordReader implements TextRecordReader {
             return records;
         } catch (SQLException e) {
             throw new DatasetFormatException(file, "cannot read as parquet: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // DuckDB's driver parses the file natively and can fail on malformed input with its own runtime
+            // exceptions (an ArrayIndexOutOfBoundsException on an empty file, found by fuzzing): the user
+            // needs to hear that the file is not valid parquet, not a driver stack trace.
+            throw new DatasetFormatException(file, "cannot read as parquet (" + e + ")", e);
+        }
+    }
+
+    /**
+     * The framing every parquet file has ("PAR1", data, footer, 4-byte footer length, "PAR1"),
+     * checked before DuckDB sees the file, so a file that is not parquet at all gets a plain answer.
+     */
+    private static void checkFraming(Path file) throws IOException {
+        long size = java.nio.file.Files.size(file);
+        if (size < 12) {
+            throw new DatasetFormatException(file, "cannot read as parquet: " + size + " bytes, shorter than the 12 bytes "
+                    + "of parquet's framing (PAR1 ... footer length, PAR1)");
+        }
+        byte[] head = new byte[4];
+        byte[] tail = new byte[8];
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            ch.read(java.nio.ByteBuffer.wrap(head), 0);
+            ch.read(java.nio.ByteBuffer.wrap(tail), size - 8);
+        }
+        if (!java.util.Arrays.equals(head, MAGIC) || !java.util.Arrays.equals(tail, 4, 8, MAGIC, 0, 4)) {
+            throw new DatasetFormatException(file, "cannot read as parquet: it does not begin and end with the magic "
+                    + "bytes PAR1");
+        }
+        long footer = java.nio.ByteBuffer.wrap(tail, 0, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        if (footer > size - 12) {
+            throw new DatasetFormatException(file, "cannot read as parquet: truncated, the footer length " + footer
+                    + " at offset " + (size - 8) + " exceeds the " + (size - 12) + " bytes before it");
         }
     }
 

@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +20,8 @@ import java.util.stream.Stream;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.train.TensorFile;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The files of one pruning run, each written atomically (temporary file, then move):
@@ -34,6 +40,12 @@ public final class RunDirectory {
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** Step records are read strictly: a record missing a field (cut short, or hand-edited) is not trusted. */
+    private static final ObjectMapper STRICT_JSON = JSON.copy()
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final Logger LOG = LoggerFactory.getLogger(RunDirectory.class);
 
     private final Path dir;
 
@@ -54,8 +66,19 @@ public final class RunDirectory {
         Path specFile = dir.resolve("run.json");
         try {
             Files.createDirectories(dir);
+            RunSpec existing = null;
             if (Files.exists(specFile)) {
-                RunSpec existing = JSON.readValue(specFile.toFile(), RunSpec.class);
+                try {
+                    existing = STRICT_JSON.readValue(specFile.toFile(), RunSpec.class);
+                } catch (IOException e) {
+                    // Without its spec nothing recorded here can be matched to this run: start it again.
+                    LOG.warn("{}: unreadable run spec ({}); the run's steps are recomputed", specFile,
+                            firstLine(e.getMessage()));
+                    setAsideFrom(0);
+                    Files.move(specFile, specFile.resolveSibling("run.json.corrupt"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (existing != null) {
                 if (!existing.equals(spec)) {
                     throw new IllegalArgumentException(dir + " holds a run with other settings (" + existing
                             + "); this run is " + spec + ". Use another --out directory.");
@@ -68,11 +91,15 @@ public final class RunDirectory {
                 writeAtomically(specFile, JSON.writeValueAsBytes(spec));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot use run directory " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot use run directory " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 
-    /** Finished steps in order (a record whose model file is missing is not finished, except the last kept). */
+    /**
+     * Finished steps in order, up to the first record that is missing or not a complete, valid
+     * record (one that does not parse, lacks a field or names another step): that step and the
+     * ones after it count as not finished.
+     */
     public List<StepRecord> steps() {
         List<StepRecord> out = new ArrayList<>();
         for (int k = 0; ; k++) {
@@ -81,11 +108,112 @@ public final class RunDirectory {
                 return out;
             }
             try {
-                out.add(JSON.readValue(f.toFile(), StepRecord.class));
-            } catch (IOException e) {
-                throw new UncheckedIOException(f + ": unreadable step record: " + e.getMessage(), e);
+                out.add(readStep(f, k));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}; steps from {} on count as not finished", e.getMessage(), k);
+                return out;
             }
         }
+    }
+
+    /**
+     * Reads one step record, checking it is whole.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong
+     */
+    public static StepRecord readStep(Path f, int expectedStep) {
+        StepRecord r;
+        try {
+            r = STRICT_JSON.readValue(f.toFile(), StepRecord.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(f + ": not a complete step record (" + firstLine(e.getMessage()) + ")", e);
+        }
+        if (r == null) {
+            throw new IllegalArgumentException(f + ": not a complete step record (empty)");
+        }
+        if (r.step() != expectedStep) {
+            throw new IllegalArgumentException(f + ": field 'step' is " + r.step() + ", expected " + expectedStep);
+        }
+        if (r.liveLayers() == null || r.deltaRows() == null || r.heal() == null
+                || (expectedStep > 0 && r.removedLayer() == null)) {
+            throw new IllegalArgumentException(f + ": not a complete step record (liveLayers, deltaRows, heal or "
+                    + "removedLayer is null)");
+        }
+        for (int i = 0; i < r.deltaRows().size(); i++) {
+            if (r.deltaRows().get(i) == null || r.deltaRows().get(i).signals() == null) {
+                throw new IllegalArgumentException(f + ": field 'deltaRows[" + i + "]' is incomplete");
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The finished steps a resumed run can continue from: {@link #steps()}, less any step whose
+     * model it would have to load when that model file is missing or fails its checksum. Older
+     * model files are deleted as a run goes, so such a run restarts after step 0 (logged); the
+     * step and model files that are not trusted are renamed {@code *.corrupt}, and records after
+     * the first bad one are set aside the same way, so they are recomputed, never mixed in.
+     *
+     * @param target the number of layers the run removes; a run that reached it loads no model
+     */
+    public List<StepRecord> resumableSteps(int target) {
+        List<StepRecord> steps = steps();
+        setAsideFrom(steps.size());
+        if (steps.size() <= 1 || steps.size() > target) {
+            return steps;
+        }
+        int last = steps.get(steps.size() - 1).step();
+        Path model = modelFile(last);
+        String problem = null;
+        if (!Files.exists(model)) {
+            problem = model.getFileName() + " is missing";
+        } else {
+            try {
+                TensorFile.verify(model);
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+        }
+        if (problem == null) {
+            return steps;
+        }
+        LOG.warn("{}: {}; the model after step {} cannot be trusted, so steps 1..{} are recomputed from the "
+                + "unpruned model", dir, problem, last, last);
+        setAsideFrom(1);
+        return steps.subList(0, 1);
+    }
+
+    /** Renames the step and model files of steps {@code >= first} to {@code *.corrupt}. */
+    private void setAsideFrom(int first) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                Integer k = n.startsWith("step-") && n.endsWith(".json") ? stepNumber(n, "step-".length(), 5)
+                        : n.startsWith("model-step-") && n.endsWith(".bin") ? stepNumber(n, "model-step-".length(), 4)
+                        : null;
+                if (k != null && k >= first) {
+                    Files.move(p, p.resolveSibling(n + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+                    LOG.warn("set aside {} as {}.corrupt: it is recomputed", p, n);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // nothing there yet
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set aside untrusted files in " + dir + ": " + IoErrors.describe(e), e);
+        }
+    }
+
+    private static Integer stepNumber(String name, int from, int suffix) {
+        String digits = name.substring(from, name.length() - suffix);
+        return digits.matches("[0-9]{1,9}") ? Integer.valueOf(digits) : null;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /**
@@ -109,7 +237,8 @@ public final class RunDirectory {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write step " + record.step() + " in " + dir, e);
+            throw new UncheckedIOException("cannot write step " + record.step() + " in " + dir + ": "
+                    + IoErrors.describe(e), e);
         }
     }
 
@@ -148,10 +277,30 @@ public final class RunDirectory {
         return dir.resolve(String.format("model-step-%03d.bin", k));
     }
 
+    /**
+     * Writes to a temporary file, flushes it to disk, then moves it over {@code file}: a crash or
+     * a full disk leaves the old contents (or none), never a half-written file under the name.
+     */
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    c.write(b);
+                }
+                c.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the write error is what matters
+            }
+            throw e;
+        }
     }
 
     /** Writes a text file atomically. */
@@ -160,7 +309,7 @@ public final class RunDirectory {
             Files.createDirectories(file.toAbsolutePath().getParent());
             writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new UncheckedIOException("cannot write " + file + ": " + IoErrors.describe(e), e);
         }
     }
 }

@@ -77,7 +77,7 @@ public final class SequentialPruner {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for a "
                     + layers + "-layer model, got " + layersToRemove);
         }
-        List<StepRecord> records = new ArrayList<>(run.steps());
+        List<StepRecord> records = new ArrayList<>(run.resumableSteps(layersToRemove));
         if (records.isEmpty()) {
             long t0 = System.nanoTime();
             Evaluation base = test(model);

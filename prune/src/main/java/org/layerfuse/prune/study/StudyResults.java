@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.loop.StepRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A study's results directory as it is on disk, finished or not:
@@ -30,6 +32,11 @@ public final class StudyResults {
 
     public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper STRICT_JSON = JSON.copy()
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final Logger LOG = LoggerFactory.getLogger(StudyResults.class);
 
     private final Path root;
     private final StudySpec spec;
@@ -70,14 +77,7 @@ public final class StudyResults {
         }
         Map<String, Baseline> baselines = new LinkedHashMap<>();
         for (String d : spec.datasets()) {
-            Path f = baselineFile(root, d);
-            if (Files.exists(f)) {
-                try {
-                    baselines.put(d, JSON.readValue(f.toFile(), Baseline.class));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(f + ": unreadable baseline: " + e.getMessage(), e);
-                }
-            }
+            readBaseline(root, d).ifPresent(b -> baselines.put(d, b));
         }
         List<CellResult> cells = new ArrayList<>();
         for (CellKey key : spec.cells()) {
@@ -95,6 +95,24 @@ public final class StudyResults {
             cells.add(new CellResult(key, steps, spec.layersToRemove(), error));
         }
         return new StudyResults(root, spec, baselines, cells);
+    }
+
+    /**
+     * A dataset's baseline record; empty when there is none or it is not a whole record (then it is
+     * logged, and a resumed study trains the baseline again rather than trusting it).
+     */
+    public static Optional<Baseline> readBaseline(Path root, String dataset) {
+        Path f = baselineFile(root, dataset);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            Baseline b = STRICT_JSON.readValue(f.toFile(), Baseline.class);
+            return Optional.ofNullable(b);
+        } catch (IOException e) {
+            LOG.warn("{}: not a complete baseline record, ignored ({})", f, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return Optional.empty();
+        }
     }
 
     /** Writes a baseline record atomically. */

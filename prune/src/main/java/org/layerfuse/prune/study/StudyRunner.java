@@ -25,6 +25,7 @@ import org.layerfuse.prune.graft.GraftOptions;
 import org.layerfuse.prune.graft.StaticGraftHealer;
 import org.layerfuse.prune.loop.Healer;
 import org.layerfuse.prune.loop.Healers;
+import org.layerfuse.prune.loop.OutputLock;
 import org.layerfuse.prune.loop.RunDirectory;
 import org.layerfuse.prune.loop.RunSpec;
 import org.layerfuse.prune.loop.SequentialPruner;
@@ -110,6 +111,13 @@ public final class StudyRunner {
      */
     public StudyResults run(PretrainedModels.Pretrained model, Function<String, EncodedSplits> data,
                             SignalSources signals, boolean resume) {
+        try (OutputLock lock = OutputLock.acquire(out, "study of " + spec.model() + " on " + spec.datasets())) {
+            return runLocked(model, data, signals, resume);
+        }
+    }
+
+    private StudyResults runLocked(PretrainedModels.Pretrained model, Function<String, EncodedSplits> data,
+                                   SignalSources signals, boolean resume) {
         prepare(resume);
         Progress cells = new Progress("study", spec.cells().size());
         for (String dataset : spec.datasets()) {
@@ -173,14 +181,21 @@ public final class StudyRunner {
         Path dir = StudyResults.baselineFile(out, splits.dataset()).getParent();
         Path modelFile = dir.resolve("model.bin");
         String fingerprint = baselineFingerprint(splits);
-        if (Files.exists(modelFile) && Files.exists(StudyResults.baselineFile(out, splits.dataset()))) {
-            TensorFile.Contents c = TensorFile.read(modelFile);
-            if (c.header().equals(fingerprint)) {
+        if (Files.exists(modelFile) && StudyResults.readBaseline(out, splits.dataset()).isPresent()) {
+            TensorFile.Contents c = null;
+            try {
+                c = TensorFile.read(modelFile);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: {}; training the baseline again", splits.dataset(), e.getMessage());
+            }
+            if (c != null && c.header().equals(fingerprint)) {
                 model.loadState(c.arrays(), model.liveMask());
                 LOG.info("{}: reusing the fine-tuned baseline in {}", splits.dataset(), dir);
                 return model;
             }
-            LOG.warn("{}: baseline in {} was trained with other settings; training it again", splits.dataset(), dir);
+            if (c != null) {
+                LOG.warn("{}: baseline in {} was trained with other settings; training it again", splits.dataset(), dir);
+            }
         }
         LOG.info("{}: fine-tuning the unpruned {} on {} examples", splits.dataset(), spec.model(), splits.train().size());
         Trainer.train(model, splits.train(), settings.baselineTraining());

@@ -51,6 +51,27 @@ class CliErrorsTest {
     }
 
     @Test
+    void aSecondRunOnTheSameOutIsRefusedBeforeAnyWork(@TempDir Path dir) throws Exception {
+        Process running = new ProcessBuilder("sleep", "600").start();
+        try {
+            org.layerfuse.prune.loop.OutputLockTest.writeLock(dir, running.pid(),
+                    java.net.InetAddress.getLocalHost().getHostName());
+            for (String cmd : List.of("study", "prune")) {
+                Outcome o = run(cmd, "--out", dir.toString(), "--model", "no-such-model");
+                assertEquals(2, o.code(), o.err());
+                assertTrue(o.err().contains("is in use by another LayerFuse run (pid " + running.pid()), o.err());
+                assertTrue(!o.err().contains("no-such-model"), "refused before the model load: " + o.err());
+            }
+            Outcome o = run("report", dir.toString());
+            assertEquals(2, o.code(), o.err());
+            assertTrue(o.err().contains("in use by another LayerFuse run (pid " + running.pid()), o.err());
+        } finally {
+            running.destroy();
+            running.waitFor();
+        }
+    }
+
+    @Test
     void unknownModelListsTheValidNames() {
         Outcome o = run("eval", "--model", "gpt-17");
         assertEquals(2, o.code(), o.err());

@@ -72,7 +72,8 @@ class MiniLmParityTest {
         System.out.printf("MiniLM %d x %d tokens (%d real): max |ours - ORT| = %.3g, max |ORT| = %.3g%n",
                 batch.batchSize(), batch.seqLen(), batch.realTokens(), maxDiff, maxAbs);
         assertTrue(maxAbs > 0.5, "outputs are not trivially small");
-        assertTrue(maxDiff <= 1e-4, "max |ours - ORT| = " + maxDiff);
+        // README states max |difference| ≈ 5e-6 for this check; 1e-5 leaves a 2x margin for float32 summation order.
+        assertTrue(maxDiff <= 1e-5, "max |ours - ORT| = " + maxDiff + " (README: ≈ 5e-6)");
     }
 
     /** Hugging Face's tokenizer on each text, unpadded, then padded to the longest row. */

@@ -64,8 +64,9 @@ class BertBaseParityTest {
         System.out.printf("BERT-base %d x %d tokens (%d real): max |ours - TF| sequence %.3g, pooled %.3g;"
                 + " max |TF| %.3g%n", batch.batchSize(), batch.seqLen(), batch.realTokens(), seqDiff, poolDiff, maxAbs);
         assertTrue(maxAbs > 1, "outputs are not trivially small");
-        assertTrue(seqDiff <= 1e-4, "sequence output: max |ours - TF| = " + seqDiff);
-        assertTrue(poolDiff <= 1e-4, "pooled output: max |ours - TF| = " + poolDiff);
+        // README states ≤ 5e-5 against TF Java: asserted as stated (the measured figures are printed above).
+        assertTrue(seqDiff <= 5e-5, "sequence output: max |ours - TF| = " + seqDiff + " (README: ≤ 5e-5)");
+        assertTrue(poolDiff <= 5e-5, "pooled output: max |ours - TF| = " + poolDiff + " (README: ≤ 5e-5)");
     }
 
     private static TokenBatch concat(TokenBatch a, TokenBatch b) {
