@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.layerfuse.prune.loop.RunSpec;
+import org.layerfuse.prune.study.CellKey;
 import org.layerfuse.prune.study.CellResult;
 import org.layerfuse.prune.study.StudyResults;
 
@@ -38,12 +42,21 @@ class SparkLocalStudyTest {
         assertTrue(Files.exists(spark.resolve("report").resolve("summary.json")), "the report is written");
     }
 
-    /** Grafting with more calibration examples than training examples fails in every graft cell, not in CE's. */
+    /**
+     * The graft cell's directory already holds a run with other settings (another seed), which a
+     * cell finds only when it opens its directory on the executor: that cell fails, CE's finishes.
+     * (A bad option would be refused before any work, so the failure is planted in the directory.)
+     */
     @Test
-    void aFailingCellNamesItsErrorAndTheOthersFinish(@TempDir Path dir) {
+    void aFailingCellNamesItsErrorAndTheOthersFinish(@TempDir Path dir) throws IOException {
         Path out = dir.resolve("study");
+        Path graftCell = new CellKey("spam-assassin", "graft", "weight-norm", 0).directory(out);
+        Files.createDirectories(graftCell);
+        RunSpec other = new RunSpec("minilm", "spam-assassin", "weight-norm", "graft", 12345, 1, 32, 16, 16, 32, 16, 32,
+                "another trainer");
+        new ObjectMapper().writeValue(graftCell.resolve("run.json").toFile(), other);
         StudyRecords.Outcome o = StudyRecords.cli(StudyRecords.tinyStudyOf(out, "weight-norm", "ce,graft",
-                "--graft-calibration", "1000", "--spark", "local[2]", "--no-report"));
+                "--spark", "local[2]", "--no-report"));
         assertEquals(1, o.code(), "the study exits non-zero: " + o.err());
         StudyResults results = StudyResults.read(out);
         for (CellResult c : results.cells()) {
@@ -52,7 +65,7 @@ class SparkLocalStudyTest {
                 assertNull(c.error());
             } else {
                 assertNotNull(c.error(), c.key() + " recorded its error");
-                assertTrue(c.error().contains("--graft-calibration 1000"), c.error());
+                assertTrue(c.error().contains("holds a run with other settings"), c.error());
             }
         }
     }
