@@ -4,7 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
-import org.layerfuse.prune.FormatErrorContract;
+import org.layerfuse.bert.FormatErrorContract;
 
 /**
  * Data files as outside bytes, one target per format: each loads as a labelled dataset, or fails

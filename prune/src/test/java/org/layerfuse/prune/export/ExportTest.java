@@ -1,6 +1,6 @@
 package org.layerfuse.prune.export;
 
-import org.layerfuse.prune.BitwiseArrays;
+import org.layerfuse.bert.BitwiseArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -4,7 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
-import org.layerfuse.prune.FormatErrorContract;
+import org.layerfuse.bert.FormatErrorContract;
 
 /**
  * Step records read on {@code --resume}: {@link RunDirectory#readStep} returns a whole record or

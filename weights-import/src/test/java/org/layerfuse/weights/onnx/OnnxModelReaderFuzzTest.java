@@ -3,7 +3,7 @@ package org.layerfuse.weights.onnx;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Timeout;
-import org.layerfuse.weights.FormatErrorContract;
+import org.layerfuse.bert.FormatErrorContract;
 
 /**
  * ONNX ModelProto bytes: {@link OnnxModelReader} reads the graph, nodes and initializers, or

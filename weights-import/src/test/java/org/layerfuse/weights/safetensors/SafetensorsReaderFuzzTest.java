@@ -4,7 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Timeout;
-import org.layerfuse.weights.FormatErrorContract;
+import org.layerfuse.bert.FormatErrorContract;
 
 /**
  * safetensors files as outside bytes: the header is checked and every tensor it declares is read

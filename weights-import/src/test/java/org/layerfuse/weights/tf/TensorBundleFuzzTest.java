@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Timeout;
-import org.layerfuse.weights.FormatErrorContract;
+import org.layerfuse.bert.FormatErrorContract;
 
 /**
  * TensorFlow TensorBundles as outside bytes. {@code levelDbTable}: the index alone (LevelDB table
