@@ -80,61 +80,46 @@ public final class AttentionKernel {
 
     /** scores[i, j] = Σ_e q[i, e]·kᵀ[e, j] for all i &lt; s, j &lt; sp (padding columns get 0). */
     private static void scores(float[] q, int qOff, int h, int s, int d, int sp, float[] w, int kt, int sc) {
-        for (int i = 0; i < s; i += ROWS) {
-            int q0 = qOff + i * h;
-            int q1 = qOff + Math.min(i + 1, s - 1) * h;
-            int q2 = qOff + Math.min(i + 2, s - 1) * h;
-            int q3 = qOff + Math.min(i + 3, s - 1) * h;
-            for (int jc = 0; jc < sp; jc += LANES) {
-                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-                for (int e = 0; e < d; e++) {
-                    FloatVector kv = FloatVector.fromArray(SPECIES, w, kt + e * sp + jc);
-                    a0 = kv.fma(FloatVector.broadcast(SPECIES, q[q0 + e]), a0);
-                    a1 = kv.fma(FloatVector.broadcast(SPECIES, q[q1 + e]), a1);
-                    a2 = kv.fma(FloatVector.broadcast(SPECIES, q[q2 + e]), a2);
-                    a3 = kv.fma(FloatVector.broadcast(SPECIES, q[q3 + e]), a3);
-                }
-                int row = sc + i * sp + jc;
-                a0.intoArray(w, row);
-                if (i + 1 < s) {
-                    a1.intoArray(w, row + sp);
-                }
-                if (i + 2 < s) {
-                    a2.intoArray(w, row + 2 * sp);
-                }
-                if (i + 3 < s) {
-                    a3.intoArray(w, row + 3 * sp);
-                }
-            }
-        }
+        rowBlockProduct(q, qOff, h, s, d, w, kt, sp, w, sc);
     }
 
     /** ctx[i, e] = Σ_{j &lt; s} p[i, j]·v[j, e], rows dp apart. */
     private static void context(float[] w, int sc, int s, int sp, int dp, int vh, int ch) {
-        for (int i = 0; i < s; i += ROWS) {
-            int p0 = sc + i * sp;
-            int p1 = sc + Math.min(i + 1, s - 1) * sp;
-            int p2 = sc + Math.min(i + 2, s - 1) * sp;
-            int p3 = sc + Math.min(i + 3, s - 1) * sp;
-            for (int ec = 0; ec < dp; ec += LANES) {
+        rowBlockProduct(w, sc, sp, s, s, w, vh, dp, w, ch);
+    }
+
+    /**
+     * out[i, c] = Σ_k a[i, k]·b[k, c] for i &lt; rows, c &lt; cols, four rows of {@code a} at a
+     * time against one vector of {@code b}'s columns. Rows of {@code a} are {@code aStride}
+     * apart; {@code b} and {@code out} are row-major with {@code cols} (a multiple of the vector
+     * width) per row.
+     */
+    private static void rowBlockProduct(float[] a, int aOff, int aStride, int rows, int inner, float[] b, int bOff,
+                                        int cols, float[] out, int outOff) {
+        for (int i = 0; i < rows; i += ROWS) {
+            int a0Row = aOff + i * aStride;
+            int a1Row = aOff + Math.min(i + 1, rows - 1) * aStride;
+            int a2Row = aOff + Math.min(i + 2, rows - 1) * aStride;
+            int a3Row = aOff + Math.min(i + 3, rows - 1) * aStride;
+            for (int c = 0; c < cols; c += LANES) {
                 FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-                for (int j = 0; j < s; j++) {
-                    FloatVector vv = FloatVector.fromArray(SPECIES, w, vh + j * dp + ec);
-                    a0 = vv.fma(FloatVector.broadcast(SPECIES, w[p0 + j]), a0);
-                    a1 = vv.fma(FloatVector.broadcast(SPECIES, w[p1 + j]), a1);
-                    a2 = vv.fma(FloatVector.broadcast(SPECIES, w[p2 + j]), a2);
-                    a3 = vv.fma(FloatVector.broadcast(SPECIES, w[p3 + j]), a3);
+                for (int k = 0; k < inner; k++) {
+                    FloatVector bv = FloatVector.fromArray(SPECIES, b, bOff + k * cols + c);
+                    a0 = bv.fma(FloatVector.broadcast(SPECIES, a[a0Row + k]), a0);
+                    a1 = bv.fma(FloatVector.broadcast(SPECIES, a[a1Row + k]), a1);
+                    a2 = bv.fma(FloatVector.broadcast(SPECIES, a[a2Row + k]), a2);
+                    a3 = bv.fma(FloatVector.broadcast(SPECIES, a[a3Row + k]), a3);
                 }
-                int row = ch + i * dp + ec;
-                a0.intoArray(w, row);
-                if (i + 1 < s) {
-                    a1.intoArray(w, row + dp);
+                int row = outOff + i * cols + c;
+                a0.intoArray(out, row);
+                if (i + 1 < rows) {
+                    a1.intoArray(out, row + cols);
                 }
-                if (i + 2 < s) {
-                    a2.intoArray(w, row + 2 * dp);
+                if (i + 2 < rows) {
+                    a2.intoArray(out, row + 2 * cols);
                 }
-                if (i + 3 < s) {
-                    a3.intoArray(w, row + 3 * dp);
+                if (i + 3 < rows) {
+                    a3.intoArray(out, row + 3 * cols);
                 }
             }
         }
