@@ -382,6 +382,65 @@ public final class BertModel {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
+        int perCall = MicroBatches.rowsPerCall(MicroBatches.budget(),
+                MicroBatches.rowBytes(config, liveCount(), batch.seqLen(), dtype.width()), batch.batchSize());
+        return gradients(batch, labels, teacherLogits, alpha, temperature, perCall);
+    }
+
+    /** As {@link #gradients(TokenBatch, int[], INDArray, double, double)}, at most {@code perCall} rows a call. */
+    Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha, double temperature,
+                        int perCall) {
+        int rows = batch.batchSize();
+        return perCall >= rows
+                ? gradientsOf(batch, labels, teacherLogits, alpha, temperature)
+                : accumulated(batch, labels, teacherLogits, alpha, temperature, MicroBatches.split(rows, perCall));
+    }
+
+    /**
+     * Gradient accumulation over row slices {@code [bounds[p], bounds[p+1])}: the loss is a mean
+     * over rows, so the batch's loss and gradient are the slices' weighted by their share of rows.
+     * Only one slice's intermediates are live at a time, plus one accumulated gradient set.
+     */
+    private Gradients accumulated(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
+                                  double temperature, int[] bounds) {
+        int rows = batch.batchSize();
+        Map<String, INDArray> sum = null;
+        INDArray[] logits = new INDArray[bounds.length - 1];
+        double loss = 0;
+        for (int p = 0; p + 1 < bounds.length; p++) {
+            int from = bounds[p];
+            int to = bounds[p + 1];
+            INDArray teacher = teacherLogits == null ? null
+                    : teacherLogits.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                            org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            Gradients part = gradientsOf(batch.slice(from, to), java.util.Arrays.copyOfRange(labels, from, to),
+                    teacher, alpha, temperature);
+            if (teacher != null) {
+                teacher.close();
+            }
+            double share = (double) (to - from) / rows;
+            loss += share * part.loss();
+            logits[p] = part.logits();
+            if (sum == null) {
+                sum = new LinkedHashMap<>(part.byParameter());
+                sum.values().forEach(g -> g.muli(share));
+            } else {
+                for (Map.Entry<String, INDArray> e : part.byParameter().entrySet()) {
+                    sum.get(e.getKey()).addi(e.getValue().muli(share));
+                }
+                part.freeGradients();
+            }
+        }
+        INDArray all = Nd4j.concat(0, logits);
+        for (INDArray l : logits) {
+            Gradients.freeArray(l);
+        }
+        return new Gradients(loss, all, Collections.unmodifiableMap(sum));
+    }
+
+    private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
+                                  double temperature) {
+        BertGraph.Built g = graph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
         inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
         inputs.bind(g.sd());

@@ -15,13 +15,18 @@ public record Gradients(double loss, INDArray logits, Map<String, INDArray> byPa
      * otherwise allocate its own beside it). The arrays must not be used afterwards.
      */
     public void free() {
-        for (INDArray a : byParameter.values()) {
-            freeArray(a);
-        }
+        freeGradients();
         freeArray(logits);
     }
 
-    private static void freeArray(INDArray a) {
+    /** Frees the gradient arrays only (the logits stay usable). */
+    public void freeGradients() {
+        for (INDArray a : byParameter.values()) {
+            freeArray(a);
+        }
+    }
+
+    static void freeArray(INDArray a) {
         if (a != null && a.closeable()) {
             a.close();
         }

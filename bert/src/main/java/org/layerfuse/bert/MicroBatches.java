@@ -1,0 +1,87 @@
+package org.layerfuse.bert;
+
+import java.util.Locale;
+
+/**
+ * How many rows of a mini-batch one gradient call may take, so that the activations a
+ * backward pass keeps stay within a memory budget: larger batches are split into micro-batches
+ * whose gradients are accumulated ({@link BertModel#gradients}), giving the same loss and
+ * gradient as one call on the whole batch (up to float rounding of the sum).
+ *
+ * <p>The budget is {@value #PROPERTY} (bytes, with an optional k/m/g suffix; 0 = never split),
+ * default {@value #DEFAULT_BUDGET}. The estimate of a row's activation bytes is calibrated on
+ * BERT-base: one 32 × 32 gradient call held at most 1.8 GB of live intermediates (counted by
+ * ND4J's session memory manager), i.e. ≈ 10·(H + I) + 10·heads·seq values per token and layer.
+ */
+public final class MicroBatches {
+
+    /** System property: activation budget of one gradient call. */
+    public static final String PROPERTY = "layerfuse.gradientMemory";
+    static final String DEFAULT_BUDGET = "768m";
+
+    private MicroBatches() {
+    }
+
+    /** Estimated bytes of intermediates one example of {@code seqLen} tokens keeps in a gradient call. */
+    public static long rowBytes(BertConfig config, int liveLayers, int seqLen, int bytesPerValue) {
+        long perTokenLayer = 10L * (config.hiddenSize() + config.intermediateSize())
+                + 10L * config.numAttentionHeads() * seqLen;
+        long perRow = perTokenLayer * seqLen * Math.max(1, liveLayers) + 4L * config.hiddenSize() * seqLen;
+        return perRow * bytesPerValue;
+    }
+
+    /** Rows per gradient call under {@code budget} bytes (at least 1; all of them when budget is 0). */
+    public static int rowsPerCall(long budget, long rowBytes, int batchRows) {
+        if (budget <= 0 || rowBytes <= 0) {
+            return batchRows;
+        }
+        long rows = budget / rowBytes;
+        return (int) Math.max(1, Math.min(batchRows, rows));
+    }
+
+    /**
+     * Boundaries of {@code parts} nearly equal slices of {@code rows} rows, so that no slice is a
+     * small remainder: {@code [0, b1, …, rows]}.
+     */
+    public static int[] split(int rows, int maxRows) {
+        int parts = (rows + maxRows - 1) / maxRows;
+        int[] bounds = new int[parts + 1];
+        for (int p = 0; p <= parts; p++) {
+            bounds[p] = (int) ((long) rows * p / parts);
+        }
+        return bounds;
+    }
+
+    /** The budget from {@value #PROPERTY}. */
+    public static long budget() {
+        return parseBytes(System.getProperty(PROPERTY, DEFAULT_BUDGET));
+    }
+
+    /** Parses {@code 512m}, {@code 2g}, {@code 65536}, {@code 0}; names the property on error. */
+    public static long parseBytes(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (!v.isEmpty()) {
+            char last = v.charAt(v.length() - 1);
+            unit = switch (last) {
+                case 'k' -> 1L << 10;
+                case 'm' -> 1L << 20;
+                case 'g' -> 1L << 30;
+                default -> 1;
+            };
+            if (unit != 1) {
+                v = v.substring(0, v.length() - 1);
+            }
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(n, unit);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(PROPERTY + " must be a byte count such as 512m, 2g or 0 (no "
+                    + "micro-batches); got '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.layerfuse.bert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MicroBatchesTest {
+
+    private static final List<String> LABELS = List.of("a", "b", "c");
+
+    /** Six rows: two copies of the three-row test batch with different ids. */
+    private static TokenBatch sixRows() {
+        TokenBatch a = TestModels.batch(40, 31);
+        TokenBatch b = TestModels.batch(40, 32);
+        int[][] ids = new int[6][];
+        int[][] types = new int[6][];
+        int[][] mask = new int[6][];
+        for (int i = 0; i < 3; i++) {
+            ids[i] = a.inputIds()[i];
+            types[i] = a.tokenTypeIds()[i];
+            mask[i] = a.attentionMask()[i];
+            ids[i + 3] = b.inputIds()[i];
+            types[i + 3] = b.tokenTypeIds()[i];
+            mask[i + 3] = b.attentionMask()[i];
+        }
+        return new TokenBatch(ids, types, mask);
+    }
+
+    @Test
+    void accumulatedGradientsEqualOneCallOnTheWholeBatch() {
+        BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 2, LABELS), 33, true);
+        BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
+        TokenBatch batch = sixRows();
+        int[] labels = {0, 2, 1, 1, 0, 2};
+        INDArray teacher = Nd4j.rand(DataType.DOUBLE, 6, 3).subi(0.5).muli(4);
+        Gradients whole = model.gradients(batch, labels, teacher, 0.5, 2.0, 6);
+        // The key bias's gradient is zero in exact arithmetic (softmax ignores a per-query
+        // constant), so its entries are rounding noise: compare against the largest gradient.
+        double global = 0;
+        for (INDArray g : whole.byParameter().values()) {
+            global = Math.max(global, g.amaxNumber().doubleValue());
+        }
+        for (int perCall : new int[] {1, 2, 4, 5}) {
+            Gradients parts = model.gradients(batch, labels, teacher, 0.5, 2.0, perCall);
+            assertEquals(whole.loss(), parts.loss(), 1e-13 * Math.abs(whole.loss()), "loss, " + perCall + " rows a call");
+            assertArrayEquals(whole.logits().shape(), parts.logits().shape());
+            assertArrayEquals(whole.logits().ravel().toDoubleVector(), parts.logits().ravel().toDoubleVector(), 1e-13,
+                    "logits, " + perCall + " rows a call");
+            assertEquals(whole.byParameter().keySet(), parts.byParameter().keySet());
+            for (Map.Entry<String, INDArray> e : whole.byParameter().entrySet()) {
+                double[] x = e.getValue().ravel().toDoubleVector();
+                double[] y = parts.byParameter().get(e.getKey()).ravel().toDoubleVector();
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(x[i], y[i], 1e-12 * global,
+                            e.getKey() + "[" + i + "], " + perCall + " rows a call");
+                }
+            }
+            parts.free();
+        }
+    }
+
+    @Test
+    void crossEntropyOnlyAccumulatesToo() {
+        BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_TANH, 1, LABELS), 34, true);
+        BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
+        TokenBatch batch = sixRows();
+        int[] labels = {2, 2, 0, 1, 0, 1};
+        Gradients whole = model.gradients(batch, labels, null, 1.0, 1.0, 6);
+        Gradients parts = model.gradients(batch, labels, null, 1.0, 1.0, 4);
+        assertEquals(whole.loss(), parts.loss(), 1e-13);
+        INDArray a = whole.byParameter().get(ParamNames.WORD_EMBEDDINGS);
+        INDArray b = parts.byParameter().get(ParamNames.WORD_EMBEDDINGS);
+        assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-12 * a.amaxNumber().doubleValue());
+    }
+
+    @Test
+    void rowsFollowTheBudget() {
+        BertConfig base = new BertConfig(30522, 768, 12, 12, 3072, Activation.GELU_ERF, 512, 2, 1e-12, -10000.0,
+                LABELS);
+        long row = MicroBatches.rowBytes(base, 12, 32, 4);
+        // Calibration: a 32 × 32 BERT-base gradient call held ≈ 1.8 GB of live intermediates.
+        assertTrue(row * 32 > 1.6e9 && row * 32 < 2.4e9, "row bytes " + row);
+        assertEquals(32, MicroBatches.rowsPerCall(0, row, 32));
+        assertEquals(12, MicroBatches.rowsPerCall(768L << 20, row, 32));
+        assertEquals(1, MicroBatches.rowsPerCall(1, row, 32));
+        assertArrayEquals(new int[] {0, 10, 21, 32}, MicroBatches.split(32, 12));
+        assertArrayEquals(new int[] {0, 32}, MicroBatches.split(32, 32));
+        assertArrayEquals(new int[] {0, 1, 2, 3}, MicroBatches.split(3, 1));
+    }
+
+    @Test
+    void budgetParsesSizesAndNamesThePropertyOnError() {
+        assertEquals(512L << 20, MicroBatches.parseBytes("512m"));
+        assertEquals(2L << 30, MicroBatches.parseBytes(" 2G "));
+        assertEquals(0, MicroBatches.parseBytes("0"));
+        assertEquals(4096, MicroBatches.parseBytes("4k"));
+        for (String bad : new String[] {"", "lots", "-1m", "1.5g", "99999999999g"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MicroBatches.parseBytes(bad));
+            assertTrue(e.getMessage().contains(MicroBatches.PROPERTY) && e.getMessage().contains("'" + bad + "'"),
+                    e.getMessage());
+        }
+    }
+}
