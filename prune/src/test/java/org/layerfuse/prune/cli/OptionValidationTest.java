@@ -50,6 +50,9 @@ class OptionValidationTest {
             rows.add(Arguments.of(cmd, "--max-length", "2", "3", "--max-length must be >= 3"));
             rows.add(Arguments.of(cmd, "--text-column", "", "body", "--text-column must not be empty"));
             rows.add(Arguments.of(cmd, "--label-column", " ", "stars", "--label-column must not be empty"));
+            rows.add(Arguments.of(cmd, "--gradient-memory", "lots", "512m",
+                    "--gradient-memory must be a byte count such as 512m, 2g or 0 (never split); got 'lots'"));
+            rows.add(Arguments.of(cmd, "--gradient-memory", "-1g", "0", "--gradient-memory must be a byte count"));
         }
         for (String cmd : List.of("study", "prune", "signals")) {
             rows.add(Arguments.of(cmd, "--mi", "entropy", "knn", "--mi must be one of gaussian, knn, binned, variance"));
