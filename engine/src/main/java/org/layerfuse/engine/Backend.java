@@ -81,6 +81,7 @@ public final class Backend {
         if (info == null) {
             // Before ND4J starts its threads: see GlibcMalloc (a study's memory grew with 16 arenas).
             GlibcMalloc.limitArenas(MALLOC_ARENAS);
+            GlibcMalloc.fixMmapThreshold(GlibcMalloc.mmapThresholdFromProperty());
             String variant = chooseVariant(settings.variant(), cpu);
             if (System.getProperty(EXTENSION_PROPERTY) == null) {
                 System.setProperty(EXTENSION_PROPERTY, EXTENSIONS.get(variant));

@@ -1,5 +1,6 @@
 package org.layerfuse.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,5 +35,51 @@ class GlibcMallocTest {
         GlibcMalloc.trim();
         long afterTrim = ResidentMemory.currentBytes();
         assertTrue(afterTrim < withArrays - (100L << 20), "trim gave back the 200 MB freed: " + withArrays + " -> " + afterTrim);
+    }
+
+    /** With the fixed threshold (Backend.init), a freed multi-megabyte array leaves at once, no trim needed. */
+    @Test
+    void arraysAboveTheFixedThresholdGoBackWhenFreed() {
+        Backend.init();
+        if (ResidentMemory.currentBytes() < 0 || System.getenv("MALLOC_MMAP_THRESHOLD_") != null
+                || !GlibcMalloc.fixMmapThreshold(GlibcMalloc.DEFAULT_MMAP_THRESHOLD)) {
+            return; // not glibc on Linux, or the environment chose its own threshold
+        }
+        List<INDArray> arrays = new ArrayList<>();
+        // Free one large array first: with glibc's sliding threshold that would raise it to 16 MB
+        // and the arrays below would be carved from an arena, staying resident once freed.
+        Nd4j.ones(DataType.FLOAT, 1 << 22).close();
+        for (int i = 0; i < 40; i++) {
+            arrays.add(Nd4j.ones(DataType.FLOAT, 3 << 20)); // 12 MB each
+        }
+        long withArrays = ResidentMemory.currentBytes();
+        arrays.forEach(INDArray::close);
+        arrays.clear();
+        long afterFree = ResidentMemory.currentBytes();
+        assertTrue(afterFree < withArrays - (400L << 20), "the 480 MB freed left without a trim: " + withArrays + " -> "
+                + afterFree);
+    }
+
+    @Test
+    void thresholdPropertyIsCheckedAndNamed() {
+        assertThrows(IllegalArgumentException.class, () -> GlibcMalloc.fixMmapThreshold(-1));
+        assertThrows(IllegalArgumentException.class, () -> GlibcMalloc.fixMmapThreshold(64L << 20));
+        String before = System.getProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY);
+        try {
+            System.setProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY, "1m");
+            assertEquals(1L << 20, GlibcMalloc.mmapThresholdFromProperty());
+            System.setProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY, "0");
+            assertEquals(0, GlibcMalloc.mmapThresholdFromProperty());
+            System.setProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY, "huge");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    GlibcMalloc::mmapThresholdFromProperty);
+            assertTrue(e.getMessage().contains(GlibcMalloc.MMAP_THRESHOLD_PROPERTY) && e.getMessage().contains("'huge'"));
+        } finally {
+            if (before == null) {
+                System.clearProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY);
+            } else {
+                System.setProperty(GlibcMalloc.MMAP_THRESHOLD_PROPERTY, before);
+            }
+        }
     }
 }

@@ -76,6 +76,20 @@ class MemoryBudgetTest {
         assertTrue(run.peakGb() <= 5.0, "peak " + run.peakGb() + " GB");
     }
 
+    /**
+     * README's {@code eval --model bert-base} path (fine-tuning at batch 32 × 32, then evaluation)
+     * within 3.5 GB: only with the backward pass in micro-batches (one 32-row call peaked at 4.44 GB).
+     */
+    @Test
+    void bertBaseFineTuneAndEvalFitInThreeAndAHalfGigabytes(@TempDir Path dir) throws Exception {
+        Run run = layerfuse("3500m", dir, "eval", "--model", "bert-base", "--train-size", "64", "--test-size", "32",
+                "--epochs", "1");
+        assertEquals(0, run.exitCode(), run.tail());
+        assertTrue(run.output().contains("accuracy"), run.tail());
+        System.out.println("BERT-base eval: peak " + run.peakGb() + " GB");
+        assertTrue(run.peakGb() <= 3.5, "peak " + run.peakGb() + " GB");
+    }
+
     /** A multi-cell MiniLM study within 2 GB, and its memory flat from cell to cell. */
     @Test
     void miniLmStudyFitsInTwoGigabytesAndDoesNotGrowWithCells(@TempDir Path dir) throws Exception {
