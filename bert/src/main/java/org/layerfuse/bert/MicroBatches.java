@@ -7,8 +7,9 @@ import java.util.Locale;
  * backward pass keeps stay within a memory budget: larger batches are split into micro-batches
  * of at most half the budget whose gradients are accumulated ({@link BertModel#gradients}),
  * giving the same loss and gradient as one call on the whole batch (up to float rounding of the
- * sum). Measured on BERT-base fine-tuning (batch 32 × 32): peak resident memory 4.44 GB in one
- * call, 3.82 GB in micro-batches of 11 rows, 3.31 GB in micro-batches of 6.
+ * sum). Measured on {@code layerfuse eval --model bert-base} (fine-tuning at 32 × 32): peak
+ * resident memory 4.44 GB in one call, 3.82 GB in micro-batches of 11 rows, 3.26 GB in
+ * micro-batches of 5–6 rows with glibc's mmap threshold fixed ({@code GlibcMalloc}).
  *
  * <p>The budget is {@value #PROPERTY} (bytes, with an optional k/m/g suffix; 0 = never split),
  * default {@value #DEFAULT_BUDGET}. The estimate of a row's activation bytes is calibrated on
