@@ -54,7 +54,7 @@ public final class Backend {
 
     /** What was chosen and what ND4J reports. */
     public record Info(String backend, String variant, String blasVendor, int threads, long seed,
-                       String openblasCoreType, CpuFeatures cpu) {
+                       String openblasCoreType, String ompWaitPolicy, CpuFeatures cpu) {
         public boolean isCuda() {
             return backend.toLowerCase(Locale.ROOT).contains("cuda");
         }
@@ -62,7 +62,8 @@ public final class Backend {
         @Override
         public String toString() {
             return "backend=" + backend + " variant=" + variant + " blas=" + blasVendor + " threads=" + threads
-                    + " seed=" + seed + " OPENBLAS_CORETYPE=" + openblasCoreType + " cpu=\"" + cpu.modelName() + "\"";
+                    + " seed=" + seed + " OPENBLAS_CORETYPE=" + openblasCoreType + " OMP_WAIT_POLICY=" + ompWaitPolicy
+                    + " cpu=\"" + cpu.modelName() + "\"";
         }
     }
 
@@ -82,6 +83,8 @@ public final class Backend {
             // Before ND4J starts its threads: see GlibcMalloc (a study's memory grew with 16 arenas).
             GlibcMalloc.limitArenas(MALLOC_ARENAS);
             GlibcMalloc.fixMmapThreshold(GlibcMalloc.mmapThresholdFromProperty());
+            // Before ND4J loads libgomp, which reads its wait policy once (see OpenMpWaitPolicy).
+            String ompWaitPolicy = OpenMpWaitPolicy.apply();
             String variant = chooseVariant(settings.variant(), cpu);
             if (System.getProperty(EXTENSION_PROPERTY) == null) {
                 System.setProperty(EXTENSION_PROPERTY, EXTENSIONS.get(variant));
@@ -94,7 +97,7 @@ public final class Backend {
             Object vendor = Nd4j.getExecutioner().getEnvironmentInformation().get("blas.vendor");
             String backendName = Nd4j.getBackend().getClass().getSimpleName();
             info = new Info(backendName, variant, String.valueOf(vendor), threads, settings.seed(),
-                    Objects.requireNonNullElse(System.getenv("OPENBLAS_CORETYPE"), "(auto)"), cpu);
+                    Objects.requireNonNullElse(System.getenv("OPENBLAS_CORETYPE"), "(auto)"), ompWaitPolicy, cpu);
             LOG.info("LayerFuse ND4J {}", info);
             if (cpu.avx512() && System.getenv("OPENBLAS_CORETYPE") == null && !info.isCuda()) {
                 LOG.info("This CPU has AVX-512 but OPENBLAS_CORETYPE is unset: OpenBLAS 0.3.19 may fall back to AVX2 "
@@ -105,7 +108,7 @@ public final class Backend {
             applyThreads(threads);
             Nd4j.getRandom().setSeed(settings.seed());
             info = new Info(info.backend(), info.variant(), info.blasVendor(), threads, settings.seed(),
-                    info.openblasCoreType(), info.cpu());
+                    info.openblasCoreType(), info.ompWaitPolicy(), info.cpu());
         }
         return info;
     }
