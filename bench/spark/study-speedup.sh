@@ -7,9 +7,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$root/bench/target/spark-speedup}"
 rm -rf "$out" && mkdir -p "$out"
-study=(study --model minilm --data spam-assassin --heal ce --repeats 1 --layers-to-remove 1
-       --train-size 64 --heal-size 32 --validation-size 32 --test-size 64 --signal-size 32
-       --epochs 1 --heal-epochs 1 --seed 7 --no-report)
+# Cells long enough (two removals, 128 healing examples) that a cell, not the executors' start-up
+# (JVM, ND4J, model, corpus: ~10-15 s each), is what the runs measure.
+study=(study --model minilm --data spam-assassin --heal ce --repeats 1 --layers-to-remove 2
+       --train-size 128 --heal-size 128 --validation-size 32 --test-size 128 --signal-size 32
+       --epochs 1 --heal-epochs 2 --seed 7 --no-report)
 export LAYERFUSE_JAVA_OPTS="-Xmx2g -Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.bytedeco.javacpp.maxphysicalbytes=4g"
 "$root/layerfuse" "${study[@]}" --threads 1 --strategies weight-norm --out "$out/baseline" > "$out/baseline.log" 2>&1
 strategies=weight-norm,gradient-fisher,attention-entropy,random-forest
