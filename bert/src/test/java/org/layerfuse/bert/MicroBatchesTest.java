@@ -17,6 +17,11 @@ class MicroBatchesTest {
 
     private static final List<String> LABELS = List.of("a", "b", "c");
 
+    private static BertModel doubleModel(Activation act, int layers, long seed) {
+        return BertModel.fromWeights(TestModels.randomWeights(TestModels.tinyConfig(act, layers, LABELS), seed, true),
+                DataType.DOUBLE);
+    }
+
     /** Six rows: two copies of the three-row test batch with different ids. */
     private static TokenBatch sixRows() {
         TokenBatch a = TestModels.batch(40, 31);
@@ -37,8 +42,7 @@ class MicroBatchesTest {
 
     @Test
     void accumulatedGradientsEqualOneCallOnTheWholeBatch() {
-        BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 2, LABELS), 33, true);
-        BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
+        BertModel model = doubleModel(Activation.GELU_ERF, 2, 33);
         TokenBatch batch = sixRows();
         int[] labels = {0, 2, 1, 1, 0, 2};
         INDArray teacher = Nd4j.rand(DataType.DOUBLE, 6, 3).subi(0.5).muli(4);
@@ -70,8 +74,7 @@ class MicroBatchesTest {
 
     @Test
     void crossEntropyOnlyAccumulatesToo() {
-        BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_TANH, 1, LABELS), 34, true);
-        BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
+        BertModel model = doubleModel(Activation.GELU_TANH, 1, 34);
         TokenBatch batch = sixRows();
         int[] labels = {2, 2, 0, 1, 0, 1};
         Gradients whole = model.gradients(batch, labels, null, 1.0, 1.0, 6);
