@@ -82,8 +82,8 @@ class MemoryBudgetTest {
      */
     @Test
     void bertBaseFineTuneAndEvalFitInThreeAndAHalfGigabytes(@TempDir Path dir) throws Exception {
-        Run run = layerfuse("3500m", dir, "eval", "--model", "bert-base", "--train-size", "64", "--test-size", "32",
-                "--epochs", "1");
+        Run run = layerfuse("3500m", dir, "eval", "--model", "bert-base", "--train-size", "64", "--heal-size", "32",
+                "--signal-size", "32", "--test-size", "32", "--epochs", "1");
         assertEquals(0, run.exitCode(), run.tail());
         assertTrue(run.output().contains("accuracy"), run.tail());
         System.out.println("BERT-base eval: peak " + run.peakGb() + " GB");
