@@ -70,6 +70,14 @@ final class StudyRecords {
     static final double RELATIVE = 1e-9;
 
     /**
+     * Relative tolerance of a test loss: a mean of float32 cross-entropies, whose logits come
+     * from matrix products that may take another library or summation order in another JVM or
+     * thread (`GemmRoute` times oneDNN against OpenBLAS per JVM): measured 7.8e-9 apart in one of
+     * several clean-clone runs, with accuracies, F1 and removed layers identical.
+     */
+    static final double LOSS_RELATIVE = 1e-6;
+
+    /**
      * Every cell of {@code actual} holds the same steps as in {@code expected}: removed layers,
      * live layers, accuracies, F1 and parameter counts exactly; losses, signal tables, scores,
      * feature importances and ΔA rows to {@link #RELATIVE} (timings and the healer's text are
@@ -91,7 +99,7 @@ final class StudyRecords {
                 assertArrayEquals(x.liveLayers(), y.liveLayers(), where + " live layers");
                 assertEquals(x.accuracy(), y.accuracy(), 0.0, where + " accuracy");
                 assertEquals(x.macroF1(), y.macroF1(), 0.0, where + " macro-F1");
-                assertClose(x.testLoss(), y.testLoss(), where + " test loss");
+                assertClose(x.testLoss(), y.testLoss(), LOSS_RELATIVE, where + " test loss");
                 assertEquals(x.accuracyBeforeHeal(), y.accuracyBeforeHeal(), 0.0, where + " accuracy before healing");
                 assertEquals(x.parameters(), y.parameters(), where + " parameters");
                 assertSameTable(x.signalsCsv(), y.signalsCsv(), where + " signal table");
@@ -111,11 +119,15 @@ final class StudyRecords {
     }
 
     private static void assertClose(double x, double y, String what) {
+        assertClose(x, y, RELATIVE, what);
+    }
+
+    private static void assertClose(double x, double y, double relative, String what) {
         if (Double.isNaN(x) || Double.isNaN(y)) {
             assertEquals(Double.isNaN(x), Double.isNaN(y), what + ": " + x + " vs " + y);
             return;
         }
-        assertEquals(x, y, RELATIVE * Math.max(1e-12, Math.max(Math.abs(x), Math.abs(y))), what);
+        assertEquals(x, y, relative * Math.max(1e-12, Math.max(Math.abs(x), Math.abs(y))), what);
     }
 
     private static void assertClose(double[] x, double[] y, String what) {
