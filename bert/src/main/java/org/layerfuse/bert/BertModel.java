@@ -1,6 +1,7 @@
 package org.layerfuse.bert;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A BERT encoder (with optional pooler and classification head) as an ND4J SameDiff graph.
@@ -411,9 +413,8 @@ public final class BertModel {
             int from = bounds[p];
             int to = bounds[p + 1];
             INDArray teacher = teacherLogits == null ? null
-                    : teacherLogits.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                            org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
-            Gradients part = gradientsOf(batch.slice(from, to), java.util.Arrays.copyOfRange(labels, from, to),
+                    : teacherLogits.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup();
+            Gradients part = gradientsOf(batch.slice(from, to), Arrays.copyOfRange(labels, from, to),
                     teacher, alpha, temperature);
             if (teacher != null) {
                 teacher.close();

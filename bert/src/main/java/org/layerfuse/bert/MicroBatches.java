@@ -1,6 +1,6 @@
 package org.layerfuse.bert;
 
-import java.util.Locale;
+import org.layerfuse.engine.ByteCount;
 
 /**
  * How many rows of a mini-batch one gradient call may take, so that the activations a
@@ -66,27 +66,9 @@ public final class MicroBatches {
 
     /** Parses {@code 512m}, {@code 2g}, {@code 65536}, {@code 0}; names the property on error. */
     public static long parseBytes(String value) {
-        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
-        long unit = 1;
-        if (!v.isEmpty()) {
-            char last = v.charAt(v.length() - 1);
-            unit = switch (last) {
-                case 'k' -> 1L << 10;
-                case 'm' -> 1L << 20;
-                case 'g' -> 1L << 30;
-                default -> 1;
-            };
-            if (unit != 1) {
-                v = v.substring(0, v.length() - 1);
-            }
-        }
         try {
-            long n = Long.parseLong(v);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return Math.multiplyExact(n, unit);
-        } catch (NumberFormatException | ArithmeticException e) {
+            return ByteCount.parse(value);
+        } catch (NumberFormatException e) {
             throw new IllegalArgumentException(PROPERTY + " must be a byte count such as 512m, 2g or 0 (no "
                     + "micro-batches); got '" + value + "'");
         }

@@ -30,6 +30,8 @@ public final class GlibcMalloc {
      * BERT-base's weight gradients (9.4 MB) and embedding gradients stay above it.
      */
     public static final long DEFAULT_MMAP_THRESHOLD = 8L << 20;
+    /** glibc's largest mmap threshold (DEFAULT_MMAP_THRESHOLD_MAX on 64-bit). */
+    private static final long MAX_MMAP_THRESHOLD = 32L << 20;
 
     private GlibcMalloc() {
     }
@@ -66,7 +68,7 @@ public final class GlibcMalloc {
      * @return whether the threshold was applied
      */
     public static boolean fixMmapThreshold(long bytes) {
-        if (bytes < 0 || bytes > (32L << 20)) {
+        if (bytes < 0 || bytes > MAX_MMAP_THRESHOLD) {
             throw new IllegalArgumentException("mmap threshold must be in [0, 32 MB] (0: glibc's sliding default), got "
                     + bytes);
         }
@@ -87,11 +89,9 @@ public final class GlibcMalloc {
         if (value == null || value.isBlank()) {
             return DEFAULT_MMAP_THRESHOLD;
         }
-        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
-        long unit = v.endsWith("k") ? 1L << 10 : v.endsWith("m") ? 1L << 20 : 1;
         try {
-            long n = Long.parseLong(unit == 1 ? v : v.substring(0, v.length() - 1)) * unit;
-            if (n < 0 || n > (32L << 20)) {
+            long n = ByteCount.parse(value);
+            if (n > MAX_MMAP_THRESHOLD) {
                 throw new NumberFormatException();
             }
             return n;
