@@ -63,24 +63,22 @@ final class StudyRecords {
     }
 
     /**
-     * Relative tolerance of measured real numbers (signals, losses, scores): ND4J's
-     * multithreaded reductions (softmax, sums) are not bitwise reproducible between thread
-     * counts or runs; two in-process runs differ in the 11th digit of an attention entropy.
+     * Relative tolerance of measured real numbers (signals, losses, scores, importances): they
+     * come from float32 activations and weights, and ND4J's float32 products and reductions are
+     * not bitwise reproducible between JVMs, threads or buffer alignments (oneDNN/OpenBLAS pick
+     * kernels and summation order by shape, alignment and the `GemmRoute` timing of each JVM).
+     * After one heal the two runs' weights differ by float32 rounding, and what is measured on
+     * them moves with it: seen in clean-clone runs, a test loss 7.8e-9 and a flow MI 5.0e-8
+     * relative apart, with accuracies, F1 and removed layers identical. 1e-5 is ≈ 80 float32
+     * ulps: far below what any change of method, seed or data moves (1e-3 and more), so the
+     * comparison still catches a task that computes something else.
      */
-    static final double RELATIVE = 1e-9;
-
-    /**
-     * Relative tolerance of a test loss: a mean of float32 cross-entropies, whose logits come
-     * from matrix products that may take another library or summation order in another JVM or
-     * thread (`GemmRoute` times oneDNN against OpenBLAS per JVM): measured 7.8e-9 apart in one of
-     * several clean-clone runs, with accuracies, F1 and removed layers identical.
-     */
-    static final double LOSS_RELATIVE = 1e-6;
+    static final double RELATIVE = 1e-5;
 
     /**
      * Every cell of {@code actual} holds the same steps as in {@code expected}: removed layers,
      * live layers, accuracies, F1 and parameter counts exactly; losses, signal tables, scores,
-     * feature importances and ΔA rows to {@link #RELATIVE} (timings and the healer's text are
+     * feature importances and ΔA rows' signals to {@link #RELATIVE} (timings and the healer's text are
      * not results).
      */
     static void assertSameRecords(StudyResults expected, StudyResults actual) {
@@ -99,7 +97,7 @@ final class StudyRecords {
                 assertArrayEquals(x.liveLayers(), y.liveLayers(), where + " live layers");
                 assertEquals(x.accuracy(), y.accuracy(), 0.0, where + " accuracy");
                 assertEquals(x.macroF1(), y.macroF1(), 0.0, where + " macro-F1");
-                assertClose(x.testLoss(), y.testLoss(), LOSS_RELATIVE, where + " test loss");
+                assertClose(x.testLoss(), y.testLoss(), where + " test loss");
                 assertEquals(x.accuracyBeforeHeal(), y.accuracyBeforeHeal(), 0.0, where + " accuracy before healing");
                 assertEquals(x.parameters(), y.parameters(), where + " parameters");
                 assertSameTable(x.signalsCsv(), y.signalsCsv(), where + " signal table");
