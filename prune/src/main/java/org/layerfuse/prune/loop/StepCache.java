@@ -1,8 +1,6 @@
 package org.layerfuse.prune.loop;
 
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import org.layerfuse.bert.BertModel;
@@ -21,28 +19,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * changes no result and removes most of a study's repeated work.
  *
  * <p>The key of a state is its live set and a CRC-32C of every live parameter. Healed states
- * are kept (off-heap copies) up to a byte budget, least recently used first out.
+ * are kept on disk ({@link HealedStates}, when the cache has one) up to a byte budget, least
+ * recently used first out, so they cost the study no resident memory.
  */
 public final class StepCache {
 
     /** Appended to the healer's summary of a healing restored from the cache (its step's heal time is ~0). */
     public static final String REUSED = " [reused: same state healed the same way earlier in this study]";
 
-    private final long maxHealedBytes;
+    private final HealedStates healed;
     private final Map<String, LayerSignals> signals = new HashMap<>();
     private final Map<String, DeltaAccuracy.Measurement> deltas = new HashMap<>();
     private final Map<String, Evaluation> evaluations = new HashMap<>();
-    private final LinkedHashMap<String, Healed> healed = new LinkedHashMap<>(16, 0.75f, true);
-    private long healedBytes;
     private int hits;
     private int misses;
 
-    /** A healed state: the live parameters and the healer's summary. */
-    record Healed(Map<String, INDArray> parameters, String summary, long bytes) {
+    /** A cache of signals, ΔA measurements and evaluations that keeps no healed states. */
+    public StepCache() {
+        this(null);
     }
 
-    public StepCache(long maxHealedBytes) {
-        this.maxHealedBytes = maxHealedBytes;
+    /** A cache that also keeps healed states in {@code healed} (null: none); the caller closes it. */
+    public StepCache(HealedStates healed) {
+        this.healed = healed;
     }
 
     /** The key of a model's current state. */
@@ -88,30 +87,15 @@ public final class StepCache {
      */
     String heal(String parentKey, BertModel model, Healer healer, int removedLayer, int step) {
         String key = parentKey + "|" + healer.name() + "|" + removedLayer + "|" + step;
-        Healed cached = healed.get(key);
+        String cached = healed == null ? null : healed.restore(key, model);
         if (cached != null) {
             hits++;
-            cached.parameters().forEach((name, array) -> model.parameter(name).assign(array));
-            return cached.summary() + REUSED;
+            return cached + REUSED;
         }
         misses++;
         String summary = healer.heal(model, removedLayer, step);
-        long bytes = 0;
-        for (INDArray a : model.parameters().values()) {
-            bytes += a.length() * a.dataType().width();
-        }
-        if (bytes <= maxHealedBytes) {
-            Map<String, INDArray> copy = new LinkedHashMap<>();
-            model.parameters().forEach((name, array) -> copy.put(name, array.dup()));
-            healed.put(key, new Healed(copy, summary, bytes));
-            healedBytes += bytes;
-            for (Iterator<Map.Entry<String, Healed>> it = healed.entrySet().iterator();
-                 healedBytes > maxHealedBytes && it.hasNext(); ) {
-                Healed evicted = it.next().getValue();
-                healedBytes -= evicted.bytes();
-                it.remove();
-                evicted.parameters().values().forEach(INDArray::close); // only the cache held them
-            }
+        if (healed != null) {
+            healed.put(key, model, summary);
         }
         return summary;
     }

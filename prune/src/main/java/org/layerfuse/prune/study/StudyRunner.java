@@ -23,6 +23,7 @@ import org.layerfuse.prune.data.EncodedSplits;
 import org.layerfuse.prune.graft.GraftHealer;
 import org.layerfuse.prune.graft.GraftOptions;
 import org.layerfuse.prune.graft.StaticGraftHealer;
+import org.layerfuse.prune.loop.HealedStates;
 import org.layerfuse.prune.loop.Healer;
 import org.layerfuse.prune.loop.Healers;
 import org.layerfuse.prune.loop.OutputLock;
@@ -47,10 +48,12 @@ import org.slf4j.LoggerFactory;
 public final class StudyRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
-    /** Most native memory for healed states shared between cells (see {@link StepCache}). */
-    private static final long HEALED_STATE_BUDGET = 1L << 30;
+    /** Most disk space for healed states shared between cells (see {@link StepCache}, {@link HealedStates}). */
+    private static final long HEALED_STATE_BUDGET = 4L << 30;
     /** Healed states kept at most: enough for the strategies that agree on a step to share it. */
-    private static final int HEALED_STATES_KEPT = 4;
+    private static final int HEALED_STATES_KEPT = 16;
+    /** The scratch folder of healed states, inside the study's output (deleted when a dataset is done). */
+    static final String STEP_CACHE_FOLDER = ".step-cache";
 
     /** How baselines are trained and pruned models healed. */
     public record Settings(TrainerOptions baselineTraining, TrainerOptions healing, double kdAlpha,
@@ -92,9 +95,12 @@ public final class StudyRunner {
     private final Settings settings;
     private final Path out;
 
-    /** A cache for the cells of one dataset run by one process (see {@link StepCache}). */
+    /**
+     * A cache for one cell run on its own (a Spark task): its steps never heal the same state
+     * twice, so it keeps no healed states (see {@link StepCache}).
+     */
     public static StepCache newStepCache() {
-        return new StepCache(HEALED_STATE_BUDGET);
+        return new StepCache();
     }
 
     public StudyRunner(StudySpec spec, Settings settings, Path out) {
@@ -124,26 +130,31 @@ public final class StudyRunner {
             EncodedSplits splits = data.apply(dataset);
             BertModel baseline = baseline(model, splits);
             SignalSource signalSource = signals.forSplits(splits);
-            StepCache cache = new StepCache(healedStateBudget(baseline, dataset));
-            for (CellKey key : spec.cells()) {
-                if (key.dataset().equals(dataset)) {
-                    runCell(key, baseline, splits, signalSource, cache);
-                    NativeMemory.trim();
-                    String resident = ResidentMemory.format(ResidentMemory.currentBytes());
-                    LOG.info("cell {} done; resident memory {}", key, resident);
-                    cells.step("cell " + key + ", resident " + resident);
+            try (HealedStates healed = new HealedStates(out.resolve(STEP_CACHE_FOLDER).resolve(dataset),
+                    healedStateBudget(baseline, dataset))) {
+                StepCache cache = new StepCache(healed);
+                for (CellKey key : spec.cells()) {
+                    if (key.dataset().equals(dataset)) {
+                        runCell(key, baseline, splits, signalSource, cache);
+                        NativeMemory.trim();
+                        String resident = ResidentMemory.format(ResidentMemory.currentBytes());
+                        LOG.info("cell {} done; resident memory {}", key, resident);
+                        cells.step("cell " + key + ", resident " + resident);
+                    }
                 }
+                LOG.info("{}: step cache answered {} of {} requests", dataset, cache.hits(),
+                        cache.hits() + cache.misses());
             }
-            LOG.info("{}: step cache answered {} of {} requests", dataset, cache.hits(), cache.hits() + cache.misses());
         }
         cells.close();
+        deleteEmptyFolder(out.resolve(STEP_CACHE_FOLDER));
         return StudyResults.read(out);
     }
 
     /**
-     * Native bytes the step cache may keep in healed states: none when the dataset has a single
-     * cell (nothing could reuse them), else a few model states, so that a study's memory does not
-     * grow with its number of cells (BERT-base: 4 × 0.44 GB; MiniLM: 4 × 0.09 GB).
+     * Disk bytes the step cache may keep in healed states: none when the dataset has a single
+     * cell (nothing could reuse them), else up to {@value #HEALED_STATES_KEPT} model states within
+     * 4 GiB (MiniLM: 16 × 0.09 GB; BERT-base: 9 × 0.44 GB).
      */
     private long healedStateBudget(BertModel baseline, String dataset) {
         long cells = spec.cells().stream().filter(k -> k.dataset().equals(dataset)).count();
@@ -152,6 +163,16 @@ public final class StudyRunner {
         }
         long stateBytes = baseline.parameterCount() * baseline.dataType().width();
         return Math.min(HEALED_STATE_BUDGET, HEALED_STATES_KEPT * stateBytes);
+    }
+
+    private static void deleteEmptyFolder(Path folder) {
+        try {
+            Files.deleteIfExists(folder);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            LOG.warn("step cache folder {} is not empty; left in place", folder);
+        } catch (IOException e) {
+            LOG.warn("could not delete the step cache folder {} ({})", folder, e.getMessage());
+        }
     }
 
     /**

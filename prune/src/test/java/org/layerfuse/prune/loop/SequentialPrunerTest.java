@@ -113,8 +113,9 @@ class SequentialPrunerTest {
 
     /** Two strategies through one cache: the second reuses the first's work and records the same numbers. */
     @Test
-    void sharedStepCacheChangesNoResult(@TempDir Path a, @TempDir Path b, @TempDir Path c) {
-        StepCache cache = new StepCache(1L << 30);
+    void sharedStepCacheChangesNoResult(@TempDir Path a, @TempDir Path b, @TempDir Path c, @TempDir Path states) {
+        HealedStates healed = new HealedStates(states.resolve("healed"), 1L << 30);
+        StepCache cache = new StepCache(healed);
         List<StepRecord> plain = runOnce(a, "weight-entropy", null);
         List<StepRecord> first = runOnce(b, "weight-norm", cache);
         int missesAfterFirst = cache.misses();
@@ -128,6 +129,12 @@ class SequentialPrunerTest {
             assertEquals(plain.get(i).signalsCsv(), cached.get(i).signalsCsv());
         }
         assertEquals(first.get(0).accuracy(), cached.get(0).accuracy(), 0.0);
+        assertTrue(healed.size() > 0, "healed states were kept on disk");
+        if (first.get(1).removedLayer().equals(cached.get(1).removedLayer())) {
+            assertTrue(cached.get(1).heal().endsWith(StepCache.REUSED), "the shared healing came from disk: "
+                    + cached.get(1).heal());
+        }
+        healed.close();
     }
 
     private static List<StepRecord> runOnce(Path dir, String strategy, StepCache cache) {
