@@ -1,5 +1,8 @@
 package org.layerfuse.bert;
 
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,29 +31,79 @@ final class EmbeddingLookup {
         return out;
     }
 
-    /** ∂L/∂table for a table of {@code tableRows} rows, given ∂L/∂sum {@code [N, H]} and the rows read. */
+    /**
+     * ∂L/∂table for a table of {@code tableRows} rows, given ∂L/∂sum {@code [N, H]} and the rows
+     * read. Each read row's gradient is summed in double, over the tokens that read it in token
+     * order (deterministic), then rounded once to the gradient's type; the work goes through the
+     * arrays' native buffers and an H-long accumulator, so a call makes no Java array of the
+     * batch's size (BERT-base: three 3–6 MB arrays a call, which G1 allocates as humongous
+     * objects and grew the heap by for each step).
+     */
     static INDArray tableGradient(INDArray sumGradient, int[] rows, long tableRows) {
         int n = rows.length;
         int h = (int) sumGradient.columns();
         int[] unique = Arrays.stream(rows).distinct().sorted().toArray();
+        // the tokens of each unique row, in token order (a counting sort by slot)
+        int[] first = new int[unique.length + 1];
         int[] slot = new int[n];
         for (int i = 0; i < n; i++) {
             slot[i] = Arrays.binarySearch(unique, rows[i]);
+            first[slot[i] + 1]++;
         }
-        // Row sums accumulated in double, in token order: deterministic and exact enough.
-        double[] g = sumGradient.dup('c').data().asDouble();
-        double[] compact = new double[unique.length * h];
+        for (int s = 0; s < unique.length; s++) {
+            first[s + 1] += first[s];
+        }
+        int[] tokens = new int[n];
+        int[] fill = Arrays.copyOf(first, unique.length);
         for (int i = 0; i < n; i++) {
-            int src = i * h;
-            int dst = slot[i] * h;
-            for (int j = 0; j < h; j++) {
-                compact[dst + j] += g[src + j];
-            }
+            tokens[fill[slot[i]]++] = i;
         }
         DataType dtype = sumGradient.dataType();
+        DataType work = dtype == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
+        INDArray g = sumGradient.castTo(work).dup('c');
+        INDArray updates = Nd4j.createUninitialized(work, new long[] {unique.length, h}, 'c');
+        double[] acc = new double[h];
+        if (work == DataType.FLOAT) {
+            FloatBuffer src = floats(g);
+            FloatBuffer dst = floats(updates);
+            for (int s = 0; s < unique.length; s++) {
+                Arrays.fill(acc, 0);
+                for (int t = first[s]; t < first[s + 1]; t++) {
+                    int base = tokens[t] * h;
+                    for (int j = 0; j < h; j++) {
+                        acc[j] += src.get(base + j);
+                    }
+                }
+                for (int j = 0; j < h; j++) {
+                    dst.put(s * h + j, (float) acc[j]);
+                }
+            }
+        } else {
+            DoubleBuffer src = doubles(g);
+            DoubleBuffer dst = doubles(updates);
+            for (int s = 0; s < unique.length; s++) {
+                Arrays.fill(acc, 0);
+                for (int t = first[s]; t < first[s + 1]; t++) {
+                    int base = tokens[t] * h;
+                    for (int j = 0; j < h; j++) {
+                        acc[j] += src.get(base + j);
+                    }
+                }
+                dst.put(s * h, acc);
+            }
+        }
+        g.close();
+        INDArray typed = work == dtype ? updates : updates.castTo(dtype);
         INDArray grad = Nd4j.zeros(dtype, tableRows, h);
-        INDArray updates = Nd4j.create(compact, new long[] {unique.length, h}, 'c').castTo(dtype);
-        Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, Nd4j.createFromArray(unique), updates, 1);
+        Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, Nd4j.createFromArray(unique), typed, 1);
         return grad;
+    }
+
+    private static FloatBuffer floats(INDArray c) {
+        return c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static DoubleBuffer doubles(INDArray c) {
+        return c.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
     }
 }

@@ -103,13 +103,13 @@ class MemoryBudgetTest {
         List<Double> resident = run.residentAfterCells();
         System.out.println("MiniLM study: peak " + run.peakGb() + " GB, resident after each cell " + resident);
         assertEquals(6, resident.size(), "one reading per cell:\n" + run.tail());
-        // The step cache fills first (healed states shared between cells, at most 4 model states:
-        // 4 × 0.09 GB for MiniLM); after that nothing may grow.
+        // Healed states shared between cells live on disk (HealedStates), so nothing a cell leaves
+        // behind may stay resident: after the first cells, memory is flat (measured 0.39–0.42 GB).
         double afterFour = resident.get(3);
         double last = resident.get(resident.size() - 1);
         assertTrue(last <= afterFour * 1.10, "resident memory after the last cell " + last + " GB vs " + afterFour
                 + " GB after cell 4: " + resident);
-        assertTrue(last - resident.get(0) <= 0.36 + 0.10 * resident.get(0), "growth beyond the step cache's budget: "
+        assertTrue(last - resident.get(0) <= 0.05 + 0.10 * resident.get(0), "growth from the first cell to the last: "
                 + resident);
     }
 

@@ -1,0 +1,62 @@
+package org.layerfuse.bert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The embedding tables' gradient against a scalar scatter-add (double sums in token order, rounded once). */
+class EmbeddingLookupTest {
+
+    private static double[][] reference(double[][] g, int[] rows, int tableRows) {
+        double[][] out = new double[tableRows][g[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < g[i].length; j++) {
+                out[rows[i]][j] += g[i][j];
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void repeatedRowsAddUpExactlyAsTheScalarLoopInBothPrecisions() {
+        SplittableRandom r = new SplittableRandom(5);
+        int n = 300;
+        int h = 24;
+        int tableRows = 50;
+        int[] rows = new int[n];
+        double[][] g = new double[n][h];
+        for (int i = 0; i < n; i++) {
+            rows[i] = r.nextInt(i % 7 == 0 ? 3 : tableRows); // rows 0–2 read many times
+            for (int j = 0; j < h; j++) {
+                g[i][j] = (float) (r.nextDouble() * 2 - 1) * (1 + r.nextInt(1000));
+            }
+        }
+        double[][] expected = reference(g, rows, tableRows);
+        for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray sumGradient = Nd4j.createFromArray(g).castTo(dtype);
+            INDArray grad = EmbeddingLookup.tableGradient(sumGradient, rows, tableRows);
+            assertEquals(dtype, grad.dataType());
+            assertArrayEquals(new long[] {tableRows, h}, grad.shape());
+            for (int t = 0; t < tableRows; t++) {
+                for (int j = 0; j < h; j++) {
+                    double want = dtype == DataType.FLOAT ? (float) expected[t][j] : expected[t][j];
+                    assertEquals(want, grad.getDouble(t, j), 0.0, dtype + " row " + t + " col " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTransposedGradientGivesTheSameRows() {
+        INDArray g = Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}}).transpose(); // [3, 2] view, 'f' order
+        INDArray grad = EmbeddingLookup.tableGradient(g, new int[] {1, 1, 0}, 3);
+        assertArrayEquals(new float[] {3, 6}, grad.getRow(0).toFloatVector());
+        assertArrayEquals(new float[] {1 + 2, 4 + 5}, grad.getRow(1).toFloatVector());
+        assertArrayEquals(new float[] {0, 0}, grad.getRow(2).toFloatVector());
+    }
+}
