@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Kᵀ and V of the head are first copied into a work array padded to whole vectors (S and
  * d rounded up to the lane count), so the inner loops are unmasked broadcast-FMAs over vector
- * columns, four query rows at a time (independent accumulators hide the FMA latency).
+ * columns, four query rows by two column vectors at a time (eight independent accumulators
+ * hide the FMA latency and halve the broadcasts per FMA).
  */
 public final class AttentionKernel {
 
@@ -90,9 +91,10 @@ public final class AttentionKernel {
 
     /**
      * out[i, c] = Σ_k a[i, k]·b[k, c] for i &lt; rows, c &lt; cols, four rows of {@code a} at a
-     * time against one vector of {@code b}'s columns. Rows of {@code a} are {@code aStride}
-     * apart; {@code b} and {@code out} are row-major with {@code cols} (a multiple of the vector
-     * width) per row.
+     * time against two vectors of {@code b}'s columns (eight independent accumulators: two
+     * vector loads and four broadcasts feed eight FMAs), then one vector for an odd last one.
+     * Rows of {@code a} are {@code aStride} apart; {@code b} and {@code out} are row-major with
+     * {@code cols} (a multiple of the vector width) per row.
      */
     private static void rowBlockProduct(float[] a, int aOff, int aStride, int rows, int inner, float[] b, int bOff,
                                         int cols, float[] out, int outOff) {
@@ -101,7 +103,41 @@ public final class AttentionKernel {
             int a1Row = aOff + Math.min(i + 1, rows - 1) * aStride;
             int a2Row = aOff + Math.min(i + 2, rows - 1) * aStride;
             int a3Row = aOff + Math.min(i + 3, rows - 1) * aStride;
-            for (int c = 0; c < cols; c += LANES) {
+            int valid = Math.min(ROWS, rows - i);
+            int c = 0;
+            for (; c + 2 * LANES <= cols; c += 2 * LANES) {
+                FloatVector x0 = FloatVector.zero(SPECIES), x1 = x0, x2 = x0, x3 = x0;
+                FloatVector y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+                for (int k = 0; k < inner; k++) {
+                    int bRow = bOff + k * cols + c;
+                    FloatVector bx = FloatVector.fromArray(SPECIES, b, bRow);
+                    FloatVector by = FloatVector.fromArray(SPECIES, b, bRow + LANES);
+                    FloatVector s0 = FloatVector.broadcast(SPECIES, a[a0Row + k]);
+                    FloatVector s1 = FloatVector.broadcast(SPECIES, a[a1Row + k]);
+                    FloatVector s2 = FloatVector.broadcast(SPECIES, a[a2Row + k]);
+                    FloatVector s3 = FloatVector.broadcast(SPECIES, a[a3Row + k]);
+                    x0 = bx.fma(s0, x0);
+                    y0 = by.fma(s0, y0);
+                    x1 = bx.fma(s1, x1);
+                    y1 = by.fma(s1, y1);
+                    x2 = bx.fma(s2, x2);
+                    y2 = by.fma(s2, y2);
+                    x3 = bx.fma(s3, x3);
+                    y3 = by.fma(s3, y3);
+                }
+                int row = outOff + i * cols + c;
+                store(x0, y0, out, row);
+                if (valid > 1) {
+                    store(x1, y1, out, row + cols);
+                }
+                if (valid > 2) {
+                    store(x2, y2, out, row + 2 * cols);
+                }
+                if (valid > 3) {
+                    store(x3, y3, out, row + 3 * cols);
+                }
+            }
+            for (; c < cols; c += LANES) {
                 FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
                 for (int k = 0; k < inner; k++) {
                     FloatVector bv = FloatVector.fromArray(SPECIES, b, bOff + k * cols + c);
@@ -112,17 +148,22 @@ public final class AttentionKernel {
                 }
                 int row = outOff + i * cols + c;
                 a0.intoArray(out, row);
-                if (i + 1 < rows) {
+                if (valid > 1) {
                     a1.intoArray(out, row + cols);
                 }
-                if (i + 2 < rows) {
+                if (valid > 2) {
                     a2.intoArray(out, row + 2 * cols);
                 }
-                if (i + 3 < rows) {
+                if (valid > 3) {
                     a3.intoArray(out, row + 3 * cols);
                 }
             }
         }
+    }
+
+    private static void store(FloatVector x, FloatVector y, float[] out, int at) {
+        x.intoArray(out, at);
+        y.intoArray(out, at + LANES);
     }
 
     private static int roundUp(int n) {
