@@ -2,7 +2,6 @@ package org.layerfuse.bert;
 
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -59,48 +58,30 @@ final class EmbeddingLookup {
             tokens[fill[slot[i]]++] = i;
         }
         DataType dtype = sumGradient.dataType();
-        DataType work = dtype == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
-        INDArray g = sumGradient.castTo(work).dup('c');
-        INDArray updates = Nd4j.createUninitialized(work, new long[] {unique.length, h}, 'c');
+        INDArray g = sumGradient.castTo(DataType.DOUBLE).dup('c'); // float → double is exact
+        INDArray updates = Nd4j.createUninitialized(DataType.DOUBLE, new long[] {unique.length, h}, 'c');
+        DoubleBuffer src = doubles(g);
+        DoubleBuffer dst = doubles(updates);
         double[] acc = new double[h];
-        if (work == DataType.FLOAT) {
-            FloatBuffer src = floats(g);
-            FloatBuffer dst = floats(updates);
-            for (int s = 0; s < unique.length; s++) {
-                Arrays.fill(acc, 0);
-                for (int t = first[s]; t < first[s + 1]; t++) {
-                    int base = tokens[t] * h;
-                    for (int j = 0; j < h; j++) {
-                        acc[j] += src.get(base + j);
-                    }
-                }
+        for (int s = 0; s < unique.length; s++) {
+            Arrays.fill(acc, 0);
+            for (int t = first[s]; t < first[s + 1]; t++) {
+                int base = tokens[t] * h;
                 for (int j = 0; j < h; j++) {
-                    dst.put(s * h + j, (float) acc[j]);
+                    acc[j] += src.get(base + j);
                 }
             }
-        } else {
-            DoubleBuffer src = doubles(g);
-            DoubleBuffer dst = doubles(updates);
-            for (int s = 0; s < unique.length; s++) {
-                Arrays.fill(acc, 0);
-                for (int t = first[s]; t < first[s + 1]; t++) {
-                    int base = tokens[t] * h;
-                    for (int j = 0; j < h; j++) {
-                        acc[j] += src.get(base + j);
-                    }
-                }
-                dst.put(s * h, acc);
-            }
+            dst.put(s * h, acc);
         }
         g.close();
-        INDArray typed = work == dtype ? updates : updates.castTo(dtype);
+        INDArray typed = dtype == DataType.DOUBLE ? updates : updates.castTo(dtype); // one rounding per sum
         INDArray grad = Nd4j.zeros(dtype, tableRows, h);
         Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, Nd4j.createFromArray(unique), typed, 1);
+        if (typed != updates) {
+            typed.close();
+        }
+        updates.close();
         return grad;
-    }
-
-    private static FloatBuffer floats(INDArray c) {
-        return c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     private static DoubleBuffer doubles(INDArray c) {
