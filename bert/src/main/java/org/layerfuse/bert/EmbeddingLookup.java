@@ -33,45 +33,26 @@ final class EmbeddingLookup {
     /**
      * ∂L/∂table for a table of {@code tableRows} rows, given ∂L/∂sum {@code [N, H]} and the rows
      * read. Each read row's gradient is summed in double, over the tokens that read it in token
-     * order (deterministic), then rounded once to the gradient's type; the work goes through the
-     * arrays' native buffers and an H-long accumulator, so a call makes no Java array of the
-     * batch's size (BERT-base: three 3–6 MB arrays a call, which G1 allocates as humongous
-     * objects and grew the heap by for each step).
+     * order (deterministic), then rounded once to the gradient's type. The sums are made in the
+     * native buffers, so a call makes no Java array of the batch's size (BERT-base: three 3–6 MB
+     * arrays a call, which G1 allocates as humongous objects and grew the heap by for each step).
      */
     static INDArray tableGradient(INDArray sumGradient, int[] rows, long tableRows) {
         int n = rows.length;
         int h = (int) sumGradient.columns();
         int[] unique = Arrays.stream(rows).distinct().sorted().toArray();
-        // the tokens of each unique row, in token order (a counting sort by slot)
-        int[] first = new int[unique.length + 1];
-        int[] slot = new int[n];
-        for (int i = 0; i < n; i++) {
-            slot[i] = Arrays.binarySearch(unique, rows[i]);
-            first[slot[i] + 1]++;
-        }
-        for (int s = 0; s < unique.length; s++) {
-            first[s + 1] += first[s];
-        }
-        int[] tokens = new int[n];
-        int[] fill = Arrays.copyOf(first, unique.length);
-        for (int i = 0; i < n; i++) {
-            tokens[fill[slot[i]]++] = i;
-        }
         DataType dtype = sumGradient.dataType();
-        INDArray g = sumGradient.castTo(DataType.DOUBLE).dup('c'); // float → double is exact
-        INDArray updates = Nd4j.createUninitialized(DataType.DOUBLE, new long[] {unique.length, h}, 'c');
+        // one pass: C order and double (float → double is exact)
+        INDArray g = Nd4j.createUninitialized(DataType.DOUBLE, sumGradient.shape(), 'c').assign(sumGradient);
+        INDArray updates = Nd4j.zeros(DataType.DOUBLE, unique.length, h);
         DoubleBuffer src = doubles(g);
         DoubleBuffer dst = doubles(updates);
-        double[] acc = new double[h];
-        for (int s = 0; s < unique.length; s++) {
-            Arrays.fill(acc, 0);
-            for (int t = first[s]; t < first[s + 1]; t++) {
-                int base = tokens[t] * h;
-                for (int j = 0; j < h; j++) {
-                    acc[j] += src.get(base + j);
-                }
+        for (int i = 0; i < n; i++) {
+            int from = i * h;
+            int to = Arrays.binarySearch(unique, rows[i]) * h;
+            for (int j = 0; j < h; j++) {
+                dst.put(to + j, dst.get(to + j) + src.get(from + j));
             }
-            dst.put(s * h, acc);
         }
         g.close();
         INDArray typed = dtype == DataType.DOUBLE ? updates : updates.castTo(dtype); // one rounding per sum
