@@ -88,15 +88,18 @@ public final class HealedStates implements AutoCloseable {
                             + l.dataType() + Arrays.toString(l.shape()) + " there but " + target.dataType()
                             + Arrays.toString(target.shape()) + " in the model");
                 }
-                INDArray staged = Nd4j.createUninitialized(l.dataType(), l.shape(), 'c');
+                // straight into the parameter's buffer when it is plain C order, else through a copy
+                INDArray staged = isPlain(target) ? target : Nd4j.createUninitialized(l.dataType(), l.shape(), 'c');
                 ByteBuffer buffer = bytesOf(staged);
                 while (buffer.hasRemaining()) {
                     if (in.read(buffer) < 0) {
                         throw new IllegalStateException("step cache " + e.file() + " ends inside " + l.name());
                     }
                 }
-                target.assign(staged);
-                staged.close();
+                if (staged != target) {
+                    target.assign(staged);
+                    staged.close();
+                }
             }
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot read the step cache's state " + e.file(), ex);
@@ -162,12 +165,15 @@ public final class HealedStates implements AutoCloseable {
     }
 
     private static INDArray contiguous(INDArray a) {
-        boolean plain = !a.isView() && a.ordering() == 'c' && a.offset() == 0
-                && a.data().length() == a.length();
-        return plain ? a : a.dup('c');
+        return isPlain(a) ? a : a.dup('c');
     }
 
-    /** The array's elements as bytes (a view of its native buffer); {@code a} is C-contiguous with no offset. */
+    /** Whether the array's elements are its whole buffer, in C order from offset 0. */
+    private static boolean isPlain(INDArray a) {
+        return !a.isView() && a.ordering() == 'c' && a.offset() == 0 && a.data().length() == a.length();
+    }
+
+    /** The array's elements as bytes (a view of its native buffer); {@code a} is {@linkplain #isPlain plain}. */
     private static ByteBuffer bytesOf(INDArray a) {
         long n = a.length() * a.dataType().width();
         ByteBuffer whole = a.data().asNio();
