@@ -130,8 +130,9 @@ public final class StudyRunner {
             EncodedSplits splits = data.apply(dataset);
             BertModel baseline = baseline(model, splits);
             SignalSource signalSource = signals.forSplits(splits);
-            try (HealedStates healed = new HealedStates(out.resolve(STEP_CACHE_FOLDER).resolve(dataset),
-                    healedStateBudget(baseline, dataset))) {
+            long healedBudget = healedStateBudget(baseline, dataset);
+            try (HealedStates healed = healedBudget == 0 ? null
+                    : new HealedStates(out.resolve(STEP_CACHE_FOLDER).resolve(dataset), healedBudget)) {
                 StepCache cache = new StepCache(healed);
                 for (CellKey key : spec.cells()) {
                     if (key.dataset().equals(dataset)) {
