@@ -12,23 +12,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * a view starts at {@link INDArray#offset()}). The caller keeps the array reachable while it
  * uses the buffer: ND4J frees the memory when the array is collected.
  */
-final class NativeFloats {
+public final class NativeFloats {
 
     private NativeFloats() {
     }
 
     /** The buffer and the element index where {@code array} starts in it. */
-    record Span(FloatBuffer buffer, int start) {
-        void read(int from, float[] dst, int dstOff, int length) {
+    public record Span(FloatBuffer buffer, int start) {
+        public void read(int from, float[] dst, int dstOff, int length) {
             buffer.get(start + from, dst, dstOff, length);
         }
 
-        void write(int to, float[] src, int srcOff, int length) {
+        public void write(int to, float[] src, int srcOff, int length) {
             buffer.put(start + to, src, srcOff, length);
         }
     }
 
-    static Span of(INDArray array, String what) {
+    public static Span of(INDArray array, String what) {
         if (array.dataType() != DataType.FLOAT || !Nd4j.getEnvironment().isCPU() || !isCContiguous(array)) {
             throw new IllegalArgumentException(what + " must be a C-ordered float32 array on the CPU backend, got "
                     + array.dataType() + " " + java.util.Arrays.toString(array.shape()) + " order " + array.ordering()

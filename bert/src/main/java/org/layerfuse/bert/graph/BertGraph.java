@@ -104,7 +104,7 @@ public final class BertGraph {
         SDVariable headsShape = sd.concat(0, sd.shape(mask),
                 sd.constant(Nd4j.createFromArray((long) cfg.numAttentionHeads(), (long) cfg.headSize())));
         SDVariable maskAdd = sd.expandDims(sd.expandDims(mask.rsub(1.0).mul(cfg.attentionMaskValue()), 1), 1);
-        GraphContext context = new GraphContext(sd, cfg, vars, headsShape, maskAdd);
+        GraphContext context = new GraphContext(sd, cfg, vars, headsShape, maskAdd, mask);
 
         for (EncoderLayer layer : layers) {
             hidden = layer.apply(context, hidden);

@@ -1,5 +1,7 @@
 package org.layerfuse.bert.graph;
 
+import org.layerfuse.bert.graph.ops.DenseOp;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -16,6 +18,9 @@ final class Dense {
     }
 
     static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable kernel, SDVariable bias) {
+        if (JavaOps.available()) {
+            return new DenseOp(sd, x, kernel, bias).outputVariable().rename(name);
+        }
         return x.mmul(kernel).add(name, bias);
     }
 }

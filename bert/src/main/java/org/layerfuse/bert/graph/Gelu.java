@@ -1,6 +1,8 @@
 package org.layerfuse.bert.graph;
 
 import org.layerfuse.bert.Activation;
+import org.layerfuse.bert.graph.ops.GeluOp;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -26,6 +28,10 @@ final class Gelu {
     }
 
     static SDVariable apply(SameDiff sd, String name, SDVariable x, Activation activation) {
+        if (JavaOps.available() && activation != Activation.RELU) {
+            long form = activation == Activation.GELU_ERF ? GeluOp.ERF : GeluOp.TANH;
+            return new GeluOp(sd, x, form).outputVariable().rename(name);
+        }
         return switch (activation) {
             case GELU_ERF -> sd.math().erfc(x.mul(MINUS_SQRT_HALF)).mul(x).mul(name, 0.5);
             case GELU_TANH -> {

@@ -1,5 +1,7 @@
 package org.layerfuse.bert.graph;
 
+import org.layerfuse.bert.graph.ops.LayerNormOp;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -22,6 +24,9 @@ final class LayerNorm {
     }
 
     static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable gamma, SDVariable beta, double eps) {
+        if (JavaOps.available()) {
+            return new LayerNormOp(sd, x, gamma, beta, eps).outputVariable().rename(name);
+        }
         if (eps <= FUSED_MAX_EPS) {
             return sd.nn().layerNorm(name, x, gamma, beta, false, 1);
         }

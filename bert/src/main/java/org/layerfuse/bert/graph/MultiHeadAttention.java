@@ -1,5 +1,7 @@
 package org.layerfuse.bert.graph;
 
+import org.layerfuse.bert.graph.ops.AttentionOp;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -27,10 +29,19 @@ final class MultiHeadAttention {
      * @param x          hidden states {@code [B·S, H]}
      * @param headsShape the long vector {@code [B, S, h, d]}
      * @param maskAdd    additive mask {@code [B, 1, 1, S]}
+     * @param mask       the 0/1 mask {@code [B, S]} and the value masked keys get, for the
+     *                   one-op Java attention ({@link AttentionOp}) used where {@link JavaOps} are
      */
     static Result apply(SameDiff sd, String prefix, SDVariable x, SDVariable headsShape, SDVariable maskAdd,
-                        int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
+                        SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                         SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
+        if (JavaOps.available()) {
+            SDVariable[] out = new AttentionOp(sd, Dense.apply(sd, prefix + "q", x, wq, bq),
+                    Dense.apply(sd, prefix + "k", x, wk, bk), Dense.apply(sd, prefix + "v", x, wv, bv), mask,
+                    hidden / headSize, maskValue).outputVariables();
+            SDVariable probabilities = out[1].rename(prefix + "probs");
+            return new Result(Dense.apply(sd, prefix + "out", out[0], wo, bo), probabilities);
+        }
         double scale = 1.0 / Math.sqrt(headSize);
         SDVariable q = splitHeads(sd, Dense.apply(sd, prefix + "q", x, wq, bq), headsShape);
         SDVariable k = splitHeads(sd, Dense.apply(sd, prefix + "k", x, wk, bk), headsShape);

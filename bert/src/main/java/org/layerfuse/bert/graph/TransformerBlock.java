@@ -28,7 +28,7 @@ public record TransformerBlock(int index) implements EncoderLayer {
         int l = index;
         String p = ParamNames.layer(l);
         MultiHeadAttention.Result attention = MultiHeadAttention.apply(sd, p + "attention.", x, c.headsShape(),
-                c.maskAdd(), cfg.hiddenSize(), cfg.headSize(),
+                c.maskAdd(), c.mask(), cfg.attentionMaskValue(), cfg.hiddenSize(), cfg.headSize(),
                 c.param(QUERY.kernel(l)), c.param(QUERY.bias(l)), c.param(KEY.kernel(l)), c.param(KEY.bias(l)),
                 c.param(VALUE.kernel(l)), c.param(VALUE.bias(l)),
                 c.param(ATTENTION_OUTPUT.kernel(l)), c.param(ATTENTION_OUTPUT.bias(l)));

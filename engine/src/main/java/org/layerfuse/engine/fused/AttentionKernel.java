@@ -79,6 +79,98 @@ public final class AttentionKernel {
         }
     }
 
+    /** Floats of work array {@link #sequenceBackward} needs for sequences of {@code s} tokens and heads of size {@code d}. */
+    public static int backwardWorkSize(int s, int d) {
+        int sp = roundUp(s);
+        int dp = roundUp(d);
+        return d * sp + 4 * s * sp + 6 * s * dp;
+    }
+
+    /**
+     * Gradient of {@link #sequence} for one sequence: given Q, K, V, the probabilities P it
+     * computed and the context gradient dC, per head
+     * <pre>
+     *   dP = dC·Vᵀ,  dS = P ⊙ (dP − rowsum(P ⊙ dP))·scale,
+     *   dQ = dS·K,   dK = dSᵀ·Q,   dV = Pᵀ·dC
+     * </pre>
+     * (the mask is an additive constant: no gradient). The four products are the forward's
+     * blocked kernel over head-contiguous copies padded to whole vectors.
+     *
+     * @param q, k, v, dCtx  the sequence's {@code [s, heads·d]} rows from {@code off}
+     * @param probs          the probabilities {@code [heads, s, s]} from {@code probsOff}
+     * @param dq, dk, dv     receive the {@code [s, heads·d]} rows from {@code off}
+     * @param work           at least {@link #backwardWorkSize(int, int)} floats
+     */
+    public static void sequenceBackward(float[] q, float[] k, float[] v, float[] dCtx, int off, int s, int heads,
+                                        int d, float scale, float[] probs, int probsOff, float[] dq, float[] dk,
+                                        float[] dv, float[] work) {
+        int h = heads * d;
+        long span = (long) s * h;
+        for (float[] a : new float[][]{q, k, v, dCtx, dq, dk, dv}) {
+            if (s <= 0 || d <= 0 || heads <= 0 || off < 0 || off + span > a.length) {
+                throw new IllegalArgumentException("AttentionKernel.sequenceBackward: " + s + " tokens × " + heads
+                        + " heads × " + d + " from " + off + " do not fit an array of " + a.length);
+            }
+        }
+        if (probsOff < 0 || probsOff + (long) heads * s * s > probs.length || work.length < backwardWorkSize(s, d)) {
+            throw new IllegalArgumentException("AttentionKernel.sequenceBackward: probabilities from " + probsOff
+                    + " or work " + work.length + " (needs " + backwardWorkSize(s, d) + ") too small");
+        }
+        int sp = roundUp(s);
+        int dp = roundUp(d);
+        int vt = 0;                 // Vᵀ      [d, sp]
+        int dP = vt + d * sp;       // dP      [s, sp]
+        int dS = dP + s * sp;       // dS      [s, sp]
+        int dSt = dS + s * sp;      // dSᵀ     [s, sp]
+        int pt = dSt + s * sp;      // Pᵀ      [s, sp]
+        int kh = pt + s * sp;       // K_h     [s, dp]
+        int qh = kh + s * dp;       // Q_h     [s, dp]
+        int dch = qh + s * dp;      // dC_h    [s, dp]
+        int dqh = dch + s * dp;     // dQ_h    [s, dp]
+        int dkh = dqh + s * dp;     // dK_h    [s, dp]
+        int dvh = dkh + s * dp;     // dV_h    [s, dp]
+        java.util.Arrays.fill(work, 0, dvh + s * dp, 0f); // padding stays zero
+        for (int head = 0; head < heads; head++) {
+            int ho = off + head * d;
+            int po = probsOff + head * s * s;
+            for (int j = 0; j < s; j++) {
+                int src = ho + j * h;
+                for (int e = 0; e < d; e++) {
+                    work[vt + e * sp + j] = v[src + e];
+                }
+                System.arraycopy(k, src, work, kh + j * dp, d);
+                System.arraycopy(q, src, work, qh + j * dp, d);
+                System.arraycopy(dCtx, src, work, dch + j * dp, d);
+                for (int i = 0; i < s; i++) {
+                    work[pt + j * sp + i] = probs[po + i * s + j];
+                }
+            }
+            rowBlockProduct(dCtx, ho, h, s, d, work, vt, sp, work, dP);
+            for (int i = 0; i < s; i++) {
+                int pr = po + i * s;
+                int gr = dP + i * sp;
+                float dot = 0f;
+                for (int j = 0; j < s; j++) {
+                    dot += probs[pr + j] * work[gr + j];
+                }
+                for (int j = 0; j < s; j++) {
+                    float g = probs[pr + j] * (work[gr + j] - dot) * scale;
+                    work[dS + i * sp + j] = g;
+                    work[dSt + j * sp + i] = g;
+                }
+            }
+            rowBlockProduct(work, dS, sp, s, s, work, kh, dp, work, dqh);
+            rowBlockProduct(work, dSt, sp, s, s, work, qh, dp, work, dkh);
+            rowBlockProduct(work, pt, sp, s, s, work, dch, dp, work, dvh);
+            for (int i = 0; i < s; i++) {
+                int dst = ho + i * h;
+                System.arraycopy(work, dqh + i * dp, dq, dst, d);
+                System.arraycopy(work, dkh + i * dp, dk, dst, d);
+                System.arraycopy(work, dvh + i * dp, dv, dst, d);
+            }
+        }
+    }
+
     /** scores[i, j] = Σ_e q[i, e]·kᵀ[e, j] for all i &lt; s, j &lt; sp (padding columns get 0). */
     private static void scores(float[] q, int qOff, int h, int s, int d, int sp, float[] w, int kt, int sc) {
         rowBlockProduct(q, qOff, h, s, d, w, kt, sp, w, sc);

@@ -13,18 +13,20 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class FloatErf {
 
-    private static final float A1 = -1.60960333262415e-02f;
-    private static final float A3 = -2.95459980854025e-03f;
-    private static final float A5 = -7.34990630326855e-04f;
-    private static final float A7 = -5.69250639462346e-05f;
-    private static final float A9 = -2.10102402082508e-06f;
-    private static final float A11 = 2.77068142495902e-08f;
-    private static final float A13 = -2.72614225801306e-10f;
-    private static final float B0 = -1.42647390514189e-02f;
-    private static final float B2 = -7.37332916720468e-03f;
-    private static final float B4 = -1.68282697438203e-03f;
-    private static final float B6 = -2.13374055278905e-04f;
-    private static final float B8 = -1.45660718464996e-05f;
+    static final float A1 = -1.60960333262415e-02f;
+    static final float A3 = -2.95459980854025e-03f;
+    static final float A5 = -7.34990630326855e-04f;
+    static final float A7 = -5.69250639462346e-05f;
+    static final float A9 = -2.10102402082508e-06f;
+    static final float A11 = 2.77068142495902e-08f;
+    static final float A13 = -2.72614225801306e-10f;
+    static final float B0 = -1.42647390514189e-02f;
+    static final float B2 = -7.37332916720468e-03f;
+    static final float B4 = -1.68282697438203e-03f;
+    static final float B6 = -2.13374055278905e-04f;
+    static final float B8 = -1.45660718464996e-05f;
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
     private FloatErf() {
     }
@@ -46,24 +48,30 @@ public final class FloatErf {
         return c * p / q;
     }
 
-    /** erf of every lane. */
+    /** erf of every lane (a vector of the preferred species, as every kernel here uses). */
     public static FloatVector erf(FloatVector x) {
         FloatVector c = x.max(-4f).min(4f);
         FloatVector x2 = c.mul(c);
         FloatVector p = x2.fma(A13, A11);
-        p = x2.fma(p, bcast(x, A9));
-        p = x2.fma(p, bcast(x, A7));
-        p = x2.fma(p, bcast(x, A5));
-        p = x2.fma(p, bcast(x, A3));
-        p = x2.fma(p, bcast(x, A1));
+        p = x2.fma(p, bcast(A9));
+        p = x2.fma(p, bcast(A7));
+        p = x2.fma(p, bcast(A5));
+        p = x2.fma(p, bcast(A3));
+        p = x2.fma(p, bcast(A1));
         FloatVector q = x2.fma(B8, B6);
-        q = x2.fma(q, bcast(x, B4));
-        q = x2.fma(q, bcast(x, B2));
-        q = x2.fma(q, bcast(x, B0));
+        q = x2.fma(q, bcast(B4));
+        q = x2.fma(q, bcast(B2));
+        q = x2.fma(q, bcast(B0));
         return c.mul(p).lanewise(VectorOperators.DIV, q);
     }
 
-    private static FloatVector bcast(FloatVector like, float v) {
-        return FloatVector.broadcast(like.species(), v);
+    /**
+     * A constant of the preferred species (every caller's), from a static final species: when
+     * the JIT compiles this class's methods on their own instead of inlining them, a species
+     * read from the argument is not a constant and every broadcast falls off the intrinsic path
+     * (measured: the GELU gradient 10× slower inside a training step).
+     */
+    private static FloatVector bcast(float v) {
+        return FloatVector.broadcast(SPECIES, v);
     }
 }

@@ -26,37 +26,45 @@ public final class FloatExp {
     private static final float MIN_ARG = -87.33654f;
     private static final float MAX_ARG = 88f; // n ≤ 127: 2ⁿ stays a finite float
 
+    private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
     private FloatExp() {
     }
 
-    /** e^x of every lane. */
+    /** e^x of every lane (a vector of the preferred species, as every kernel here uses). */
     public static FloatVector exp(FloatVector x) {
         var underflow = x.lt(MIN_ARG);
         FloatVector c = x.max(MIN_ARG).min(MAX_ARG);
         FloatVector t = c.fma(LOG2E, ROUNDER);
         FloatVector n = t.sub(ROUNDER);
-        FloatVector r = n.fma(bcast(x, -LN2_HI), c);
-        r = n.fma(bcast(x, -LN2_LO), r);
+        FloatVector r = n.fma(bcast(-LN2_HI), c);
+        r = n.fma(bcast(-LN2_LO), r);
         FloatVector p = r.fma(1f / 5040f, 1f / 720f);
-        p = r.fma(p, bcast(x, 1f / 120f));
-        p = r.fma(p, bcast(x, 1f / 24f));
-        p = r.fma(p, bcast(x, 1f / 6f));
-        p = r.fma(p, bcast(x, 0.5f));
-        p = r.fma(p, bcast(x, 1f));
-        p = r.fma(p, bcast(x, 1f));
+        p = r.fma(p, bcast(1f / 120f));
+        p = r.fma(p, bcast(1f / 24f));
+        p = r.fma(p, bcast(1f / 6f));
+        p = r.fma(p, bcast(0.5f));
+        p = r.fma(p, bcast(1f));
+        p = r.fma(p, bcast(1f));
         IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS).add(127)
                 .lanewise(VectorOperators.LSHL, 23);
         FloatVector scale = (FloatVector) bits.reinterpretAsFloats();
         return p.mul(scale).blend(0f, underflow);
     }
 
-    /** tanh of every lane. */
+    /** tanh of every lane (preferred species). */
     public static FloatVector tanh(FloatVector y) {
         FloatVector e = exp(y.add(y));
-        return bcast(y, 1f).sub(bcast(y, 2f).div(e.add(1f)));
+        return bcast(1f).sub(bcast(2f).div(e.add(1f)));
     }
 
-    private static FloatVector bcast(FloatVector like, float v) {
-        return FloatVector.broadcast(like.species(), v);
+    /**
+     * A constant of the preferred species (every caller's), from a static final species: when
+     * the JIT compiles this class's methods on their own instead of inlining them, a species
+     * read from the argument is not a constant and every broadcast falls off the intrinsic path
+     * (measured: the GELU gradient 10× slower inside a training step).
+     */
+    private static FloatVector bcast(float v) {
+        return FloatVector.broadcast(SPECIES, v);
     }
 }

@@ -9,14 +9,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which library runs ND4J's matrix product for the fused forward: the oneDNN platform helper
- * (ND4J's default in its onednn builds) or the bundled OpenBLAS (helpers off). Neither wins
- * everywhere: on a 2-core AVX-512 EPYC with {@code OPENBLAS_CORETYPE=SkylakeX}, MiniLM's six
- * GEMMs per layer took 0.55–0.65× the time with OpenBLAS than with oneDNN (2026-11-30), and
- * on tiny test shapes oneDNN was ahead. So the route is measured once per JVM and model width
- * (the {@code [k, n]} of the FFN product; best of six products each way, alternating, so that
- * a busy machine slows both alike) unless
- * {@code -Dlayerfuse.fused.gemm=onednn|blas} fixes it; each choice is logged.
+ * Which library runs ND4J's matrix product for the fused forward and the Java graph ops: the
+ * oneDNN platform helper (ND4J's default in its onednn builds) or the bundled OpenBLAS (helpers
+ * off). The default is oneDNN. On a 2-core AVX-512 EPYC with {@code OPENBLAS_CORETYPE=SkylakeX}
+ * (2026-11-30) OpenBLAS won MiniLM's products timed back to back (0.55–1.0× oneDNN's time), but
+ * inside the fused forward, alternating the two in one JVM, oneDNN was faster: MiniLM 32 × 32
+ * 128 vs 143 ms, 32 × 128 512 vs 577 ms, BERT-base 32 × 32 940 vs 1040 ms (OpenBLAS's worker
+ * threads keep spinning after a product and slow the Java kernels between products; the
+ * helper's OpenMP team sleeps under the passive wait policy). Switching the helper on and off
+ * between products costs more again (a training step with both libraries: 881 ms, with oneDNN
+ * alone 524 ms). {@code -Dlayerfuse.fused.gemm=blas} chooses OpenBLAS for every product, and
+ * {@code auto} times bare products once per JVM and {@code [k, n]} shape (best of six each way,
+ * alternating) and logs the choice.
  *
  * <p>ND4J's helper switch is process-wide: {@link #run} turns helpers off for the duration of
  * the body and back on after. A graph running at the same time in another thread may then
@@ -36,7 +40,7 @@ public final class GemmRoute {
     }
 
     private static Route fromProperty() {
-        String p = System.getProperty("layerfuse.fused.gemm", "auto").toLowerCase(Locale.ROOT);
+        String p = System.getProperty("layerfuse.fused.gemm", "onednn").toLowerCase(Locale.ROOT);
         return switch (p) {
             case "onednn" -> Route.ONEDNN;
             case "blas", "openblas" -> Route.BLAS;
@@ -45,9 +49,9 @@ public final class GemmRoute {
         };
     }
 
-    /** Fixes the route (tests, benchmarks); null goes back to measuring. */
+    /** Fixes the route (tests, benchmarks); null goes back to {@code -Dlayerfuse.fused.gemm}'s choice. */
     public static void use(Route route) {
-        fixed = route;
+        fixed = route != null ? route : fromProperty();
     }
 
     /** The route, measured on {@code [m, k]·[k, n]} products the first time this (k, n, type) is asked for. */

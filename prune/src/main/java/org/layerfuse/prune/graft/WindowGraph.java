@@ -89,7 +89,7 @@ final class WindowGraph {
             throw new IllegalArgumentException("grafts target kernels outside the window " + window + ": "
                     + byTarget.keySet());
         }
-        GraphContext context = new GraphContext(sd, cfg, params, headsShape, maskAdd);
+        GraphContext context = new GraphContext(sd, cfg, params, headsShape, maskAdd, mask);
         SDVariable hidden = input;
         for (int l : window.ascending()) {
             hidden = new TransformerBlock(l).apply(context, hidden);

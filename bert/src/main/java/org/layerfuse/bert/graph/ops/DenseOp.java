@@ -1,0 +1,60 @@
+package org.layerfuse.bert.graph.ops;
+
+import java.util.List;
+import org.layerfuse.engine.fused.GemmRoute;
+import org.layerfuse.engine.javaop.JavaOp;
+import org.layerfuse.engine.javaop.JavaOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * y = x·W + b for {@code x [rows, in]}, {@code W [in, out]}, {@code b [out]}: one matrix product
+ * straight into the output SameDiff allocated, then the bias added in place (one op where the
+ * graph had a product and a broadcast add), on the matrix-product library {@link GemmRoute}
+ * measured fastest for the shape (as the fused forward does); gradient {@link DenseBpOp}.
+ */
+public final class DenseOp extends JavaOp {
+
+    static {
+        JavaOps.register(new DenseOp());
+    }
+
+    public DenseOp() {
+    }
+
+    public DenseOp(SameDiff sd, SDVariable x, SDVariable kernel, SDVariable bias) {
+        super(sd, x, kernel, bias);
+    }
+
+    @Override
+    public String opName() {
+        return "layerfuse_dense";
+    }
+
+    @Override
+    public int getNumOutputs() {
+        return 1;
+    }
+
+    @Override
+    protected long[][] outputShapes(long[][] in) {
+        return new long[][]{{in[0][0], in[1][1]}};
+    }
+
+    @Override
+    protected void compute(INDArray[] in, INDArray[] out) {
+        INDArray x = in[0];
+        INDArray w = in[1];
+        GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
+        GemmRoute.run(route, () -> Nd4j.gemm(x, w, out[0], false, false, 1.0, 0.0));
+        out[0].addiRowVector(in[2]);
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> grads) {
+        SDVariable[] g = new DenseBpOp(sameDiff, arg(0), arg(1), grads.get(0)).outputVariables();
+        return List.of(g[0], g[1], g[2]);
+    }
+}

@@ -1,0 +1,97 @@
+package org.layerfuse.bert.graph.ops;
+
+import java.util.List;
+import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.ScalarBackwardKernels;
+import org.layerfuse.engine.javaop.JavaOp;
+import org.layerfuse.engine.javaop.JavaOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Gradient of {@link LayerNormOp}: inputs x, γ, dy; outputs dx, dγ, dβ. Mean and variance are
+ * recomputed from x (cheaper than keeping them). dγ and dβ are summed per block of rows, then
+ * the blocks' sums are added in row order, so a given thread count always gives the same bits.
+ */
+public final class LayerNormBpOp extends JavaOp {
+
+    static {
+        JavaOps.register(new LayerNormBpOp());
+    }
+
+    public LayerNormBpOp() {
+    }
+
+    LayerNormBpOp(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, double eps) {
+        super(sd, x, gamma, dy);
+        addTArgument(eps);
+    }
+
+    @Override
+    public String opName() {
+        return "layerfuse_layer_norm_bp";
+    }
+
+    @Override
+    public int getNumOutputs() {
+        return 3;
+    }
+
+    @Override
+    protected long[][] outputShapes(long[][] in) {
+        return new long[][]{in[0], in[1], in[1]};
+    }
+
+    @Override
+    protected void compute(INDArray[] in, INDArray[] out) {
+        INDArray x = in[0];
+        int rows = (int) x.rows();
+        int cols = (int) x.columns();
+        double eps = tArgs()[0];
+        if (x.dataType() == DataType.FLOAT) {
+            NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
+            NativeFloats.Span dys = NativeFloats.of(in[2], "layer norm output gradient");
+            NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
+            float[] gamma = in[1].toFloatVector();
+            java.util.concurrent.ConcurrentSkipListMap<Integer, float[][]> partial =
+                    new java.util.concurrent.ConcurrentSkipListMap<>();
+            RowBlocks.run(rows, cols, (from, count, s) -> {
+                float[] dGamma = new float[cols];
+                float[] dBeta = new float[cols];
+                xs.read(from * cols, s[0], 0, count * cols);
+                dys.read(from * cols, s[1], 0, count * cols);
+                BackwardKernels.layerNorm(s[0], s[1], s[1], 0, count, cols, gamma, (float) eps, dGamma, dBeta);
+                dxs.write(from * cols, s[1], 0, count * cols);
+                partial.put(from, new float[][]{dGamma, dBeta});
+            });
+            float[] dGamma = new float[cols];
+            float[] dBeta = new float[cols];
+            for (float[][] p : partial.values()) {
+                for (int c = 0; c < cols; c++) {
+                    dGamma[c] += p[0][c];
+                    dBeta[c] += p[1][c];
+                }
+            }
+            Ops.assign(out[1], dGamma);
+            Ops.assign(out[2], dBeta);
+        } else {
+            double[] xv = x.dup('c').data().asDouble();
+            double[] dy = in[2].dup('c').data().asDouble();
+            double[] dx = new double[xv.length];
+            double[] dGamma = new double[cols];
+            double[] dBeta = new double[cols];
+            ScalarBackwardKernels.layerNorm(xv, dy, dx, 0, rows, cols, in[1].toDoubleVector(), eps, dGamma, dBeta);
+            Ops.assign(out[0], dx);
+            Ops.assign(out[1], dGamma);
+            Ops.assign(out[2], dBeta);
+        }
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> grads) {
+        throw new UnsupportedOperationException("second derivatives of layer norm are not implemented");
+    }
+}

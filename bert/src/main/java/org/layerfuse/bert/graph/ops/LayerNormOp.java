@@ -1,0 +1,78 @@
+package org.layerfuse.bert.graph.ops;
+
+import java.util.List;
+import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.engine.fused.ScalarBackwardKernels;
+import org.layerfuse.engine.fused.TransformerKernels;
+import org.layerfuse.engine.javaop.JavaOp;
+import org.layerfuse.engine.javaop.JavaOps;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Layer normalisation over the last axis of {@code [rows, hidden]}: y = (x − μ)/√(σ² + ε)·γ + β
+ * (biased variance, ε from the config) in one pass per row; gradient {@link LayerNormBpOp}.
+ * Inputs x, γ, β.
+ */
+public final class LayerNormOp extends JavaOp {
+
+    static {
+        JavaOps.register(new LayerNormOp());
+    }
+
+    public LayerNormOp() {
+    }
+
+    public LayerNormOp(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable beta, double eps) {
+        super(sd, x, gamma, beta);
+        addTArgument(eps);
+    }
+
+    @Override
+    public String opName() {
+        return "layerfuse_layer_norm";
+    }
+
+    @Override
+    public int getNumOutputs() {
+        return 1;
+    }
+
+    @Override
+    protected long[][] outputShapes(long[][] in) {
+        return new long[][]{in[0]};
+    }
+
+    @Override
+    protected void compute(INDArray[] in, INDArray[] out) {
+        INDArray x = in[0];
+        int rows = (int) x.rows();
+        int cols = (int) x.columns();
+        double eps = tArgs()[0];
+        if (x.dataType() == DataType.FLOAT) {
+            NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
+            NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
+            float[] gamma = in[1].toFloatVector();
+            float[] beta = in[2].toFloatVector();
+            RowBlocks.run(rows, cols, (from, count, s) -> {
+                xs.read(from * cols, s[0], 0, count * cols);
+                TransformerKernels.biasResidualLayerNorm(s[0], 0, count, cols, null, null, 0, gamma, beta, (float) eps);
+                ys.write(from * cols, s[0], 0, count * cols);
+            });
+        } else {
+            double[] xv = x.dup('c').data().asDouble();
+            double[] y = new double[xv.length];
+            ScalarBackwardKernels.layerNormForward(xv, y, 0, rows, cols, in[1].toDoubleVector(), in[2].toDoubleVector(),
+                    eps);
+            Ops.assign(out[0], y);
+        }
+    }
+
+    @Override
+    public List<SDVariable> doDiff(List<SDVariable> grads) {
+        SDVariable[] g = new LayerNormBpOp(sameDiff, arg(0), arg(1), grads.get(0), tArgs()[0]).outputVariables();
+        return List.of(g[0], g[1], g[2]);
+    }
+}

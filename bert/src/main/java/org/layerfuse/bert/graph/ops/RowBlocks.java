@@ -1,0 +1,97 @@
+package org.layerfuse.bert.graph.ops;
+
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.ParallelRows;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Row passes of the Java graph ops over float32 arrays in native memory: the rows are split
+ * over {@link ParallelRows}, and each thread stages blocks of whole rows in its own heap arrays
+ * (grown on demand and kept) where the Vector-API kernels run.
+ */
+final class RowBlocks {
+
+    /** Floats per staged block: a few blocks fit in L2 together. */
+    static final int BLOCK_FLOATS = 16 * 1024;
+    /** Fewer rows than this per thread are not worth a second thread. */
+    private static final int MIN_PARALLEL_FLOATS = 32 * 1024;
+
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> SCRATCH2 = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** The body of a row pass over rows [from, from + count), given the thread's scratch arrays. */
+    @FunctionalInterface
+    interface Block {
+        void run(int from, int count, float[][] scratch);
+    }
+
+    private RowBlocks() {
+    }
+
+    /** Runs {@code body} over [0, rows) in blocks of at most {@link #BLOCK_FLOATS} / cols rows. */
+    static void run(int rows, int cols, Block body) {
+        int block = Math.max(1, BLOCK_FLOATS / cols);
+        ParallelRows.run(rows, Math.max(1, MIN_PARALLEL_FLOATS / cols), (from, to) -> {
+            float[][] scratch = scratch(block * cols);
+            for (int r = from; r < to; r += block) {
+                body.run(r, Math.min(block, to - r), scratch);
+            }
+        });
+    }
+
+    /**
+     * Column sums of a float32 {@code [rows, cols]} array: each thread block's sums, then the
+     * blocks' sums added in row order (so a given thread count always gives the same bits).
+     */
+    static float[] columnSums(INDArray x, String what) {
+        int rows = (int) x.rows();
+        int cols = (int) x.columns();
+        NativeFloats.Span xs = NativeFloats.of(x, what);
+        ConcurrentSkipListMap<Integer, float[]> partial = new ConcurrentSkipListMap<>();
+        int block = Math.max(1, BLOCK_FLOATS / cols);
+        ParallelRows.run(rows, Math.max(1, MIN_PARALLEL_FLOATS / cols), (from, to) -> {
+            float[][] scratch = scratch(block * cols);
+            float[] acc = new float[cols];
+            for (int r = from; r < to; r += block) {
+                int count = Math.min(block, to - r);
+                xs.read(r * cols, scratch[0], 0, count * cols);
+                BackwardKernels.columnSums(scratch[0], 0, count, cols, acc);
+            }
+            partial.put(from, acc);
+        });
+        float[] sums = new float[cols];
+        for (float[] p : partial.values()) {
+            for (int c = 0; c < cols; c++) {
+                sums[c] += p[c];
+            }
+        }
+        return sums;
+    }
+
+    /** This thread's scratch arrays, each at least {@code floats} long. */
+    static float[][] scratch(int floats) {
+        return grow(SCRATCH.get(), floats);
+    }
+
+    /** A second set of this thread's scratch arrays, each at least {@code floats} long. */
+    static float[][] scratch2(int floats) {
+        return grow(SCRATCH2.get(), floats);
+    }
+
+    /** This thread's kernel work array, at least {@code floats} long. */
+    static float[] work(int floats) {
+        return grow(WORK.get(), floats)[0];
+    }
+
+    private static float[][] grow(float[][] s, int floats) {
+        for (int i = 0; i < s.length; i++) {
+            if (s[i].length < floats) {
+                s[i] = new float[floats];
+            }
+        }
+        return s;
+    }
+}
