@@ -146,9 +146,21 @@ class BertModelTest {
         return count.get();
     }
 
-    @Test
-    void gradientsMatchCentralFiniteDifferences() {
-        BertWeights w = TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 2, LABELS), 11, true);
+    /**
+     * Every parameter's gradient (two random entries each) against central differences of the
+     * loss, in float64, through the training graph's Java ops (dense, attention, layer norm and
+     * GELU with their Java gradients): both GELU forms, ReLU, and a RoBERTa-style ε = 1e-5 that
+     * the layer norm must not ignore.
+     */
+    @ParameterizedTest(name = "{0}, eps {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"GELU_ERF, 1e-12", "GELU_TANH, 1e-12", "RELU, 1e-12",
+        "GELU_ERF, 1e-5"})
+    void gradientsMatchCentralFiniteDifferences(Activation act, double layerNormEps) {
+        BertConfig tiny = TestModels.tinyConfig(act, 2, LABELS);
+        BertConfig c = new BertConfig(tiny.vocabSize(), tiny.hiddenSize(), tiny.numHiddenLayers(),
+                tiny.numAttentionHeads(), tiny.intermediateSize(), act, tiny.maxPositionEmbeddings(),
+                tiny.typeVocabSize(), layerNormEps, tiny.attentionMaskValue(), LABELS);
+        BertWeights w = TestModels.randomWeights(c, 11, true);
         TokenBatch batch = TestModels.batch(40, 12);
         BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
         int[] labels = {0, 2, 1};

@@ -22,6 +22,11 @@ class AttentionKernelTest {
                 Arguments.of(128, 2, 64));
     }
 
+    /** The same shapes, for {@link BackwardKernelsTest}. */
+    Stream<Arguments> shapesForBackward() {
+        return shapes();
+    }
+
     @ParameterizedTest(name = "S={0} heads={1} d={2}")
     @MethodSource("shapes")
     void matchesScalarReference(int s, int heads, int d) {

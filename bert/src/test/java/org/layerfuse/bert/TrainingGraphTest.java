@@ -1,0 +1,72 @@
+package org.layerfuse.bert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The training graph's Java ops in float32 (their Vector-API kernels) against the same graph
+ * in float64 (whose gradients {@code BertModelTest} checks against finite differences), and
+ * the op inventory of a block.
+ */
+class TrainingGraphTest {
+
+    private static final List<String> LABELS = List.of("a", "b", "c");
+
+    @ParameterizedTest
+    @EnumSource(value = Activation.class, names = {"GELU_ERF", "GELU_TANH"})
+    void float32GradientsMatchFloat64(Activation act) {
+        // Wider than the tiny model: several vectors per row, a tail, heads of 8 and a 13-token batch.
+        BertConfig c = new BertConfig(60, 40, 2, 5, 72, act, 16, 2, 1e-12, -10000.0, LABELS);
+        BertWeights w = TestModels.randomWeights(c, 31, true);
+        TokenBatch batch = TestModels.batch(60, 32);
+        int[] labels = {1, 0, 2};
+        INDArray teacher = Nd4j.createFromArray(new double[][] {{0.5, -0.5, 0.2}, {0.3, 0.9, -1.0}, {-0.2, 0.1, 0.4}});
+        Gradients g64 = BertModel.fromWeights(w, DataType.DOUBLE).gradients(batch, labels, teacher, 0.5, 2.0);
+        Gradients g32 = BertModel.fromWeights(w, DataType.FLOAT)
+                .gradients(batch, labels, teacher.castTo(DataType.FLOAT), 0.5, 2.0);
+        assertEquals(g64.loss(), g32.loss(), 1e-5 * Math.abs(g64.loss()), "loss");
+        assertEquals(g64.byParameter().keySet(), g32.byParameter().keySet());
+        for (Map.Entry<String, INDArray> e : g64.byParameter().entrySet()) {
+            double[] expected = e.getValue().dup('c').data().asDouble();
+            double[] actual = g32.byParameter().get(e.getKey()).dup('c').data().asDouble();
+            double scale = 0;
+            for (double v : expected) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int i = 0; i < expected.length; i++) {
+                assertTrue(Math.abs(actual[i] - expected[i]) <= 1e-3 * scale + 1e-6, e.getKey() + "[" + i + "]: float32 "
+                        + actual[i] + " vs float64 " + expected[i] + " (largest " + scale + ")");
+            }
+        }
+    }
+
+    @Test
+    void aBlockIsOneJavaOpPerStage() {
+        BertConfig c = TestModels.tinyConfig(Activation.GELU_ERF, 3, LABELS);
+        BertModel model = BertModel.fromWeights(TestModels.randomWeights(c, 33, true));
+        model.gradients(TestModels.batch(40, 34), new int[] {0, 1, 2});
+        Map<String, Integer> ops = new TreeMap<>();
+        for (SameDiffOp op : model.sameDiff().getOps().values()) {
+            ops.merge(op.getOp().opName(), 1, Integer::sum);
+        }
+        int layers = 3;
+        assertEquals(6 * layers + 2, ops.get("layerfuse_dense"), "Q, K, V, output, FFN ×2 per layer, pooler, classifier: " + ops);
+        assertEquals(layers, ops.get("layerfuse_attention"), ops.toString());
+        assertEquals(2 * layers + 1, ops.get("layerfuse_layer_norm"), ops.toString());
+        assertEquals(layers, ops.get("layerfuse_gelu"), ops.toString());
+        assertEquals(null, ops.get("permute"), "no head permutes: " + ops);
+        assertEquals(null, ops.get("erfc"), "GELU is one op: " + ops);
+    }
+}
