@@ -89,9 +89,14 @@ class MicroBatchesTest {
     void rowsFollowTheBudget() {
         BertConfig base = new BertConfig(30522, 768, 12, 12, 3072, Activation.GELU_ERF, 512, 2, 1e-12, -10000.0,
                 LABELS);
-        long row = MicroBatches.rowBytes(base, 12, 32, 4);
-        // Calibration: a 32 × 32 BERT-base gradient call held ≈ 1.8 GB of live intermediates.
+        long row = MicroBatches.rowBytes(base, 12, 32, 4, false);
+        // Calibration: a 32 × 32 BERT-base gradient call of libnd4j ops held ≈ 1.8 GB of live intermediates.
         assertTrue(row * 32 > 1.6e9 && row * 32 < 2.4e9, "row bytes " + row);
+        // The graph of Java ops keeps about half as much: three calls of 10–11 rows at the default budget.
+        long javaRow = MicroBatches.rowBytes(base, 12, 32, 4, true);
+        assertTrue(javaRow * 32 > 0.8e9 && javaRow * 32 < 1.1e9, "row bytes with Java ops " + javaRow);
+        assertEquals(13, MicroBatches.rowsPerCall(768L << 20, javaRow, 32));
+        assertArrayEquals(new int[] {0, 10, 21, 32}, MicroBatches.split(32, 13));
         assertEquals(32, MicroBatches.rowsPerCall(0, row, 32));
         // Over budget: micro-batches of at most half of it.
         assertEquals(6, MicroBatches.rowsPerCall(768L << 20, row, 32));
@@ -100,7 +105,8 @@ class MicroBatchesTest {
         // A batch within the budget is one call: MiniLM at 32 × 32 needs ≈ 0.57 GB.
         BertConfig miniLm = new BertConfig(30522, 384, 6, 12, 1536, Activation.GELU_ERF, 512, 2, 1e-12, -10000.0,
                 LABELS);
-        assertEquals(32, MicroBatches.rowsPerCall(768L << 20, MicroBatches.rowBytes(miniLm, 6, 32, 4), 32));
+        assertEquals(32, MicroBatches.rowsPerCall(768L << 20, MicroBatches.rowBytes(miniLm, 6, 32, 4, false), 32));
+        assertEquals(32, MicroBatches.rowsPerCall(768L << 20, MicroBatches.rowBytes(miniLm, 6, 32, 4, true), 32));
         assertEquals(32, MicroBatches.rowsPerCall(32 * row, row, 32));
         assertEquals(15, MicroBatches.rowsPerCall(32 * row - 1, row, 32));
         assertArrayEquals(new int[] {0, 10, 21, 32}, MicroBatches.split(32, 12));

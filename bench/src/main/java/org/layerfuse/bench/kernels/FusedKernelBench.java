@@ -3,6 +3,8 @@ package org.layerfuse.bench.kernels;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.layerfuse.engine.fused.AttentionKernel;
+import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -201,5 +203,119 @@ public class FusedKernelBench {
         ScalarTransformerKernels.attention(qkvD, qkvD, qkvD, 0, seq, heads, headSize, 0.125, maskD, 0, contextD, 0, null,
                 0);
         return contextD;
+    }
+
+    // The training graph's kernels (gradients), same shapes. Their outputs are separate arrays,
+    // so no refresh is needed.
+
+    float[] gradOut;
+    double[] gradOutD;
+    float[] probs;
+    float[] dq;
+    float[] dk;
+    float[] dv;
+    float[] backwardWork;
+    double[] probsD;
+    double[] dqD;
+    double[] dkD;
+    double[] dvD;
+
+    @Setup(Level.Trial)
+    public void fillBackward() {
+        gradOut = new float[tokens * ffn];
+        gradOutD = new double[tokens * ffn];
+        probs = new float[heads * seq * seq];
+        AttentionKernel.sequence(qkv, qkv, qkv, 0, seq, heads, headSize, 0.125f, mask, 0, context, 0, probs, 0, work);
+        probsD = toDouble(probs);
+        dq = new float[seq * hidden];
+        dk = new float[seq * hidden];
+        dv = new float[seq * hidden];
+        dqD = new double[seq * hidden];
+        dkD = new double[seq * hidden];
+        dvD = new double[seq * hidden];
+        backwardWork = new float[AttentionKernel.backwardWorkSize(seq, headSize)];
+    }
+
+    @Benchmark
+    public float[] layerNormBackwardVector() {
+        float[] dGamma = new float[hidden];
+        BackwardKernels.layerNorm(hiddenFresh(), residual, gradOut, 0, tokens, hidden, gamma, 1e-12f, dGamma,
+                new float[hidden]);
+        return dGamma;
+    }
+
+    @Benchmark
+    public double[] layerNormBackwardScalar() {
+        double[] dGamma = new double[hidden];
+        ScalarBackwardKernels.layerNorm(hiddenBlockD, residualD, gradOutD, 0, tokens, hidden, gammaD, 1e-12, dGamma,
+                new double[hidden]);
+        return dGamma;
+    }
+
+    @Benchmark
+    public float[] geluErfBackwardVector() {
+        BackwardKernels.geluErf(ffnFresh(), ffnFresh(), gradOut, 0, tokens * ffn);
+        return gradOut;
+    }
+
+    @Benchmark
+    public double[] geluErfBackwardScalar() {
+        for (int i = 0; i < tokens * ffn; i++) {
+            gradOutD[i] = ffnBlockD[i] * ScalarBackwardKernels.geluErfGrad(ffnBlockD[i]);
+        }
+        return gradOutD;
+    }
+
+    @Benchmark
+    public float[] geluTanhBackwardVector() {
+        BackwardKernels.geluTanh(ffnFresh(), ffnFresh(), gradOut, 0, tokens * ffn);
+        return gradOut;
+    }
+
+    @Benchmark
+    public double[] geluTanhBackwardScalar() {
+        for (int i = 0; i < tokens * ffn; i++) {
+            gradOutD[i] = ffnBlockD[i] * ScalarBackwardKernels.geluTanhGrad(ffnBlockD[i]);
+        }
+        return gradOutD;
+    }
+
+    /** A dense layer's bias gradient over the FFN's [tokens, 4H] output gradient. */
+    @Benchmark
+    public float[] columnSumsVector() {
+        float[] acc = new float[ffn];
+        BackwardKernels.columnSums(ffnFresh(), 0, tokens, ffn, acc);
+        return acc;
+    }
+
+    @Benchmark
+    public double[] columnSumsScalar() {
+        double[] acc = new double[ffn];
+        ScalarBackwardKernels.columnSums(ffnBlockD, 0, tokens, ffn, acc);
+        return acc;
+    }
+
+    /** One sequence, all heads: dQ, dK, dV from the context gradient. */
+    @Benchmark
+    public float[] attentionBackwardVector() {
+        AttentionKernel.sequenceBackward(qkv, qkv, qkv, context, 0, seq, heads, headSize, 0.125f, probs, 0, dq, dk, dv,
+                backwardWork);
+        return dq;
+    }
+
+    @Benchmark
+    public double[] attentionBackwardScalar() {
+        ScalarBackwardKernels.attention(qkvD, qkvD, qkvD, contextD, 0, seq, heads, headSize, 0.125, probsD, 0, dqD, dkD,
+                dvD);
+        return dqD;
+    }
+
+    /** The unmodified inputs (the backward kernels read them only). */
+    private float[] hiddenFresh() {
+        return hiddenFresh != null ? hiddenFresh : hiddenBlock;
+    }
+
+    private float[] ffnFresh() {
+        return ffnFresh != null ? ffnFresh : ffnBlock;
     }
 }

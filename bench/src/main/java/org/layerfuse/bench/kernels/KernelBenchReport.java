@@ -173,10 +173,11 @@ public final class KernelBenchReport {
         if (fused.isEmpty()) {
             return;
         }
-        md.append("\n## Fused-forward kernels (`engine.fused`), one layer's shapes, single-threaded\n\n")
+        md.append("\n## Fused-forward and training kernels (`engine.fused`), one layer's shapes, single-threaded\n\n")
                 .append("`minilm`: MiniLM at batch 32 × 32 tokens (H 384, FFN 1536, 12 heads of 32); `bert-base`: "
                         + "BERT-base at 32 × 128 (H 768, FFN 3072, 12 heads of 64). Scalar = the double loops of "
-                        + "`ScalarTransformerKernels`. In-place kernels: GB/s = (read + write) bytes / time. "
+                        + "`ScalarTransformerKernels` / `ScalarBackwardKernels`. GB/s = (read + write) bytes / time; "
+                        + "the `…Backward` and `columnSums` rows are the training graph's gradient kernels. "
                         + "Attention: one sequence, all heads, GFLOP/s.\n\n")
                 .append("| kernel | shape | elements | scalar ns/op | vector ns/op | speed-up | vector GB/s (GFLOP/s) | "
                         + "% of bandwidth |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -201,6 +202,18 @@ public final class KernelBenchReport {
                         n = 32 * 12 * seq * seq;
                         bytesPerElement = 8;
                     }
+                    case "layerNormBackward" -> {
+                        n = tokens * hidden;
+                        bytesPerElement = 12; // x and dy read, dx written
+                    }
+                    case "geluErfBackward", "geluTanhBackward" -> {
+                        n = tokens * 4 * hidden;
+                        bytesPerElement = 12;
+                    }
+                    case "columnSums" -> {
+                        n = tokens * 4 * hidden;
+                        bytesPerElement = 4;
+                    }
                     default -> {
                         n = 12 * seq * seq; // attention: scores of one sequence
                         bytesPerElement = Double.NaN;
@@ -208,7 +221,9 @@ public final class KernelBenchReport {
                 }
                 double[] v = e.getValue();
                 boolean attention = Double.isNaN(bytesPerElement);
-                double rate = attention ? 4.0 * seq * seq * hidden / v[1] : bytesPerElement * n / v[1];
+                // Forward: QKᵀ and PV (4·S²·d per head); backward: dP, dQ, dK and dV (8·S²·d).
+                double flops = (k.getKey().equals("attentionBackward") ? 8.0 : 4.0) * seq * seq * hidden;
+                double rate = attention ? flops / v[1] : bytesPerElement * n / v[1];
                 md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %s | %s | %s | %s | %s |%n", k.getKey(),
                         e.getKey(), n, ns(v[0]), ns(v[1]), number("%.1f×", v[0] / v[1]),
                         attention ? number("(%.1f)", rate) : number("%.1f", rate),

@@ -46,6 +46,15 @@ public final class ScalarBackwardKernels {
         }
     }
 
+    /** acc[c] += Σ_r x[r, c], rows in order; see {@link BackwardKernels#columnSums}. */
+    public static void columnSums(double[] x, int off, int rows, int cols, double[] acc) {
+        for (int r = 0, base = off; r < rows; r++, base += cols) {
+            for (int c = 0; c < cols; c++) {
+                acc[c] += x[base + c];
+            }
+        }
+    }
+
     /** Layer norm forward per row, y = (x − μ)/√(σ² + ε)·γ + β (biased variance). */
     public static void layerNormForward(double[] x, double[] y, int off, int rows, int cols, double[] gamma,
                                         double[] beta, double eps) {
