@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.graph.ops.GraphOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -63,6 +64,10 @@ public final class BertGraph {
      */
     public record Built(SameDiff sd, List<String> trainable, String finalHidden, boolean hasPooler,
                         boolean hasClassifier) {
+    }
+
+    static {
+        GraphOps.registerAll();
     }
 
     private BertGraph() {
