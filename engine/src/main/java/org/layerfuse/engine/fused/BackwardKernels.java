@@ -44,17 +44,7 @@ public final class BackwardKernels {
                 sum += x[base + c];
             }
             float mean = sum / cols;
-            FloatVector sq = FloatVector.zero(SPECIES);
-            for (c = 0; c < bound; c += LANES) {
-                FloatVector d = FloatVector.fromArray(SPECIES, x, base + c).sub(mean);
-                sq = d.fma(d, sq);
-            }
-            float ss = sq.reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) {
-                float d = x[base + c] - mean;
-                ss += d * d;
-            }
-            float inv = (float) (1.0 / Math.sqrt(ss / cols + (double) eps));
+            float inv = TransformerKernels.inverseStd(x, base, cols, mean, eps);
             // Σ g and Σ g·x̂; dγ += dy·x̂, dβ += dy.
             FloatVector gs = FloatVector.zero(SPECIES);
             FloatVector gxs = FloatVector.zero(SPECIES);
@@ -98,9 +88,8 @@ public final class BackwardKernels {
         check("geluErf", x, off, 1, n);
         check("geluErf", dy, off, 1, n);
         check("geluErf", dx, off, 1, n);
-        // Two passes in two small methods (the density into dx, then erf and the product): erf and
-        // exp in one compiled method are more than the JIT inlines, and the vector code then runs
-        // boxed, 10× slower. dx must therefore not be dy.
+        // The density into dx, erf into a scratch row, then the product (array passes: see FloatErf).
+        // dx must therefore not be dy.
         if (dx == dy) {
             throw new IllegalArgumentException("geluErf: dx must not be dy");
         }
@@ -113,68 +102,79 @@ public final class BackwardKernels {
         int i = 0;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
-            FloatExp.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI).intoArray(dx, off + i);
+            v.mul(v).mul(-0.5f).intoArray(dx, off + i);
         }
         for (; i < n; i++) {
             float v = x[off + i];
-            dx[off + i] = (float) Math.exp(-0.5f * v * v) * INV_SQRT_2PI;
+            dx[off + i] = -0.5f * v * v;
         }
+        FloatExp.exp(dx, off, dx, off, n);
+        scale(dx, off, n, INV_SQRT_2PI);
     }
 
     private static void geluErfCombine(float[] x, float[] dy, float[] dx, int off, int n) {
+        float[] erf = TransformerKernels.scratchRow(n);
+        FloatErf.erf(x, off, SQRT_HALF, erf, 0, n);
         int bound = SPECIES.loopBound(n);
         int i = 0;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
-            // FloatErf.erf(v·√½) written out: a call may find erf already compiled on its own
-            // (by the forward), which the JIT then does not inline, and the vectors run boxed.
-            FloatVector c = v.mul(SQRT_HALF).max(-4f).min(4f);
-            FloatVector x2 = c.mul(c);
-            FloatVector p = x2.fma(FloatErf.A13, FloatErf.A11);
-            p = x2.fma(p, FloatVector.broadcast(SPECIES, FloatErf.A9));
-            p = x2.fma(p, FloatVector.broadcast(SPECIES, FloatErf.A7));
-            p = x2.fma(p, FloatVector.broadcast(SPECIES, FloatErf.A5));
-            p = x2.fma(p, FloatVector.broadcast(SPECIES, FloatErf.A3));
-            p = x2.fma(p, FloatVector.broadcast(SPECIES, FloatErf.A1));
-            FloatVector q = x2.fma(FloatErf.B8, FloatErf.B6);
-            q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatErf.B4));
-            q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatErf.B2));
-            q = x2.fma(q, FloatVector.broadcast(SPECIES, FloatErf.B0));
-            FloatVector cdf = c.mul(p).div(q).add(1f).mul(0.5f);
+            FloatVector cdf = FloatVector.fromArray(SPECIES, erf, i).add(1f).mul(0.5f);
             v.fma(FloatVector.fromArray(SPECIES, dx, off + i), cdf).mul(FloatVector.fromArray(SPECIES, dy, off + i))
                     .intoArray(dx, off + i);
         }
         for (; i < n; i++) {
-            float v = x[off + i];
-            float cdf = (FloatErf.erf(v * SQRT_HALF) + 1f) * 0.5f;
-            dx[off + i] = Math.fma(v, dx[off + i], cdf) * dy[off + i];
+            float cdf = (erf[i] + 1f) * 0.5f;
+            dx[off + i] = Math.fma(x[off + i], dx[off + i], cdf) * dy[off + i];
+        }
+    }
+
+    private static void scale(float[] a, int off, int n, float factor) {
+        int bound = SPECIES.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, off + i).mul(factor).intoArray(a, off + i);
+        }
+        for (; i < n; i++) {
+            a[off + i] *= factor;
         }
     }
 
     /**
-     * dx = dy·GELU'(x), tanh form: with u = √(2/π)(x + 0.044715x³) and t = tanh u,
+     * dx = dy·GELU'(x), tanh form (dx ≠ dy): with u = √(2/π)(x + 0.044715x³) and t = tanh u,
      * GELU'(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
      */
     public static void geluTanh(float[] x, float[] dy, float[] dx, int off, int n) {
         check("geluTanh", x, off, 1, n);
         check("geluTanh", dy, off, 1, n);
         check("geluTanh", dx, off, 1, n);
+        if (dx == dy) {
+            throw new IllegalArgumentException("geluTanh: dx must not be dy");
+        }
+        // t = tanh u into dx first (an array pass: see FloatErf), then the derivative.
         int bound = SPECIES.loopBound(n);
         int i = 0;
         for (; i < bound; i += LANES) {
             FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
-            FloatVector v2 = v.mul(v);
-            FloatVector t = FloatExp.tanh(v2.mul(GELU_CUBIC).add(1f).mul(v).mul(SQRT_2_OVER_PI));
-            FloatVector du = v2.mul(3 * GELU_CUBIC).add(1f).mul(SQRT_2_OVER_PI);
+            v.mul(v).mul(GELU_CUBIC).add(1f).mul(v).mul(SQRT_2_OVER_PI).intoArray(dx, off + i);
+        }
+        for (; i < n; i++) {
+            float v = x[off + i];
+            dx[off + i] = (1f + v * v * GELU_CUBIC) * v * SQRT_2_OVER_PI;
+        }
+        FloatExp.tanh(dx, off, dx, off, n);
+        for (i = 0; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(SPECIES, x, off + i);
+            FloatVector t = FloatVector.fromArray(SPECIES, dx, off + i);
+            FloatVector du = v.mul(v).mul(3 * GELU_CUBIC).add(1f).mul(SQRT_2_OVER_PI);
             FloatVector sech2 = t.mul(t).neg().add(1f);
             FloatVector grad = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du));
             grad.mul(FloatVector.fromArray(SPECIES, dy, off + i)).intoArray(dx, off + i);
         }
         for (; i < n; i++) {
             float v = x[off + i];
-            float v2 = v * v;
-            float t = (float) Math.tanh((v + v2 * v * GELU_CUBIC) * SQRT_2_OVER_PI);
-            float du = (1f + 3 * GELU_CUBIC * v2) * SQRT_2_OVER_PI;
+            float t = dx[off + i];
+            float du = (1f + 3 * GELU_CUBIC * v * v) * SQRT_2_OVER_PI;
             dx[off + i] = (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du) * dy[off + i];
         }
     }

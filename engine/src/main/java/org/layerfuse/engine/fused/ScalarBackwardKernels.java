@@ -16,17 +16,8 @@ public final class ScalarBackwardKernels {
     public static void layerNorm(double[] x, double[] dy, double[] dx, int off, int rows, int cols, double[] gamma,
                                  double eps, double[] dGamma, double[] dBeta) {
         for (int r = 0, base = off; r < rows; r++, base += cols) {
-            double sum = 0;
-            for (int c = 0; c < cols; c++) {
-                sum += x[base + c];
-            }
-            double mean = sum / cols;
-            double ss = 0;
-            for (int c = 0; c < cols; c++) {
-                double d = x[base + c] - mean;
-                ss += d * d;
-            }
-            double inv = 1.0 / Math.sqrt(ss / cols + eps);
+            double mean = mean(x, base, cols);
+            double inv = inverseStd(x, base, cols, mean, eps);
             double gSum = 0;
             double gxSum = 0;
             for (int c = 0; c < cols; c++) {
@@ -59,21 +50,30 @@ public final class ScalarBackwardKernels {
     public static void layerNormForward(double[] x, double[] y, int off, int rows, int cols, double[] gamma,
                                         double[] beta, double eps) {
         for (int r = 0, base = off; r < rows; r++, base += cols) {
-            double sum = 0;
-            for (int c = 0; c < cols; c++) {
-                sum += x[base + c];
-            }
-            double mean = sum / cols;
-            double ss = 0;
-            for (int c = 0; c < cols; c++) {
-                double d = x[base + c] - mean;
-                ss += d * d;
-            }
-            double inv = 1.0 / Math.sqrt(ss / cols + eps);
+            double mean = mean(x, base, cols);
+            double inv = inverseStd(x, base, cols, mean, eps);
             for (int c = 0; c < cols; c++) {
                 y[base + c] = (x[base + c] - mean) * inv * gamma[c] + beta[c];
             }
         }
+    }
+
+    private static double mean(double[] x, int base, int cols) {
+        double sum = 0;
+        for (int c = 0; c < cols; c++) {
+            sum += x[base + c];
+        }
+        return sum / cols;
+    }
+
+    /** 1/√(var + ε) of a row, the centred second pass. */
+    private static double inverseStd(double[] x, int base, int cols, double mean, double eps) {
+        double ss = 0;
+        for (int c = 0; c < cols; c++) {
+            double d = x[base + c] - mean;
+            ss += d * d;
+        }
+        return 1.0 / Math.sqrt(ss / cols + eps);
     }
 
     /** GELU, exact form ½x(1 + erf(x/√2)) = ½x·erfc(−x/√2). */

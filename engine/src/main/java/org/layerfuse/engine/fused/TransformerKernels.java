@@ -38,40 +38,68 @@ public final class TransformerKernels {
         }
     }
 
-    /** x = GELU(x + bias), exact form ½·y·(1 + erf(y·√½)), as (erf(y·√½) + 1)·y·½. */
+    /**
+     * x = GELU(x + bias), exact form ½·y·(1 + erf(y·√½)), as (erf(y·√½) + 1)·y·½, a row at a
+     * time: y = x + bias in place, erf of the row into this thread's scratch row
+     * ({@link FloatErf#erf(float[], int, float, float[], int, int)}), then the product.
+     */
     public static void biasGeluErf(float[] x, int off, int rows, int cols, float[] bias) {
         check("biasGeluErf", x, off, rows, cols, bias);
-        int bound = SPECIES.loopBound(cols);
+        float[] e = scratchRow(cols);
         for (int r = 0, base = off; r < rows; r++, base += cols) {
-            int c = 0;
-            for (; c < bound; c += LANES) {
-                FloatVector y = FloatVector.fromArray(SPECIES, x, base + c).add(FloatVector.fromArray(SPECIES, bias, c));
-                FloatErf.erf(y.mul(SQRT_HALF)).add(1f).mul(y).mul(0.5f).intoArray(x, base + c);
-            }
-            for (; c < cols; c++) {
-                float y = x[base + c] + bias[c];
-                x[base + c] = (FloatErf.erf(y * SQRT_HALF) + 1f) * y * 0.5f;
-            }
+            biasAdd(x, base, 1, cols, bias);
+            FloatErf.erf(x, base, SQRT_HALF, e, 0, cols);
+            halfProduct(e, x, base, cols);
         }
     }
 
-    /** x = GELU(x + bias), tanh form, as (tanh((y + y³·0.044715)·√(2/π)) + 1)·y·½. */
+    /**
+     * x = GELU(x + bias), tanh form, as (tanh((y + y³·0.044715)·√(2/π)) + 1)·y·½, a row at a
+     * time like {@link #biasGeluErf}.
+     */
     public static void biasGeluTanh(float[] x, int off, int rows, int cols, float[] bias) {
         check("biasGeluTanh", x, off, rows, cols, bias);
+        float[] t = scratchRow(cols);
         int bound = SPECIES.loopBound(cols);
         for (int r = 0, base = off; r < rows; r++, base += cols) {
+            biasAdd(x, base, 1, cols, bias);
             int c = 0;
             for (; c < bound; c += LANES) {
-                FloatVector y = FloatVector.fromArray(SPECIES, x, base + c).add(FloatVector.fromArray(SPECIES, bias, c));
-                FloatVector inner = y.add(y.mul(y).mul(y).mul(GELU_CUBIC)).mul(SQRT_2_OVER_PI);
-                FloatExp.tanh(inner).add(1f).mul(y).mul(0.5f).intoArray(x, base + c);
+                FloatVector y = FloatVector.fromArray(SPECIES, x, base + c);
+                y.add(y.mul(y).mul(y).mul(GELU_CUBIC)).mul(SQRT_2_OVER_PI).intoArray(t, c);
             }
             for (; c < cols; c++) {
-                float y = x[base + c] + bias[c];
-                float inner = (y + y * y * y * GELU_CUBIC) * SQRT_2_OVER_PI;
-                x[base + c] = ((float) Math.tanh(inner) + 1f) * y * 0.5f;
+                float y = x[base + c];
+                t[c] = (y + y * y * y * GELU_CUBIC) * SQRT_2_OVER_PI;
             }
+            FloatExp.tanh(t, 0, t, 0, cols);
+            halfProduct(t, x, base, cols);
         }
+    }
+
+    /** x[base + c] = (f[c] + 1)·x[base + c]·½: the last step of both GELU forms. */
+    private static void halfProduct(float[] f, float[] x, int base, int cols) {
+        int bound = SPECIES.loopBound(cols);
+        int c = 0;
+        for (; c < bound; c += LANES) {
+            FloatVector.fromArray(SPECIES, f, c).add(1f).mul(FloatVector.fromArray(SPECIES, x, base + c)).mul(0.5f)
+                    .intoArray(x, base + c);
+        }
+        for (; c < cols; c++) {
+            x[base + c] = (f[c] + 1f) * x[base + c] * 0.5f;
+        }
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH_ROW = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** This thread's scratch row of at least {@code cols} floats. */
+    static float[] scratchRow(int cols) {
+        float[] row = SCRATCH_ROW.get();
+        if (row.length < cols) {
+            row = new float[cols];
+            SCRATCH_ROW.set(row);
+        }
+        return row;
     }
 
     /** x = max(x + bias, 0). */
@@ -136,17 +164,7 @@ public final class TransformerKernels {
             }
             float mean = sum / cols;
             // Pass 2: Σ (y − mean)².
-            FloatVector sq = FloatVector.zero(SPECIES);
-            for (c = 0; c < bound; c += LANES) {
-                FloatVector d = FloatVector.fromArray(SPECIES, x, base + c).sub(mean);
-                sq = d.fma(d, sq);
-            }
-            float ss = sq.reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) {
-                float d = x[base + c] - mean;
-                ss += d * d;
-            }
-            float inv = (float) (1.0 / Math.sqrt(ss / cols + (double) eps));
+            float inv = inverseStd(x, base, cols, mean, eps);
             // Pass 3: normalise, scale, shift.
             for (c = 0; c < bound; c += LANES) {
                 FloatVector.fromArray(SPECIES, x, base + c).sub(mean).mul(inv)
@@ -157,6 +175,27 @@ public final class TransformerKernels {
                 x[base + c] = Math.fma((x[base + c] - mean) * inv, gamma[c], beta[c]);
             }
         }
+    }
+
+    /**
+     * 1/√(var + ε) of the row of {@code cols} values at {@code base}, with its mean given: the
+     * centred second pass (no E[y²] − mean² cancellation). Shared by the layer norm and its
+     * gradient, which recomputes the statistics.
+     */
+    static float inverseStd(float[] x, int base, int cols, float mean, float eps) {
+        int bound = SPECIES.loopBound(cols);
+        FloatVector sq = FloatVector.zero(SPECIES);
+        int c = 0;
+        for (; c < bound; c += LANES) {
+            FloatVector d = FloatVector.fromArray(SPECIES, x, base + c).sub(mean);
+            sq = d.fma(d, sq);
+        }
+        float ss = sq.reduceLanes(VectorOperators.ADD);
+        for (; c < cols; c++) {
+            float d = x[base + c] - mean;
+            ss += d * d;
+        }
+        return (float) (1.0 / Math.sqrt(ss / cols + (double) eps));
     }
 
     /**
@@ -187,18 +226,20 @@ public final class TransformerKernels {
                 x[base + c] = s;
                 m = Math.max(m, s);
             }
+            for (c = 0; c < bound; c += LANES) {
+                FloatVector.fromArray(SPECIES, x, base + c).sub(m).intoArray(x, base + c);
+            }
+            for (; c < cols; c++) {
+                x[base + c] -= m;
+            }
+            FloatExp.exp(x, base, x, base, cols);
             FloatVector sum = FloatVector.zero(SPECIES);
             for (c = 0; c < bound; c += LANES) {
-                FloatVector e = FloatVector.fromArray(SPECIES, x, base + c).sub(m);
-                e = FloatExp.exp(e);
-                e.intoArray(x, base + c);
-                sum = sum.add(e);
+                sum = sum.add(FloatVector.fromArray(SPECIES, x, base + c));
             }
             float total = sum.reduceLanes(VectorOperators.ADD);
             for (; c < cols; c++) {
-                float e = (float) Math.exp(x[base + c] - m);
-                x[base + c] = e;
-                total += e;
+                total += x[base + c];
             }
             float inv = 1f / total;
             for (c = 0; c < bound; c += LANES) {

@@ -36,16 +36,26 @@ class FloatErfTest {
         assertEquals(0f, FloatErf.erf(0f));
     }
 
+    /** The array method (vector body and scalar tail) against the scalar erf, with a scale and offsets. */
     @Test
-    void vectorErfEqualsScalarErf() {
+    void arrayErfEqualsScalarErf() {
         var species = FloatVector.SPECIES_PREFERRED;
-        float[] x = FusedCases.uniform(species.length() * 64, 5, 1);
-        float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i += species.length()) {
-            FloatErf.erf(FloatVector.fromArray(species, x, i)).intoArray(out, i);
+        int n = species.length() * 64 + 5; // a scalar tail too
+        float[] x = FusedCases.uniform(n + 3, 5, 1);
+        float[] out = new float[n + 2];
+        float scale = (float) Math.sqrt(0.5);
+        FloatErf.erf(x, 3, scale, out, 2, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(FloatErf.erf(x[3 + i] * scale), out[2 + i], Math.ulp(1f), "erf(" + x[3 + i] + "·√½)");
         }
-        for (int i = 0; i < x.length; i++) {
-            assertEquals(FloatErf.erf(x[i]), out[i], Math.ulp(1f), "erf(" + x[i] + ")");
-        }
+        float first = x[0];
+        FloatErf.erf(x, 0, 1f, x, 0, n); // in place
+        assertEquals(FloatErf.erf(first), x[0], Math.ulp(1f));
+    }
+
+    @Test
+    void arrayErfRejectsRangesOutsideTheArrays() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FloatErf.erf(new float[4], 1, 1f, new float[4], 0, 4));
     }
 }

@@ -12,11 +12,13 @@ class FloatExpTest {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
+    /** The array methods over whole vectors (the tests' lengths are multiples of the lane count). */
     private static float[] apply(float[] x, boolean tanh) {
         float[] out = new float[x.length];
-        for (int i = 0; i < x.length; i += SPECIES.length()) {
-            FloatVector v = FloatVector.fromArray(SPECIES, x, i);
-            (tanh ? FloatExp.tanh(v) : FloatExp.exp(v)).intoArray(out, i);
+        if (tanh) {
+            FloatExp.tanh(x, 0, out, 0, x.length);
+        } else {
+            FloatExp.exp(x, 0, out, 0, x.length);
         }
         return out;
     }
@@ -73,5 +75,25 @@ class FloatExpTest {
             worst = Math.max(worst, Math.abs(y[i] - Math.tanh(x[i])));
         }
         assertTrue(worst < 3e-7, "max |tanh error| " + worst);
+    }
+
+    /** A scalar tail and in-place use: the tail is Math.exp, the vector body the polynomial. */
+    @Test
+    void arrayMethodsHandleTailsOffsetsAndInPlace() {
+        int n = 3 * SPECIES.length() + 3;
+        float[] x = grid(-5f, 5f, n + 1);
+        float[] out = new float[n + 2];
+        FloatExp.exp(x, 1, out, 2, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Math.exp(x[1 + i]), out[2 + i], 3e-7 * Math.exp(x[1 + i]), "exp(" + x[1 + i] + ")");
+        }
+        float[] y = x.clone();
+        FloatExp.tanh(y, 1, y, 1, n);
+        for (int i = 0; i < n; i++) {
+            assertEquals(Math.tanh(x[1 + i]), y[1 + i], 3e-7, "tanh(" + x[1 + i] + ")");
+        }
+        assertEquals(x[0], y[0], "nothing before the offset");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FloatExp.exp(new float[4], 0, new float[3], 0, 4));
     }
 }
