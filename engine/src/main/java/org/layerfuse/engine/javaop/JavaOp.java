@@ -18,8 +18,9 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * keeps differentiating itself. SameDiff M2.1 has no user-defined ops, so {@link JavaOps}
  * routes these ops to {@link #compute} in front of ND4J's executioner; libnd4j never sees them.
  *
- * <p>Every output has the first input's data type. Subclasses say how many outputs there are,
- * their shapes from the input shapes, and compute them into the preallocated arrays.
+ * <p>Every output has the first input's data type. Subclasses name the op, say how many outputs
+ * there are and their shapes from the input shapes where they differ from the defaults (one
+ * output shaped like the first input), and compute them into the preallocated arrays.
  */
 public abstract class JavaOp extends DynamicCustomOp {
 
@@ -35,12 +36,18 @@ public abstract class JavaOp extends DynamicCustomOp {
     @Override
     public abstract String opName();
 
-    /** How many outputs; constant (called while the super constructor runs). */
+    /** How many outputs: one unless a subclass says otherwise; constant (called while the super constructor runs). */
     @Override
-    public abstract int getNumOutputs();
+    public int getNumOutputs() {
+        return 1;
+    }
 
-    /** The output shapes for these input shapes. */
-    protected abstract long[][] outputShapes(long[][] inputShapes);
+    /** The output shapes for these input shapes: by default every output shaped like the first input. */
+    protected long[][] outputShapes(long[][] inputShapes) {
+        long[][] shapes = new long[getNumOutputs()][];
+        java.util.Arrays.fill(shapes, inputShapes[0]);
+        return shapes;
+    }
 
     /** Writes every output (each a fresh array of the shape {@link #outputShapes} gave). */
     protected abstract void compute(INDArray[] in, INDArray[] out);

@@ -36,16 +36,6 @@ class JavaOpsTest {
         }
 
         @Override
-        public int getNumOutputs() {
-            return 1;
-        }
-
-        @Override
-        protected long[][] outputShapes(long[][] in) {
-            return new long[][]{in[0]};
-        }
-
-        @Override
         protected void compute(INDArray[] in, INDArray[] out) {
             out[0].assign(in[0].addRowVector(in[1]));
         }

@@ -32,16 +32,6 @@ public final class GeluBpOp extends JavaOp {
     }
 
     @Override
-    public int getNumOutputs() {
-        return 1;
-    }
-
-    @Override
-    protected long[][] outputShapes(long[][] in) {
-        return new long[][]{in[0]};
-    }
-
-    @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         INDArray x = in[0];
         boolean erf = iArgs()[0] == GeluOp.ERF;

@@ -36,16 +36,6 @@ public final class LayerNormOp extends JavaOp {
     }
 
     @Override
-    public int getNumOutputs() {
-        return 1;
-    }
-
-    @Override
-    protected long[][] outputShapes(long[][] in) {
-        return new long[][]{in[0]};
-    }
-
-    @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         INDArray x = in[0];
         int rows = (int) x.rows();
