@@ -53,39 +53,11 @@ final class DoublePlanKernels implements PlanKernels {
         store(x, a);
     }
 
-    @Override
-    public void attention(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
-                          ModelInputs.Flat tokens, double maskValue, int heads, INDArray ctx, INDArray probs) {
-        int rows = (int) q.rows();
-        int h = (int) q.columns();
-        int seq = tokens.seqLen();
-        double[] qa = load(q);
-        double[] ka = load(k);
-        double[] va = load(v);
-        ScalarTransformerKernels.biasAdd(qa, 0, rows, h, bq.toDoubleVector());
-        ScalarTransformerKernels.biasAdd(ka, 0, rows, h, bk.toDoubleVector());
-        ScalarTransformerKernels.biasAdd(va, 0, rows, h, bv.toDoubleVector());
-        double[] mask = new double[rows];
-        for (int i = 0; i < rows; i++) {
-            mask[i] = (1 - tokens.mask()[i]) * maskValue;
-        }
-        double[] out = new double[rows * h];
-        double[] p = probs == null ? null : new double[tokens.batchSize() * heads * seq * seq];
-        for (int r = 0; r < tokens.batchSize(); r++) {
-            ScalarTransformerKernels.attention(qa, ka, va, r * seq * h, seq, heads, h / heads, 1 / Math.sqrt(h / heads),
-                    mask, r * seq, out, r * seq * h, p, r * heads * seq * seq);
-        }
-        store(ctx, out);
-        if (probs != null) {
-            store(probs, p);
-        }
-    }
-
-    private static double[] load(INDArray a) {
+    static double[] load(INDArray a) {
         return a.dup('c').data().asDouble();
     }
 
-    private static void store(INDArray a, double[] values) {
+    static void store(INDArray a, double[] values) {
         a.assign(Nd4j.create(values, a.shape(), 'c'));
     }
 }

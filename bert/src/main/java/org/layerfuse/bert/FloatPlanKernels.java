@@ -1,6 +1,5 @@
 package org.layerfuse.bert;
 
-import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -9,8 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link PlanKernels} for float32: blocks of rows are copied from the native buffer into a
  * per-thread heap array (a bulk copy, a few hundred kB/ms cheaper than the kernels' work),
  * transformed there by the {@code engine.fused} Vector-API kernels, and copied back; the rows
- * are split over {@link ParallelRows}. Attention takes one whole sequence at a time (its
- * {@code S × H} rows of Q, K and V are contiguous), so no head is ever permuted.
+ * are split over {@link ParallelRows}. Attention is {@link SequenceAttention}'s (one whole
+ * sequence at a time: its {@code S × H} rows of Q, K and V are contiguous, so no head is ever permuted).
  */
 final class FloatPlanKernels implements PlanKernels {
 
@@ -25,10 +24,6 @@ final class FloatPlanKernels implements PlanKernels {
     private static final class Scratch {
         float[] a = new float[0];
         float[] b = new float[0];
-        float[] c = new float[0];
-        float[] d = new float[0];
-        float[] e = new float[0];
-        float[] work = new float[0];
 
         static float[] atLeast(float[] array, int n) {
             return array.length >= n ? array : new float[n];
@@ -115,53 +110,6 @@ final class FloatPlanKernels implements PlanKernels {
                 res.read(r0 * cols, resBuf, 0, count * cols);
                 TransformerKernels.biasResidualLayerNorm(buf, 0, count, cols, b, resBuf, 0, g, bt, (float) eps);
                 span.write(r0 * cols, buf, 0, count * cols);
-            }
-        });
-    }
-
-    @Override
-    public void attention(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
-                          ModelInputs.Flat tokens, double maskValue, int heads, INDArray ctx, INDArray probs) {
-        int h = (int) q.columns();
-        int d = h / heads;
-        int seq = tokens.seqLen();
-        int span = seq * h;
-        float scale = (float) (1.0 / Math.sqrt(d));
-        float maskAdd = (float) maskValue;
-        NativeFloats.Span qs = NativeFloats.of(q, "query");
-        NativeFloats.Span ks = NativeFloats.of(k, "key");
-        NativeFloats.Span vs = NativeFloats.of(v, "value");
-        NativeFloats.Span out = NativeFloats.of(ctx, "context");
-        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
-        float[] biasQ = bq.toFloatVector();
-        float[] biasK = bk.toFloatVector();
-        float[] biasV = bv.toFloatVector();
-        int probsSpan = heads * seq * seq;
-        ParallelRows.run(tokens.batchSize(), 1, (from, to) -> {
-            Scratch s = SCRATCH.get();
-            s.a = Scratch.atLeast(s.a, span);
-            s.b = Scratch.atLeast(s.b, span);
-            s.c = Scratch.atLeast(s.c, span);
-            s.d = Scratch.atLeast(s.d, span + seq);
-            s.e = Scratch.atLeast(s.e, probs == null ? 0 : probsSpan);
-            s.work = Scratch.atLeast(s.work, AttentionKernel.workSize(seq, d));
-            float[] mask = new float[seq];
-            for (int r = from; r < to; r++) {
-                qs.read(r * span, s.a, 0, span);
-                ks.read(r * span, s.b, 0, span);
-                vs.read(r * span, s.c, 0, span);
-                TransformerKernels.biasAdd(s.a, 0, seq, h, biasQ);
-                TransformerKernels.biasAdd(s.b, 0, seq, h, biasK);
-                TransformerKernels.biasAdd(s.c, 0, seq, h, biasV);
-                for (int t = 0; t < seq; t++) {
-                    mask[t] = (1f - tokens.mask()[r * seq + t]) * maskAdd; // the graph's (1 − mask)·value, in float
-                }
-                AttentionKernel.sequence(s.a, s.b, s.c, 0, seq, heads, d, scale, mask, 0, s.d, 0,
-                        probs == null ? null : s.e, 0, s.work);
-                out.write(r * span, s.d, 0, span);
-                if (p != null) {
-                    p.write(r * probsSpan, s.e, 0, probsSpan);
-                }
             }
         });
     }

@@ -21,8 +21,12 @@ interface PlanKernels {
 
     /**
      * ctx = multi-head attention of (q + bq, k + bk, v + bv), sequence by sequence, with the
-     * additive mask (1 − mask)·maskValue; probabilities into {@code probs} {@code [B, h, S, S]} if not null.
+     * additive mask (1 − mask)·maskValue; probabilities into {@code probs} {@code [B, h, S, S]} if not null
+     * ({@link SequenceAttention}, one implementation for both precisions).
      */
-    void attention(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv, ModelInputs.Flat tokens,
-                   double maskValue, int heads, INDArray ctx, INDArray probs);
+    default void attention(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
+                           ModelInputs.Flat tokens, double maskValue, int heads, INDArray ctx, INDArray probs) {
+        SequenceAttention.run(q, k, v, bq, bk, bv, tokens.mask(), tokens.batchSize(), tokens.seqLen(), maskValue, heads,
+                ctx, probs);
+    }
 }

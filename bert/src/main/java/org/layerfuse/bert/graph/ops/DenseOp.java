@@ -12,8 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * y = x·W + b for {@code x [rows, in]}, {@code W [in, out]}, {@code b [out]}: one matrix product
  * straight into the output SameDiff allocated, then the bias added in place (one op where the
- * graph had a product and a broadcast add), on the matrix-product library {@link GemmRoute}
- * measured fastest for the shape (as the fused forward does); gradient {@link DenseBpOp}.
+ * graph had a product and a broadcast add), on {@link GemmRoute}'s matrix-product library
+ * (oneDNN unless {@code -Dlayerfuse.fused.gemm} says otherwise, as for the fused forward);
+ * gradient {@link DenseBpOp}.
  */
 public final class DenseOp extends JavaOp {
 

@@ -56,27 +56,17 @@ public final class LayerNormBpOp extends JavaOp {
             NativeFloats.Span dys = NativeFloats.of(in[2], "layer norm output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
             float[] gamma = in[1].toFloatVector();
-            java.util.concurrent.ConcurrentSkipListMap<Integer, float[][]> partial =
-                    new java.util.concurrent.ConcurrentSkipListMap<>();
+            RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
             RowBlocks.run(rows, cols, (from, count, s) -> {
-                float[] dGamma = new float[cols];
-                float[] dBeta = new float[cols];
+                float[][] part = sums.part(from);
                 xs.read(from * cols, s[0], 0, count * cols);
                 dys.read(from * cols, s[1], 0, count * cols);
-                BackwardKernels.layerNorm(s[0], s[1], s[1], 0, count, cols, gamma, (float) eps, dGamma, dBeta);
+                BackwardKernels.layerNorm(s[0], s[1], s[1], 0, count, cols, gamma, (float) eps, part[0], part[1]);
                 dxs.write(from * cols, s[1], 0, count * cols);
-                partial.put(from, new float[][]{dGamma, dBeta});
             });
-            float[] dGamma = new float[cols];
-            float[] dBeta = new float[cols];
-            for (float[][] p : partial.values()) {
-                for (int c = 0; c < cols; c++) {
-                    dGamma[c] += p[0][c];
-                    dBeta[c] += p[1][c];
-                }
-            }
-            Ops.assign(out[1], dGamma);
-            Ops.assign(out[2], dBeta);
+            float[][] total = sums.total();
+            Ops.assign(out[1], total[0]);
+            Ops.assign(out[2], total[1]);
         } else {
             double[] xv = x.dup('c').data().asDouble();
             double[] dy = in[2].dup('c').data().asDouble();

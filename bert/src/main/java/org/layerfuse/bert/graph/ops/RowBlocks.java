@@ -43,32 +43,61 @@ final class RowBlocks {
     }
 
     /**
-     * Column sums of a float32 {@code [rows, cols]} array: each thread block's sums, then the
-     * blocks' sums added in row order (so a given thread count always gives the same bits).
+     * Column sums of a float32 {@code [rows, cols]} array: each thread's rows summed in order,
+     * then the threads' sums added in row order ({@link RowOrderedSums}).
      */
     static float[] columnSums(INDArray x, String what) {
         int rows = (int) x.rows();
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
-        ConcurrentSkipListMap<Integer, float[]> partial = new ConcurrentSkipListMap<>();
+        RowOrderedSums sums = new RowOrderedSums(1, cols);
         int block = Math.max(1, BLOCK_FLOATS / cols);
         ParallelRows.run(rows, Math.max(1, MIN_PARALLEL_FLOATS / cols), (from, to) -> {
             float[][] scratch = scratch(block * cols);
-            float[] acc = new float[cols];
+            float[] acc = sums.part(from)[0];
             for (int r = from; r < to; r += block) {
                 int count = Math.min(block, to - r);
                 xs.read(r * cols, scratch[0], 0, count * cols);
                 BackwardKernels.columnSums(scratch[0], 0, count, cols, acc);
             }
-            partial.put(from, acc);
         });
-        float[] sums = new float[cols];
-        for (float[] p : partial.values()) {
-            for (int c = 0; c < cols; c++) {
-                sums[c] += p[c];
-            }
+        return sums.total()[0];
+    }
+
+    /**
+     * Sums over rows computed in parts on several threads (each part keyed by its first row),
+     * then the parts added in row order: a given thread count always gives the same bits.
+     */
+    static final class RowOrderedSums {
+        private final ConcurrentSkipListMap<Integer, float[][]> parts = new ConcurrentSkipListMap<>();
+        private final int vectors;
+        private final int cols;
+
+        /** {@code vectors} sums of {@code cols} values each (dγ and dβ: two). */
+        RowOrderedSums(int vectors, int cols) {
+            this.vectors = vectors;
+            this.cols = cols;
         }
-        return sums;
+
+        /** Zeroed accumulators for the part starting at row {@code from}. */
+        float[][] part(int from) {
+            float[][] part = new float[vectors][cols];
+            parts.put(from, part);
+            return part;
+        }
+
+        /** The parts added in row order. */
+        float[][] total() {
+            float[][] total = new float[vectors][cols];
+            for (float[][] part : parts.values()) {
+                for (int v = 0; v < vectors; v++) {
+                    for (int c = 0; c < cols; c++) {
+                        total[v][c] += part[v][c];
+                    }
+                }
+            }
+            return total;
+        }
     }
 
     /** This thread's scratch arrays, each at least {@code floats} long. */
