@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedOutputStream;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -62,7 +66,7 @@ public final class TensorFile {
                 out.writeInt(arrays.size());
                 for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
                     out.writeUTF(e.getKey());
-                    Nd4j.write(e.getValue(), out);
+                    writeArray(e.getValue(), out);
                 }
                 out.flush();
                 int sum = (int) crc.getValue();
@@ -79,6 +83,43 @@ public final class TensorFile {
                 // the original error matters more
             }
             throw new UncheckedIOException("could not write " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Writes {@code a} exactly as {@code Nd4j.write(a, out)} does (shape buffer, then data buffer:
+     * allocation mode, length, type name, elements big-endian), but a float or double buffer's
+     * elements in bulk: ND4J writes them one {@code writeFloat} at a time, which took 0.1 s per
+     * MiniLM checkpoint (a third of the main command's Java time went to it).
+     */
+    static void writeArray(INDArray a, DataOutputStream out) throws IOException {
+        DataType type = a.dataType();
+        boolean bulk = (type == DataType.FLOAT || type == DataType.DOUBLE) && !a.isView() && a.data() != null
+                && a.data().length() * type.width() <= Integer.MAX_VALUE && a.data().asNio() != null;
+        if (!bulk) {
+            Nd4j.write(a, out);
+            return;
+        }
+        a.shapeInfoDataBuffer().write(out);
+        DataBuffer data = a.data();
+        out.writeUTF(data.allocationMode().name());
+        out.writeLong(data.length());
+        out.writeUTF(type.name());
+        ByteBuffer source = data.asNio().duplicate().order(ByteOrder.nativeOrder());
+        source.position(0).limit(Math.toIntExact(data.length() * type.width()));
+        byte[] chunk = new byte[1 << 16];
+        ByteBuffer big = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);
+        while (source.hasRemaining()) {
+            int n = Math.min(chunk.length, source.remaining());
+            ByteBuffer part = source.slice().limit(n).order(ByteOrder.nativeOrder());
+            big.clear();
+            if (type == DataType.FLOAT) {
+                big.asFloatBuffer().put(part.asFloatBuffer());
+            } else {
+                big.asDoubleBuffer().put(part.asDoubleBuffer());
+            }
+            out.write(chunk, 0, n);
+            source.position(source.position() + n);
         }
     }
 
