@@ -3,6 +3,7 @@ package org.layerfuse.bert;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterUpdate;
@@ -37,6 +38,8 @@ final class EmbeddingLookup {
      * native buffers, so a call makes no Java array of the batch's size (BERT-base: three 3–6 MB
      * arrays a call, which G1 allocates as humongous objects and grew the heap by for each step).
      */
+    private static final AtomicReference<INDArray> SPARE_TABLE = new AtomicReference<>();
+
     static INDArray tableGradient(INDArray sumGradient, int[] rows, long tableRows) {
         int n = rows.length;
         int h = (int) sumGradient.columns();
@@ -56,13 +59,44 @@ final class EmbeddingLookup {
         }
         g.close();
         INDArray typed = dtype == DataType.DOUBLE ? updates : updates.castTo(dtype); // one rounding per sum
-        INDArray grad = Nd4j.zeros(dtype, tableRows, h);
+        INDArray grad = zeroTable(dtype, tableRows, h);
         Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, Nd4j.createFromArray(unique), typed, 1);
         if (typed != updates) {
             typed.close();
         }
         updates.close();
         return grad;
+    }
+
+    /**
+     * A zeroed {@code [rows, cols]} table: the one a freed {@link Gradients} gave back when it
+     * has that shape, else a new one. The word-embedding gradient is a dense vocabulary-sized
+     * table (47 MB for MiniLM); allocating it anew every training step cost ≈ 30 ms in fresh
+     * pages (glibc maps blocks over 32 MB straight from the kernel and unmaps them on free),
+     * clearing a resident one costs a few milliseconds.
+     */
+    private static INDArray zeroTable(DataType dtype, long rows, long cols) {
+        INDArray spare = SPARE_TABLE.get();
+        if (spare != null && spare.dataType() == dtype && spare.rows() == rows && spare.columns() == cols
+                && SPARE_TABLE.compareAndSet(spare, null)) {
+            Nd4j.getMemoryManager().memset(spare);
+            return spare;
+        }
+        return Nd4j.zeros(dtype, rows, cols);
+    }
+
+    /**
+     * Takes a word-embedding gradient table whose owner is done with it, to be cleared and handed
+     * out again by the next {@link #tableGradient}; one is kept (the last given).
+     *
+     * @return whether it was taken (else the caller frees it)
+     */
+    static boolean recycle(INDArray table) {
+        if (table == null || !table.closeable() || table.isView() || table.rank() != 2 || table.ordering() != 'c') {
+            return false;
+        }
+        Gradients.freeArray(SPARE_TABLE.getAndSet(table));
+        return true;
     }
 
     private static DoubleBuffer doubles(INDArray c) {

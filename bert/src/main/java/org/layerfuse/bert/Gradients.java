@@ -19,10 +19,15 @@ public record Gradients(double loss, INDArray logits, Map<String, INDArray> byPa
         freeArray(logits);
     }
 
-    /** Frees the gradient arrays only (the logits stay usable). */
+    /**
+     * Frees the gradient arrays only (the logits stay usable). The word-embedding table is
+     * kept for the next backward call to clear and reuse (see {@code EmbeddingLookup}).
+     */
     public void freeGradients() {
-        for (INDArray a : byParameter.values()) {
-            freeArray(a);
+        for (Map.Entry<String, INDArray> e : byParameter.entrySet()) {
+            if (!(ParamNames.WORD_EMBEDDINGS.equals(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
+                freeArray(e.getValue());
+            }
         }
     }
 

@@ -59,4 +59,20 @@ class EmbeddingLookupTest {
         assertArrayEquals(new float[] {1 + 2, 4 + 5}, grad.getRow(1).toFloatVector());
         assertArrayEquals(new float[] {0, 0}, grad.getRow(2).toFloatVector());
     }
+
+    @Test
+    void aRecycledTableIsClearedBeforeItIsReused() {
+        INDArray first = EmbeddingLookup.tableGradient(Nd4j.ones(DataType.FLOAT, 2, 3), new int[] {0, 4}, 6);
+        first.assign(7); // as a micro-batch sum may leave any row written
+        Gradients used = new Gradients(0, null, java.util.Map.of(ParamNames.WORD_EMBEDDINGS, first));
+        used.freeGradients();
+        INDArray second = EmbeddingLookup.tableGradient(Nd4j.ones(DataType.FLOAT, 1, 3).muli(2), new int[] {2}, 6);
+        org.junit.jupiter.api.Assertions.assertSame(first, second, "the freed table is reused");
+        float[][] want = new float[6][3];
+        want[2] = new float[] {2, 2, 2};
+        assertArrayEquals(want, second.toFloatMatrix());
+        // a table of another shape is not handed out for it
+        INDArray other = EmbeddingLookup.tableGradient(Nd4j.ones(DataType.FLOAT, 1, 3), new int[] {1}, 5);
+        org.junit.jupiter.api.Assertions.assertNotSame(second, other);
+    }
 }

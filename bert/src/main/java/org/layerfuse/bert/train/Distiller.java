@@ -25,7 +25,27 @@ public final class Distiller {
             throw new IllegalArgumentException("teacher has " + teacher.config().numLabels() + " labels, student "
                     + student.config().numLabels());
         }
-        KdTargets targets = new KdTargets(Evaluator.logits(teacher, data, options.batchSize()), alpha, temperature);
-        return Trainer.train(student, data, options, targets, checkpoint);
+        return distill(student, teacherLogits(teacher, data, options), data, options, alpha, temperature, checkpoint);
+    }
+
+    /**
+     * As above with the teacher's logits on {@code data} already computed ({@link #teacherLogits}):
+     * a frozen teacher labels the same examples the same way every time, so a caller that heals
+     * many students from one teacher labels them once.
+     */
+    public static Trainer.Result distill(BertModel student, org.nd4j.linalg.api.ndarray.INDArray teacherLogits,
+                                         EncodedExamples data, TrainerOptions options, double alpha, double temperature,
+                                         Path checkpoint) {
+        if (student.config().numLabels() != teacherLogits.columns()) {
+            throw new IllegalArgumentException("teacher logits have " + teacherLogits.columns() + " labels, student "
+                    + student.config().numLabels());
+        }
+        return Trainer.train(student, data, options, new KdTargets(teacherLogits, alpha, temperature), checkpoint);
+    }
+
+    /** The teacher's logits on {@code data}, one row per example, in {@code options}' batch size. */
+    public static org.nd4j.linalg.api.ndarray.INDArray teacherLogits(BertModel teacher, EncodedExamples data,
+                                                                    TrainerOptions options) {
+        return Evaluator.logits(teacher, data, options.batchSize());
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.layerfuse.engine.fused.ParallelRows;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -17,11 +18,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *                                                        c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ)
  * </pre>
  * Written out with ND4J ops the same step costs nine passes over memory per parameter; here
- * it is one (four arrays read, three written).
+ * it is one (four arrays read, three written), split over the cores for large parameters.
  */
 public final class AdamWKernel {
 
     private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+    private static final int MIN_BLOCK = 1 << 16;
 
     /** The scalars of one step. */
     public record Step(float gradScale, float beta1, float beta2, float correction1, float correction2, float lr,
@@ -61,7 +63,20 @@ public final class AdamWKernel {
         return true;
     }
 
+    /**
+     * Splits the update into one block of whole vectors per core ({@link ParallelRows}; the
+     * elements are independent and each is computed as it would be in one pass, so the result
+     * does not depend on the split). Large parameters only: a block is at least 64 Ki floats.
+     */
     static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, Step s) {
+        int step = SPECIES.length();
+        int vectors = n / step;
+        ParallelRows.run(vectors, MIN_BLOCK / step, (from, to) ->
+                updateRange(p, g, m, v, from * step, to == vectors ? n : to * step, s));
+    }
+
+    /** Elements [from, to): whole vectors from {@code from}, the scalar tail only when {@code to} is the end. */
+    static void updateRange(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int n, Step s) {
         ByteOrder order = ByteOrder.nativeOrder();
         FloatVector scale = FloatVector.broadcast(SPECIES, s.gradScale());
         FloatVector b1 = FloatVector.broadcast(SPECIES, s.beta1());
@@ -74,8 +89,8 @@ public final class AdamWKernel {
         FloatVector keep = FloatVector.broadcast(SPECIES, 1 - s.decay());
         FloatVector lr = FloatVector.broadcast(SPECIES, s.lr());
         int step = SPECIES.length();
-        int upper = SPECIES.loopBound(n);
-        int i = 0;
+        int upper = from + SPECIES.loopBound(n - from);
+        int i = from;
         for (; i < upper; i += step) {
             long off = (long) i * Float.BYTES;
             FloatVector gi = FloatVector.fromByteBuffer(SPECIES, g, (int) off, order).mul(scale);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.layerfuse.engine.Backend;
@@ -24,7 +25,7 @@ class AdamWKernelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 7, 8, 9, 33, 100_003})
+    @ValueSource(ints = {0, 1, 7, 8, 9, 33, 100_003, 300_007})
     void matchesTheScalarReferenceOnAwkwardLengths(int n) {
         Backend.init();
         SplittableRandom r = new SplittableRandom(n);
@@ -52,6 +53,27 @@ class AdamWKernelTest {
             double mTerms = Math.abs(s.beta1() * m[i]) + Math.abs((1 - s.beta1()) * g[i] * s.gradScale());
             assertEquals(e[1], ma.getFloat(i), 1e-6 * mTerms, "m " + i);
             assertEquals(e[2], va.getFloat(i), 1e-6 * Math.max(1e-6, Math.abs(e[2])), "v " + i);
+        }
+    }
+
+    @Test
+    void theSplitOverCoresGivesTheSinglePassBitwise() {
+        int n = 1_000_003; // split into blocks on any machine with more than one core
+        java.nio.ByteBuffer[] a = new java.nio.ByteBuffer[8];
+        SplittableRandom r = new SplittableRandom(5);
+        for (int k = 0; k < 4; k++) {
+            a[k] = java.nio.ByteBuffer.allocateDirect(n * 4).order(java.nio.ByteOrder.nativeOrder());
+            for (int i = 0; i < n; i++) {
+                a[k].putFloat(i * 4, (float) (k == 3 ? r.nextDouble(0, 0.01) : r.nextDouble(-1, 1)));
+            }
+            a[k + 4] = java.nio.ByteBuffer.allocateDirect(n * 4).order(java.nio.ByteOrder.nativeOrder());
+            a[k + 4].put(a[k].duplicate().clear()).clear();
+        }
+        AdamWKernel.Step s = new AdamWKernel.Step(0.9f, 0.9f, 0.999f, 0.19f, 0.002f, 1e-3f, 1e-8f, 1e-5f);
+        AdamWKernel.update(a[0], a[1], a[2], a[3], n, s);
+        AdamWKernel.updateRange(a[4], a[5], a[6], a[7], 0, n, s);
+        for (int k = 0; k < 4; k++) {
+            assertEquals(a[k + 4].clear(), a[k].clear(), "array " + k);
         }
     }
 

@@ -1,11 +1,13 @@
 package org.layerfuse.prune.loop;
 
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.train.Distiller;
 import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.Trainer;
 import org.layerfuse.bert.train.TrainerOptions;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The healing modes of the paper: none, fine-tuning with cross-entropy, and knowledge distillation. */
 public final class Healers {
@@ -46,10 +48,22 @@ public final class Healers {
 
     /**
      * Distillation from the unpruned fine-tuned teacher: L = α·CE + (1 − α)·T²·KL, with the
-     * same training protocol as {@link #fineTune}.
+     * same training protocol as {@link #fineTune}. The teacher labels {@code train} once, at the
+     * first heal.
      */
     public static Healer distill(BertModel teacher, EncodedExamples train, TrainerOptions options, double alpha,
                                  double temperature) {
+        return distill(memoize(() -> Distiller.teacherLogits(teacher, train, options)), train, options, alpha,
+                temperature);
+    }
+
+    /**
+     * As {@link #distill(BertModel, EncodedExamples, TrainerOptions, double, double)} with the
+     * teacher's logits on {@code train} given (shared by every healer of one teacher: a study
+     * labels its heal split once per dataset, not once per heal).
+     */
+    public static Healer distill(Supplier<INDArray> teacherLogits, EncodedExamples train, TrainerOptions options,
+                                 double alpha, double temperature) {
         return new Healer() {
             @Override
             public String name() {
@@ -58,9 +72,24 @@ public final class Healers {
 
             @Override
             public String heal(BertModel model, int removedLayer, int step) {
-                Trainer.Result r = Distiller.distill(model, teacher, train, options.withSeed(options.seed() + step), alpha,
-                        temperature, null);
+                Trainer.Result r = Distiller.distill(model, teacherLogits.get(), train,
+                        options.withSeed(options.seed() + step), alpha, temperature, null);
                 return String.format(Locale.ROOT, "distilled %d steps, last loss %.4f", r.stepsDone(), r.lastLoss());
+            }
+        };
+    }
+
+    /** A supplier computing {@code source} once, on first use (thread-safe). */
+    public static <T> Supplier<T> memoize(Supplier<T> source) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) {
+                    value = source.get();
+                }
+                return value;
             }
         };
     }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.train.Distiller;
 import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.Evaluation;
 import org.layerfuse.bert.train.Evaluator;
@@ -94,6 +95,9 @@ public final class StudyRunner {
     private final StudySpec spec;
     private final Settings settings;
     private final Path out;
+    /** Per dataset: the baseline's logits on the heal split, the distillation targets of every kd cell. */
+    private final java.util.Map<String, java.util.function.Supplier<org.nd4j.linalg.api.ndarray.INDArray>> teacherLogits =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A cache for one cell run on its own (a Spark task): its steps never heal the same state
@@ -328,8 +332,9 @@ public final class StudyRunner {
     private Healer healer(String heal, BertModel teacher, EncodedSplits splits) {
         return switch (heal.toLowerCase(Locale.ROOT)) {
             case "ce" -> Healers.fineTune(splits.heal(), settings.healing());
-            case "kd" -> Healers.distill(teacher, splits.heal(), settings.healing(), settings.kdAlpha(),
-                    settings.kdTemperature());
+            case "kd" -> Healers.distill(teacherLogits.computeIfAbsent(splits.dataset(), d -> Healers.memoize(
+                            () -> Distiller.teacherLogits(teacher, splits.heal(), settings.healing()))),
+                    splits.heal(), settings.healing(), settings.kdAlpha(), settings.kdTemperature());
             case "none" -> Healers.none();
             case "graft" -> new GraftHealer(graftCalibration(splits), settings.graft());
             case "graft-static" -> new StaticGraftHealer(settings.graft().windowSize());
