@@ -309,6 +309,18 @@ public final class BertModel {
         return fused.forward(batch, hiddenStates, attention);
     }
 
+    /**
+     * The fused forward resumed after layer {@code after} from {@code start}, the input of the
+     * next live layer (see {@link FusedForward#forwardAfter}): what a caller evaluating many
+     * variants that share their first layers (the ΔA of each layer's removal) computes once.
+     */
+    public Forward forwardAfter(TokenBatch batch, int after, INDArray start) {
+        if (fused == null) {
+            fused = FusedForward.of(this);
+        }
+        return fused.forwardAfter(batch, after, start);
+    }
+
     /** The forward pass through the SameDiff graph (the training graph), for parity tests and benchmarks. */
     public Forward forwardGraph(TokenBatch batch, boolean hiddenStates, boolean attention) {
         BertGraph.Built g = graph();

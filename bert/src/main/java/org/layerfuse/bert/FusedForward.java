@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The inference twin of the SameDiff graph: the same function (embeddings, live blocks,
@@ -47,6 +48,18 @@ public final class FusedForward {
     public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         return plan(tokens.batchSize(), tokens.seqLen()).run(model, tokens, kernels, hiddenStates, attention);
+    }
+
+    /**
+     * The forward resumed after layer {@code after}: {@code start} ({@code [B, S, H]}) is the
+     * input of the first live layer with a larger index, e.g. a hidden state an earlier
+     * {@link #forward(TokenBatch, boolean, boolean) forward} returned for the layers before it.
+     * Layers up to {@code after} and the embeddings are not computed; the outputs are those of
+     * the full forward (bit for bit, given the same start state and weights).
+     */
+    public Forward forwardAfter(TokenBatch batch, int after, INDArray start) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        return plan(tokens.batchSize(), tokens.seqLen()).run(model, tokens, kernels, false, false, start, after);
     }
 
     private InferencePlan plan(int b, int s) {

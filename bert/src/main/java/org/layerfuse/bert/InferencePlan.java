@@ -66,23 +66,47 @@ final class InferencePlan {
 
     Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
                 boolean attention) {
+        return run(model, tokens, kernels, hiddenStates, attention, null, -1);
+    }
+
+    /**
+     * With {@code start} non-null: the forward resumed after layer {@code after}, {@code start}
+     * ({@code [B, S, H]}) being the input of the first live layer past it (no embeddings computed,
+     * none returned); the same buffers and kernels, so the result is bit for bit the full
+     * forward's when {@code start} is what that forward had there.
+     */
+    Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
+                boolean attention, INDArray start, int after) {
         GemmRoute.Route route = GemmRoute.route(hidden.rows(), config.hiddenSize(), config.intermediateSize(),
                 hidden.dataType());
-        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention));
+        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after));
     }
 
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
-                              boolean attention) {
+                              boolean attention, INDArray start, int after) {
         BertConfig c = config;
         int h = c.hiddenSize();
         double eps = c.layerNormEps();
-        kernels.embeddings(hidden, tokens, model.parameter(ParamNames.WORD_EMBEDDINGS),
-                model.parameter(ParamNames.POSITION_EMBEDDINGS), model.parameter(ParamNames.TOKEN_TYPE_EMBEDDINGS),
-                model.parameter(ParamNames.EMBEDDINGS_LN_GAMMA), model.parameter(ParamNames.EMBEDDINGS_LN_BETA), eps);
-        INDArray embeddings = hiddenStates ? output(hidden) : null;
+        INDArray embeddings = null;
+        if (start == null) {
+            kernels.embeddings(hidden, tokens, model.parameter(ParamNames.WORD_EMBEDDINGS),
+                    model.parameter(ParamNames.POSITION_EMBEDDINGS), model.parameter(ParamNames.TOKEN_TYPE_EMBEDDINGS),
+                    model.parameter(ParamNames.EMBEDDINGS_LN_GAMMA), model.parameter(ParamNames.EMBEDDINGS_LN_BETA), eps);
+            embeddings = hiddenStates ? output(hidden) : null;
+        } else {
+            if (start.length() != hidden.length() || start.dataType() != hidden.dataType()) {
+                throw new IllegalArgumentException("resumed forward: the start state must be " + hidden.dataType()
+                        + " [" + batch + ", " + seq + ", " + h + "], got " + start.dataType() + " "
+                        + java.util.Arrays.toString(start.shape()));
+            }
+            hidden.assign(start.reshape(hidden.shape()));
+        }
         Map<Integer, INDArray> states = new LinkedHashMap<>();
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
         for (int l : model.liveLayers()) {
+            if (l <= after) {
+                continue;
+            }
             gemm(hidden, model.parameter(QUERY.kernel(l)), query);
             gemm(hidden, model.parameter(KEY.kernel(l)), key);
             gemm(hidden, model.parameter(VALUE.kernel(l)), value);

@@ -251,4 +251,29 @@ class FusedForwardTest {
     private static double maxAbsDifference(INDArray a, INDArray b) {
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
+
+    @Test
+    void aForwardResumedFromAHiddenStateIsTheFullForwardBitForBit() {
+        BertWeights w = TestModels.randomWeights(config(Activation.GELU_ERF, 4, -10000.0), 37, true);
+        TokenBatch batch = TestModels.batch(40, 32);
+        BertModel model = BertModel.fromWeights(w, DataType.FLOAT);
+        Forward full = model.forward(batch, true, false);
+        for (int l = 0; l < 4; l++) {
+            // layer l removed: resume after it from the state of the layer before (or the embeddings)
+            model.removeLayer(l);
+            org.nd4j.linalg.api.ndarray.INDArray start = l == 0 ? full.embeddings() : full.hiddenStates().get(l - 1);
+            Forward resumed = model.forwardAfter(batch, l, start);
+            Forward again = model.forward(batch);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(again.logits().data().asFloat(),
+                    resumed.logits().data().asFloat(), "logits without layer " + l);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(again.sequenceOutput().data().asFloat(),
+                    resumed.sequenceOutput().data().asFloat(), "sequence output without layer " + l);
+            model.restoreLayer(l);
+        }
+        // resumed after the last layer: only the head runs
+        Forward head = model.forwardAfter(batch, 3, full.hiddenStates().get(3));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(full.logits().data().asFloat(), head.logits().data().asFloat());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> model.forwardAfter(batch, 0, org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, 2, 3)));
+    }
 }

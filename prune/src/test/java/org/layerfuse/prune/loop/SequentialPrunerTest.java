@@ -178,4 +178,23 @@ class SequentialPrunerTest {
         assertEquals(m.currentAccuracy() - without3, m.rows().get(2).deltaAccuracy(), 1e-12);
         assertEquals(3, m.rows().get(2).layer());
     }
+
+    @Test
+    void deltaAccuracyResumedFromHiddenStatesEqualsEvaluatingEachVariantInFull() {
+        BertModel model = trained.copy();
+        model.removeLayer(1); // a gap: the variant without layer 2 resumes from layer 0's output
+        LayerSignals signals = TinyTask.weightSignals().compute(model);
+        for (int batch : new int[] {64, 7}) {
+            DeltaAccuracy.Measurement resumed = DeltaAccuracy.measure(model, data.validation(), batch, signals, 3);
+            DeltaAccuracy.Measurement full = DeltaAccuracy.measureInFull(model, data.validation(), batch, signals, 3);
+            assertEquals(full.currentAccuracy(), resumed.currentAccuracy(), 0.0);
+            assertEquals(full.rows().size(), resumed.rows().size());
+            for (int r = 0; r < full.rows().size(); r++) {
+                assertEquals(full.rows().get(r).layer(), resumed.rows().get(r).layer());
+                assertEquals(full.rows().get(r).deltaAccuracy(), resumed.rows().get(r).deltaAccuracy(), 0.0,
+                        "batch " + batch + ", layer " + full.rows().get(r).layer());
+            }
+            assertArrayEquals(new int[] {0, 2, 3}, model.liveLayers());
+        }
+    }
 }
