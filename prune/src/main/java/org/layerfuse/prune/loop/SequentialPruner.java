@@ -3,6 +3,7 @@ package org.layerfuse.prune.loop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.bert.train.Evaluation;
@@ -39,6 +40,7 @@ public final class SequentialPruner {
     private final long seed;
     private final int evalBatch;
     private final StepCache cache;
+    private final TestStates.Recent testStates;
 
     public SequentialPruner(PruningStrategy strategy, SignalSource signals, Healer healer, Data data, long seed,
                             int evalBatch) {
@@ -49,6 +51,7 @@ public final class SequentialPruner {
     public SequentialPruner(PruningStrategy strategy, SignalSource signals, Healer healer, Data data, long seed,
                             int evalBatch, StepCache cache) {
         this.cache = cache;
+        this.testStates = cache != null ? cache.testStates() : new TestStates.Recent(1);
         this.strategy = strategy;
         this.signals = signals;
         this.healer = healer;
@@ -97,7 +100,7 @@ public final class SequentialPruner {
         progress.step(done, "resumed at step " + done);
         for (int step = done + 1; step <= layersToRemove; step++) {
             long t0 = System.nanoTime();
-            String parent = cache == null ? null : StepCache.key(model);
+            String parent = StepCache.key(model);
             LayerSignals table = cache == null ? signals.compute(model) : cache.signals(parent, () -> signals.compute(model));
             double signalSeconds = seconds(t0);
 
@@ -122,8 +125,9 @@ public final class SequentialPruner {
             }
             double choiceSeconds = seconds(t1);
 
+            String chosenFrom = StepCache.key(model); // the state the kept test states must be of
             model.removeLayer(choice.layer());
-            double beforeHeal = test(model).accuracy();
+            double beforeHeal = testWithout(model, chosenFrom, choice.layer()).accuracy();
             long t2 = System.nanoTime();
             String heal = cache == null ? healer.heal(model, choice.layer(), step)
                     : cache.heal(parent, model, healer, choice.layer(), step);
@@ -138,12 +142,39 @@ public final class SequentialPruner {
             progress.step(String.format(Locale.ROOT, "removed %d, accuracy %.3f", choice.layer(), e.accuracy()));
         }
         progress.close();
+        if (cache == null) {
+            testStates.clear();
+        }
         return records;
     }
 
+    /** The test-split evaluation, keeping the hidden states for {@link #testWithout} (fused forward only). */
     private Evaluation test(BertModel model) {
-        return cache == null ? Evaluator.evaluate(model, data.test(), evalBatch)
-                : cache.evaluation("test|" + StepCache.key(model), () -> Evaluator.evaluate(model, data.test(), evalBatch));
+        String key = StepCache.key(model);
+        Supplier<Evaluation> compute = fusedForward() ? () -> {
+            TestStates.Evaluated e = TestStates.evaluate(model, data.test(), evalBatch);
+            testStates.put(key, e.states());
+            return e.evaluation();
+        } : () -> Evaluator.evaluate(model, data.test(), evalBatch);
+        return cache == null ? compute.get() : cache.evaluation("test|" + key, compute);
+    }
+
+    /**
+     * The test-split evaluation of {@code model}, which is the state {@code parentKey} with
+     * {@code removed} just made an identity: resumed from the parent's kept states when there
+     * are any (same result), else in full.
+     */
+    private Evaluation testWithout(BertModel model, String parentKey, int removed) {
+        Supplier<Evaluation> compute = () -> {
+            TestStates states = fusedForward() ? testStates.get(parentKey) : null;
+            return states != null ? states.resumeWithout(model, data.test(), evalBatch, removed)
+                    : Evaluator.evaluate(model, data.test(), evalBatch);
+        };
+        return cache == null ? compute.get() : cache.evaluation("test|" + StepCache.key(model), compute);
+    }
+
+    private static boolean fusedForward() {
+        return !"graph".equals(System.getProperty(BertModel.FORWARD_PROPERTY, "fused"));
     }
 
     /** Cached ΔA rows carry the step they were first measured at; re-number them for this run. */

@@ -31,6 +31,8 @@ public final class StepCache {
     private final Map<String, LayerSignals> signals = new HashMap<>();
     private final Map<String, DeltaAccuracy.Measurement> deltas = new HashMap<>();
     private final Map<String, Evaluation> evaluations = new HashMap<>();
+    /** Test-split hidden states of the unpruned model and the latest evaluated one (see {@link TestStates}). */
+    private final TestStates.Recent testStates = new TestStates.Recent(2);
     private int hits;
     private int misses;
 
@@ -98,6 +100,16 @@ public final class StepCache {
             healed.put(key, model, summary);
         }
         return summary;
+    }
+
+    /** The test-split states kept for runs sharing this cache. */
+    TestStates.Recent testStates() {
+        return testStates;
+    }
+
+    /** Frees the kept test-split states (when the runs sharing this cache are done). */
+    public void releaseTestStates() {
+        testStates.clear();
     }
 
     public int hits() {

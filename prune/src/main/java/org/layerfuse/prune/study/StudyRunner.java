@@ -147,6 +147,7 @@ public final class StudyRunner {
                         cells.step("cell " + key + ", resident " + resident);
                     }
                 }
+                cache.releaseTestStates();
                 LOG.info("{}: step cache answered {} of {} requests", dataset, cache.hits(),
                         cache.hits() + cache.misses());
             }

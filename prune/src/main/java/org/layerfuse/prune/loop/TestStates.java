@@ -1,0 +1,148 @@
+package org.layerfuse.prune.loop;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.Forward;
+import org.layerfuse.bert.train.EncodedExamples;
+import org.layerfuse.bert.train.Evaluation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The hidden states of one model's test-split evaluation (embeddings and every live layer's
+ * output, per evaluation batch), kept so that the model with one layer removed, evaluated
+ * right after (the "accuracy before healing" of the next step), resumes from the state before
+ * that layer instead of recomputing the layers in front of it: the same numbers, bit for bit
+ * (the fused forward's kernels see the same inputs), in the fraction of the passes after it.
+ */
+final class TestStates implements AutoCloseable {
+
+    /** The most a set of states may hold; a larger one is not kept (BERT-base, 256 examples × 32 tokens: 0.3 GB). */
+    static final long MAX_BYTES = 512L << 20;
+
+    private final List<Forward> batches;
+
+    private TestStates(List<Forward> batches) {
+        this.batches = batches;
+    }
+
+    /** An evaluation and, when they fit {@link #MAX_BYTES}, the states it went through (else null). */
+    record Evaluated(Evaluation evaluation, TestStates states) {
+    }
+
+    /** Evaluates {@code model} on {@code data} (as {@code Evaluator.evaluate}), keeping the hidden states. */
+    static Evaluated evaluate(BertModel model, EncodedExamples data, int batchSize) {
+        checkBatch(batchSize);
+        long h = model.config().hiddenSize();
+        long bytes = (long) data.tokens().batchSize() * data.tokens().seqLen() * h * model.dataType().width()
+                * (model.liveLayers().length + 1);
+        boolean keep = bytes <= MAX_BYTES;
+        List<Forward> kept = new ArrayList<>();
+        List<INDArray> logits = new ArrayList<>();
+        for (int from = 0; from < data.size(); from += batchSize) {
+            EncodedExamples b = data.range(from, Math.min(data.size(), from + batchSize));
+            Forward f = model.forward(b.tokens(), keep, false);
+            logits.add(f.logits());
+            close(f.sequenceOutput());
+            if (keep) {
+                kept.add(f);
+            }
+        }
+        return new Evaluated(evaluation(logits, data, model), keep ? new TestStates(kept) : null);
+    }
+
+    /**
+     * {@code model} is the model these states were taken from with layer {@code removed} now an
+     * identity: evaluates it from the state before {@code removed}.
+     */
+    Evaluation resumeWithout(BertModel model, EncodedExamples data, int batchSize, int removed) {
+        checkBatch(batchSize);
+        int previous = -1;
+        for (int l : model.liveLayers()) {
+            if (l < removed) {
+                previous = l;
+            }
+        }
+        List<INDArray> logits = new ArrayList<>();
+        int b = 0;
+        for (int from = 0; from < data.size(); from += batchSize, b++) {
+            EncodedExamples batch = data.range(from, Math.min(data.size(), from + batchSize));
+            Forward f = batches.get(b);
+            INDArray start = previous < 0 ? f.embeddings() : f.hiddenStates().get(previous);
+            if (start == null) {
+                throw new IllegalStateException("test states hold no state before layer " + removed);
+            }
+            Forward resumed = model.forwardAfter(batch.tokens(), removed, start);
+            logits.add(resumed.logits());
+            close(resumed.sequenceOutput());
+        }
+        return evaluation(logits, data, model);
+    }
+
+    private static Evaluation evaluation(List<INDArray> logits, EncodedExamples data, BertModel model) {
+        INDArray z = logits.size() == 1 ? logits.get(0) : Nd4j.concat(0, logits.toArray(INDArray[]::new));
+        if (z == null) {
+            throw new IllegalStateException("the model has no classification head");
+        }
+        return Evaluation.of(z.toFloatMatrix(), data.labels(), model.config().numLabels());
+    }
+
+    private static void checkBatch(int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be > 0, got " + batchSize);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Forward f : batches) {
+            close(f.embeddings());
+            f.hiddenStates().values().forEach(TestStates::close);
+        }
+        batches.clear();
+    }
+
+    private static void close(INDArray a) {
+        if (a != null && a.closeable()) {
+            a.close();
+        }
+    }
+
+    /** The states of the last few evaluated models, by {@link StepCache#key model key}; the oldest are closed. */
+    static final class Recent {
+
+        private final int capacity;
+        private final Map<String, TestStates> byKey = new LinkedHashMap<>(4, 0.75f, true);
+
+        Recent(int capacity) {
+            this.capacity = capacity;
+        }
+
+        synchronized TestStates get(String key) {
+            return key == null ? null : byKey.get(key);
+        }
+
+        synchronized void put(String key, TestStates states) {
+            if (states == null) {
+                return;
+            }
+            TestStates old = byKey.put(key, states);
+            if (old != null && old != states) {
+                old.close();
+            }
+            for (Iterator<TestStates> it = byKey.values().iterator(); byKey.size() > capacity && it.hasNext(); ) {
+                it.next().close();
+                it.remove();
+            }
+        }
+
+        synchronized void clear() {
+            byKey.values().forEach(TestStates::close);
+            byKey.clear();
+        }
+    }
+}
