@@ -1,6 +1,7 @@
 package org.layerfuse.engine.mi;
 
 import java.util.SplittableRandom;
+import org.layerfuse.engine.fused.ParallelRows;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.EigenDecomposition;
 
@@ -30,6 +31,10 @@ public record PcaProjection(int k, int maxIterations, double tolerance) implemen
         this(k, 100, 1e-6);
     }
 
+    /** Work per parallel block: at least this many rows (scores) or columns (the power step). */
+    private static final int MIN_ROWS = 64;
+    private static final int MIN_COLUMNS = 64;
+
     @Override
     public Samples apply(Samples x) {
         int n = x.rows();
@@ -57,16 +62,20 @@ public record PcaProjection(int k, int maxIterations, double tolerance) implemen
         for (int it = 0; it < maxIterations; it++) {
             scores(x, mean, q, w);
             double[][] z = new double[kk][d];
-            for (int i = 0; i < n; i++) {
-                int row = i * d;
-                for (int c = 0; c < kk; c++) {
-                    double wc = w[i][c] / n;
-                    double[] zc = z[c];
-                    for (int j = 0; j < d; j++) {
-                        zc[j] += wc * (x.values()[row + j] - mean[j]);
+            double[][] wq = w;
+            // columns split over the cores; each column sums its rows in order, as one thread would
+            ParallelRows.run(d, MIN_COLUMNS, (j0, j1) -> {
+                for (int i = 0; i < n; i++) {
+                    int row = i * d;
+                    for (int c = 0; c < kk; c++) {
+                        double wc = wq[i][c] / n;
+                        double[] zc = z[c];
+                        for (int j = j0; j < j1; j++) {
+                            zc[j] += wc * (x.values()[row + j] - mean[j]);
+                        }
                     }
                 }
-            }
+            });
             double change = 0;
             for (int c = 0; c < kk; c++) {
                 double r = dot(q[c], z[c]);
@@ -129,17 +138,23 @@ public record PcaProjection(int k, int maxIterations, double tolerance) implemen
     /** w[i][c] = (x_i − x̄)·q_c. */
     private static void scores(Samples x, double[] mean, double[][] q, double[][] w) {
         int d = x.cols();
+        double[] shift = new double[q.length];
         for (int c = 0; c < q.length; c++) {
-            double shift = dot(mean, q[c]);
-            for (int i = 0; i < x.rows(); i++) {
-                double s = 0;
-                int row = i * d;
-                for (int j = 0; j < d; j++) {
-                    s += x.values()[row + j] * q[c][j];
-                }
-                w[i][c] = s - shift;
-            }
+            shift[c] = dot(mean, q[c]);
         }
+        // rows split over the cores: every score is its own dot product
+        ParallelRows.run(x.rows(), MIN_ROWS, (from, to) -> {
+            for (int c = 0; c < q.length; c++) {
+                for (int i = from; i < to; i++) {
+                    double s = 0;
+                    int row = i * d;
+                    for (int j = 0; j < d; j++) {
+                        s += x.values()[row + j] * q[c][j];
+                    }
+                    w[i][c] = s - shift[c];
+                }
+            }
+        });
     }
 
     /** Modified Gram–Schmidt on the rows. */
