@@ -95,7 +95,10 @@ final class EmbeddingLookup {
         if (table == null || !table.closeable() || table.isView() || table.rank() != 2 || table.ordering() != 'c') {
             return false;
         }
-        Gradients.freeArray(SPARE_TABLE.getAndSet(table));
+        INDArray previous = SPARE_TABLE.getAndSet(table);
+        if (previous != table) { // the same table given twice stays the spare
+            Gradients.freeArray(previous);
+        }
         return true;
     }
 

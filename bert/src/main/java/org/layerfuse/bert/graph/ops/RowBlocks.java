@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.BackwardKernels;
 import org.layerfuse.engine.fused.ParallelRows;
+import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -40,6 +41,22 @@ final class RowBlocks {
                 body.run(r, Math.min(block, to - r), scratch);
             }
         });
+    }
+
+    /**
+     * x[r, :] += bias in place for a float32 {@code [rows, cols]} array (one rounding per
+     * element, as any implementation of the addition gives).
+     */
+    static void addBias(INDArray x, INDArray bias, String what) {
+        int cols = (int) x.columns();
+        NativeFloats.Span xs = NativeFloats.of(x, what);
+        float[] b = bias.toFloatVector();
+        run((int) x.rows(), cols, (from, count, scratch) -> {
+            xs.read(from * cols, scratch[0], 0, count * cols);
+            TransformerKernels.biasAdd(scratch[0], 0, count, cols, b);
+            xs.write(from * cols, scratch[0], 0, count * cols);
+        });
+        java.lang.ref.Reference.reachabilityFence(x);
     }
 
     /**
