@@ -112,37 +112,53 @@ final class TestStates implements AutoCloseable {
         }
     }
 
-    /** The states of the last few evaluated models, by {@link StepCache#key model key}; the oldest are closed. */
+    /**
+     * The states of the latest evaluated model and of one pinned model (the unpruned model every
+     * run of a study starts from), by {@link StepCache#key model key}; replaced ones are closed.
+     */
     static final class Recent {
 
-        private final int capacity;
-        private final Map<String, TestStates> byKey = new LinkedHashMap<>(4, 0.75f, true);
-
-        Recent(int capacity) {
-            this.capacity = capacity;
-        }
+        private String pinnedKey;
+        private TestStates pinned;
+        private String latestKey;
+        private TestStates latest;
 
         synchronized TestStates get(String key) {
-            return key == null ? null : byKey.get(key);
+            if (key == null) {
+                return null;
+            }
+            return key.equals(pinnedKey) ? pinned : key.equals(latestKey) ? latest : null;
         }
 
-        synchronized void put(String key, TestStates states) {
+        /** Keeps {@code states} as the latest (the previous latest is closed); null keeps nothing. */
+        synchronized void put(String key, TestStates states, boolean pin) {
             if (states == null) {
                 return;
             }
-            TestStates old = byKey.put(key, states);
-            if (old != null && old != states) {
-                old.close();
+            if (pin) {
+                if (pinned != null && pinned != states) {
+                    pinned.close();
+                }
+                pinnedKey = key;
+                pinned = states;
+                return;
             }
-            for (Iterator<TestStates> it = byKey.values().iterator(); byKey.size() > capacity && it.hasNext(); ) {
-                it.next().close();
-                it.remove();
+            if (latest != null && latest != states && latest != pinned) {
+                latest.close();
             }
+            latestKey = key;
+            latest = states;
         }
 
         synchronized void clear() {
-            byKey.values().forEach(TestStates::close);
-            byKey.clear();
+            if (latest != null && latest != pinned) {
+                latest.close();
+            }
+            if (pinned != null) {
+                pinned.close();
+            }
+            pinnedKey = latestKey = null;
+            pinned = latest = null;
         }
     }
 }

@@ -45,19 +45,19 @@ class TestStatesTest {
     }
 
     @Test
-    void recentKeepsTheLastFewAndClosesTheRest() {
+    void recentKeepsThePinnedAndTheLatestStates() {
         BertModel model = TinyTask.trainedModel();
         EncodedExamples test = TinyTask.examples(16, 5);
-        TestStates.Recent recent = new TestStates.Recent(2);
-        recent.put("a", TestStates.evaluate(model, test, 8).states());
-        recent.put("b", TestStates.evaluate(model, test, 8).states());
-        recent.get("a"); // a is now the most recent
-        recent.put("c", TestStates.evaluate(model, test, 8).states());
-        assertNotNull(recent.get("a"));
-        assertNull(recent.get("b"), "least recently used goes first");
-        assertNotNull(recent.get("c"));
+        TestStates.Recent recent = new TestStates.Recent();
+        recent.put("start", TestStates.evaluate(model, test, 8).states(), true);
+        recent.put("a", TestStates.evaluate(model, test, 8).states(), false);
+        recent.put("b", TestStates.evaluate(model, test, 8).states(), false);
+        assertNotNull(recent.get("start"), "the pinned states outlive later ones");
+        assertNull(recent.get("a"), "only the latest is kept beside the pinned");
+        assertNotNull(recent.get("b"));
         assertNull(recent.get(null));
         recent.clear();
-        assertNull(recent.get("a"));
+        assertNull(recent.get("start"));
+        assertNull(recent.get("b"));
     }
 }
