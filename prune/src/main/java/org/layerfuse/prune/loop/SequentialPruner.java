@@ -83,7 +83,7 @@ public final class SequentialPruner {
         List<StepRecord> records = new ArrayList<>(run.resumableSteps(layersToRemove));
         if (records.isEmpty()) {
             long t0 = System.nanoTime();
-            Evaluation base = test(model, true);
+            Evaluation base = test(model);
             StepRecord baseline = new StepRecord(0, null, model.liveLayers(), base.accuracy(), base.macroF1(),
                     base.loss(), base.accuracy(), model.parameterCount(), sizeMb(model), null, null, null, List.of(),
                     Double.NaN, "baseline (unpruned)", 0, 0, 0, seconds(t0));
@@ -132,7 +132,7 @@ public final class SequentialPruner {
             String heal = cache == null ? healer.heal(model, choice.layer(), step)
                     : cache.heal(parent, model, healer, choice.layer(), step);
             double healSeconds = seconds(t2);
-            Evaluation e = test(model, false);
+            Evaluation e = test(model);
             StepRecord record = new StepRecord(step, choice.layer(), model.liveLayers(), e.accuracy(), e.macroF1(),
                     e.loss(), beforeHeal, model.parameterCount(), sizeMb(model), table.toCsv(), choice.scores(),
                     choice.featureImportance(), rows, validationAccuracy, heal, signalSeconds, choiceSeconds,
@@ -148,15 +148,12 @@ public final class SequentialPruner {
         return records;
     }
 
-    /**
-     * The test-split evaluation, keeping the hidden states for {@link #testWithout} (fused
-     * forward only): those of the starting model stay for every run sharing the cache.
-     */
-    private Evaluation test(BertModel model, boolean startingModel) {
+    /** The test-split evaluation, keeping the hidden states for {@link #testWithout} (fused forward only). */
+    private Evaluation test(BertModel model) {
         String key = StepCache.key(model);
         Supplier<Evaluation> compute = fusedForward() ? () -> {
             TestStates.Evaluated e = TestStates.evaluate(model, data.test(), evalBatch);
-            testStates.put(key, e.states(), startingModel);
+            testStates.put(key, e.states());
             return e.evaluation();
         } : () -> Evaluator.evaluate(model, data.test(), evalBatch);
         return cache == null ? compute.get() : cache.evaluation("test|" + key, compute);

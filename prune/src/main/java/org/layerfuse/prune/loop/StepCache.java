@@ -31,7 +31,7 @@ public final class StepCache {
     private final Map<String, LayerSignals> signals = new HashMap<>();
     private final Map<String, DeltaAccuracy.Measurement> deltas = new HashMap<>();
     private final Map<String, Evaluation> evaluations = new HashMap<>();
-    /** Test-split hidden states of the starting model and the latest evaluated one (see {@link TestStates}). */
+    /** Test-split hidden states of the latest evaluated model (see {@link TestStates}). */
     private final TestStates.Recent testStates = new TestStates.Recent();
     private int hits;
     private int misses;

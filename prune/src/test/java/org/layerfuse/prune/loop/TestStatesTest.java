@@ -45,19 +45,19 @@ class TestStatesTest {
     }
 
     @Test
-    void recentKeepsThePinnedAndTheLatestStates() {
+    void recentKeepsOnlyTheLatestStates() {
         BertModel model = TinyTask.trainedModel();
         EncodedExamples test = TinyTask.examples(16, 5);
         TestStates.Recent recent = new TestStates.Recent();
-        recent.put("start", TestStates.evaluate(model, test, 8).states(), true);
-        recent.put("a", TestStates.evaluate(model, test, 8).states(), false);
-        recent.put("b", TestStates.evaluate(model, test, 8).states(), false);
-        assertNotNull(recent.get("start"), "the pinned states outlive later ones");
-        assertNull(recent.get("a"), "only the latest is kept beside the pinned");
+        TestStates a = TestStates.evaluate(model, test, 8).states();
+        recent.put("a", a);
+        recent.put("b", TestStates.evaluate(model, test, 8).states());
+        assertNull(recent.get("a"), "replaced");
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> a.resumeWithout(model, test, 8, 0), "the replaced states were closed");
         assertNotNull(recent.get("b"));
         assertNull(recent.get(null));
         recent.clear();
-        assertNull(recent.get("start"));
         assertNull(recent.get("b"));
     }
 }
