@@ -13,11 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The hidden states of one model's test-split evaluation (embeddings and every live layer's
- * output, per evaluation batch), kept so that the model with one layer removed, evaluated
- * right after (the "accuracy before healing" of the next step), resumes from the state before
- * that layer instead of recomputing the layers in front of it: the same numbers, bit for bit
- * (the fused forward's kernels see the same inputs), in the fraction of the passes after it.
+ * The hidden states of one model's evaluation on a split (embeddings and every live layer's
+ * output, per evaluation batch), kept so that the model with one layer removed resumes from
+ * the state before that layer instead of recomputing the layers in front of it: the same
+ * numbers, bit for bit (the fused forward's kernels see the same inputs), in the fraction of
+ * the passes after it. Used for the test split's "accuracy before healing" (the model the step
+ * started from, with the chosen layer removed) and for ΔA on the validation split
+ * ({@link DeltaAccuracy}: every layer removed in turn).
  */
 final class TestStates implements AutoCloseable {
 

@@ -15,6 +15,13 @@ import org.layerfuse.prune.TinyTask;
 /** Evaluations resumed from kept test states against evaluating the pruned model in full. */
 class TestStatesTest {
 
+    private static BertModel trained;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void train() {
+        trained = TinyTask.trainedModel();
+    }
+
     private static void assertSameEvaluation(Evaluation want, Evaluation got, String what) {
         assertEquals(want.accuracy(), got.accuracy(), 0.0, what);
         assertEquals(want.macroF1(), got.macroF1(), 0.0, what);
@@ -24,7 +31,7 @@ class TestStatesTest {
 
     @Test
     void removingAnyLayerAfterAKeptEvaluationGivesTheFullEvaluationExactly() {
-        BertModel model = TinyTask.trainedModel();
+        BertModel model = trained.copy();
         model.removeLayer(1); // a gap before layer 2
         EncodedExamples test = TinyTask.examples(96, 5);
         for (int batch : new int[] {96, 40}) {
@@ -46,7 +53,7 @@ class TestStatesTest {
 
     @Test
     void recentKeepsOnlyTheLatestStates() {
-        BertModel model = TinyTask.trainedModel();
+        BertModel model = trained.copy();
         EncodedExamples test = TinyTask.examples(16, 5);
         TestStates.Recent recent = new TestStates.Recent();
         TestStates a = TestStates.evaluate(model, test, 8).states();
