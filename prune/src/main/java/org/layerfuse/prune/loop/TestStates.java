@@ -42,11 +42,16 @@ final class TestStates implements AutoCloseable {
 
     /** Evaluates {@code model} on {@code data} (as {@code Evaluator.evaluate}), keeping the hidden states. */
     static Evaluated evaluate(BertModel model, EncodedExamples data, int batchSize) {
+        return evaluate(model, data, batchSize, MAX_BYTES);
+    }
+
+    /** As {@link #evaluate(BertModel, EncodedExamples, int)} with another bound on the states kept. */
+    static Evaluated evaluate(BertModel model, EncodedExamples data, int batchSize, long maxBytes) {
         checkBatch(batchSize);
         long h = model.config().hiddenSize();
         long bytes = (long) data.tokens().batchSize() * data.tokens().seqLen() * h * model.dataType().width()
                 * (model.liveLayers().length + 1);
-        boolean keep = bytes <= MAX_BYTES;
+        boolean keep = bytes <= maxBytes;
         List<Forward> kept = new ArrayList<>();
         List<INDArray> logits = new ArrayList<>();
         for (int from = 0; from < data.size(); from += batchSize) {

@@ -52,6 +52,15 @@ class TestStatesTest {
     }
 
     @Test
+    void statesOverTheBoundAreNotKeptAndTheEvaluationIsTheSame() {
+        BertModel model = trained.copy();
+        EncodedExamples test = TinyTask.examples(32, 5);
+        TestStates.Evaluated bounded = TestStates.evaluate(model, test, 8, 1);
+        assertNull(bounded.states());
+        assertSameEvaluation(Evaluator.evaluate(model, test, 8), bounded.evaluation(), "bounded");
+    }
+
+    @Test
     void recentKeepsOnlyTheLatestStates() {
         BertModel model = trained.copy();
         EncodedExamples test = TinyTask.examples(16, 5);
