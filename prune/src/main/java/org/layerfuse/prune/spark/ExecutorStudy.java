@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.prune.cli.StudyCommand;
 import org.layerfuse.prune.data.EncodedSplits;
+import org.layerfuse.prune.loop.StepCache;
 import org.layerfuse.prune.study.CellKey;
 import org.layerfuse.prune.study.CellOutcome;
 import org.layerfuse.prune.study.StudyJob;
@@ -48,8 +49,12 @@ final class ExecutorStudy {
         synchronized (d) {
             baseline = d.baseline().copy();
         }
-        return runner.runCell(key, baseline, d.splits(), job.signals().forSplits(d.splits()), StudyRunner.newStepCache(),
-                attempt);
+        StepCache cache = StudyRunner.newStepCache();
+        try {
+            return runner.runCell(key, baseline, d.splits(), job.signals().forSplits(d.splits()), cache, attempt);
+        } finally {
+            cache.releaseTestStates(); // the cell's kept hidden states, freed now rather than at a collection
+        }
     }
 
     private synchronized Dataset dataset(String name) {
