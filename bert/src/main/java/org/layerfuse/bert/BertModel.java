@@ -300,13 +300,10 @@ public final class BertModel {
      * Both compute the same function (float32: within 1e-5 relative; float64: 1e-9).
      */
     public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
-        if ("graph".equals(System.getProperty(FORWARD_PROPERTY, "fused"))) {
+        if (!forwardIsFused()) {
             return forwardGraph(batch, hiddenStates, attention);
         }
-        if (fused == null) {
-            fused = FusedForward.of(this);
-        }
-        return fused.forward(batch, hiddenStates, attention);
+        return fused().forward(batch, hiddenStates, attention);
     }
 
     /**
@@ -315,10 +312,24 @@ public final class BertModel {
      * variants that share their first layers (the ΔA of each layer's removal) computes once.
      */
     public Forward forwardAfter(TokenBatch batch, int after, INDArray start) {
+        return fused().forwardAfter(batch, after, start);
+    }
+
+    /**
+     * Whether {@link #forward} runs the fused path ({@code -Dlayerfuse.forward}, default
+     * {@code fused}); with {@code graph}, callers that resume forwards ({@link #forwardAfter})
+     * evaluate in full instead, so that every forward takes the same path.
+     */
+    public static boolean forwardIsFused() {
+        return !"graph".equals(System.getProperty(FORWARD_PROPERTY, "fused"));
+    }
+
+    /** This model's fused forward (its buffers), made on first use. */
+    private FusedForward fused() {
         if (fused == null) {
             fused = FusedForward.of(this);
         }
-        return fused.forwardAfter(batch, after, start);
+        return fused;
     }
 
     /** The forward pass through the SameDiff graph (the training graph), for parity tests and benchmarks. */

@@ -31,6 +31,9 @@ final class EmbeddingLookup {
         return out;
     }
 
+    /** The word-embedding gradient table a freed {@link Gradients} gave back ({@link #recycle}). */
+    private static final AtomicReference<INDArray> SPARE_TABLE = new AtomicReference<>();
+
     /**
      * ∂L/∂table for a table of {@code tableRows} rows, given ∂L/∂sum {@code [N, H]} and the rows
      * read. Each read row's gradient is summed in double, over the tokens that read it in token
@@ -38,8 +41,6 @@ final class EmbeddingLookup {
      * native buffers, so a call makes no Java array of the batch's size (BERT-base: three 3–6 MB
      * arrays a call, which G1 allocates as humongous objects and grew the heap by for each step).
      */
-    private static final AtomicReference<INDArray> SPARE_TABLE = new AtomicReference<>();
-
     static INDArray tableGradient(INDArray sumGradient, int[] rows, long tableRows) {
         int n = rows.length;
         int h = (int) sumGradient.columns();

@@ -28,8 +28,13 @@ public final class NativeFloats {
         }
     }
 
+    /** Whether {@link #of} accepts {@code array}: C-ordered float32 on the CPU backend. */
+    public static boolean accepts(INDArray array) {
+        return array.dataType() == DataType.FLOAT && Nd4j.getEnvironment().isCPU() && isCContiguous(array);
+    }
+
     public static Span of(INDArray array, String what) {
-        if (array.dataType() != DataType.FLOAT || !Nd4j.getEnvironment().isCPU() || !isCContiguous(array)) {
+        if (!accepts(array)) {
             throw new IllegalArgumentException(what + " must be a C-ordered float32 array on the CPU backend, got "
                     + array.dataType() + " " + java.util.Arrays.toString(array.shape()) + " order " + array.ordering()
                     + " strides " + java.util.Arrays.toString(array.stride()));

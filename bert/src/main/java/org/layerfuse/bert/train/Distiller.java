@@ -2,6 +2,7 @@ package org.layerfuse.bert.train;
 
 import java.nio.file.Path;
 import org.layerfuse.bert.BertModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Knowledge distillation: the frozen teacher labels the training examples once with its
@@ -33,7 +34,7 @@ public final class Distiller {
      * a frozen teacher labels the same examples the same way every time, so a caller that heals
      * many students from one teacher labels them once.
      */
-    public static Trainer.Result distill(BertModel student, org.nd4j.linalg.api.ndarray.INDArray teacherLogits,
+    public static Trainer.Result distill(BertModel student, INDArray teacherLogits,
                                          EncodedExamples data, TrainerOptions options, double alpha, double temperature,
                                          Path checkpoint) {
         if (student.config().numLabels() != teacherLogits.columns()) {
@@ -44,7 +45,7 @@ public final class Distiller {
     }
 
     /** The teacher's logits on {@code data}, one row per example, in {@code options}' batch size. */
-    public static org.nd4j.linalg.api.ndarray.INDArray teacherLogits(BertModel teacher, EncodedExamples data,
+    public static INDArray teacherLogits(BertModel teacher, EncodedExamples data,
                                                                     TrainerOptions options) {
         return Evaluator.logits(teacher, data, options.batchSize());
     }

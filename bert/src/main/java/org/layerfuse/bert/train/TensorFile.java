@@ -94,18 +94,18 @@ public final class TensorFile {
      */
     static void writeArray(INDArray a, DataOutputStream out) throws IOException {
         DataType type = a.dataType();
-        boolean bulk = (type == DataType.FLOAT || type == DataType.DOUBLE) && !a.isView() && a.data() != null
-                && a.data().length() * type.width() <= Integer.MAX_VALUE && a.data().asNio() != null;
-        if (!bulk) {
+        DataBuffer data = a.data();
+        ByteBuffer nio = (type == DataType.FLOAT || type == DataType.DOUBLE) && !a.isView() && data != null
+                && data.length() * type.width() <= Integer.MAX_VALUE ? data.asNio() : null;
+        if (nio == null) {
             Nd4j.write(a, out);
             return;
         }
         a.shapeInfoDataBuffer().write(out);
-        DataBuffer data = a.data();
         out.writeUTF(data.allocationMode().name());
         out.writeLong(data.length());
         out.writeUTF(type.name());
-        ByteBuffer source = data.asNio().duplicate().order(ByteOrder.nativeOrder());
+        ByteBuffer source = nio.duplicate().order(ByteOrder.nativeOrder());
         source.position(0).limit(Math.toIntExact(data.length() * type.width()));
         byte[] chunk = new byte[1 << 16];
         ByteBuffer big = ByteBuffer.wrap(chunk).order(ByteOrder.BIG_ENDIAN);

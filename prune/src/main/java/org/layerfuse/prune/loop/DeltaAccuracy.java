@@ -30,7 +30,7 @@ public final class DeltaAccuracy {
 
     public static Measurement measure(BertModel model, EncodedExamples validation, int batchSize, LayerSignals signals,
                                       int step) {
-        if ("graph".equals(System.getProperty(BertModel.FORWARD_PROPERTY, "fused"))) {
+        if (!BertModel.forwardIsFused()) {
             return measureInFull(model, validation, batchSize, signals, step);
         }
         TestStates.Evaluated full = TestStates.evaluate(model, validation, batchSize);

@@ -80,7 +80,7 @@ public final class Healers {
     }
 
     /** A supplier computing {@code source} once, on first use (thread-safe). */
-    public static <T> Supplier<T> memoize(Supplier<T> source) {
+    private static <T> Supplier<T> memoize(Supplier<T> source) {
         return new Supplier<>() {
             private T value;
 

@@ -151,7 +151,7 @@ public final class SequentialPruner {
     /** The test-split evaluation, keeping the hidden states for {@link #testWithout} (fused forward only). */
     private Evaluation test(BertModel model) {
         String key = StepCache.key(model);
-        Supplier<Evaluation> compute = fusedForward() ? () -> {
+        Supplier<Evaluation> compute = BertModel.forwardIsFused() ? () -> {
             TestStates.Evaluated e = TestStates.evaluate(model, data.test(), evalBatch);
             testStates.put(key, e.states());
             return e.evaluation();
@@ -166,15 +166,11 @@ public final class SequentialPruner {
      */
     private Evaluation testWithout(BertModel model, String parentKey, int removed) {
         Supplier<Evaluation> compute = () -> {
-            TestStates states = fusedForward() ? testStates.get(parentKey) : null;
+            TestStates states = BertModel.forwardIsFused() ? testStates.get(parentKey) : null;
             return states != null ? states.resumeWithout(model, data.test(), evalBatch, removed)
                     : Evaluator.evaluate(model, data.test(), evalBatch);
         };
         return cache == null ? compute.get() : cache.evaluation("test|" + StepCache.key(model), compute);
-    }
-
-    private static boolean fusedForward() {
-        return !"graph".equals(System.getProperty(BertModel.FORWARD_PROPERTY, "fused"));
     }
 
     /** Cached ΔA rows carry the step they were first measured at; re-number them for this run. */

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.layerfuse.bert.BertModel;
@@ -36,6 +38,7 @@ import org.layerfuse.prune.loop.StepCache;
 import org.layerfuse.prune.strategy.Strategies;
 import org.layerfuse.weights.PretrainedModels;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +99,7 @@ public final class StudyRunner {
     private final Settings settings;
     private final Path out;
     /** Per dataset: the baseline's logits on the heal split, the distillation targets of every kd cell. */
-    private final java.util.Map<String, java.util.function.Supplier<org.nd4j.linalg.api.ndarray.INDArray>> teacherLogits =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, INDArray> teacherLogits = new ConcurrentHashMap<>();
 
     /**
      * A cache for one cell run on its own (a Spark task): its steps never heal the same state
@@ -333,8 +335,8 @@ public final class StudyRunner {
     private Healer healer(String heal, BertModel teacher, EncodedSplits splits) {
         return switch (heal.toLowerCase(Locale.ROOT)) {
             case "ce" -> Healers.fineTune(splits.heal(), settings.healing());
-            case "kd" -> Healers.distill(teacherLogits.computeIfAbsent(splits.dataset(), d -> Healers.memoize(
-                            () -> Distiller.teacherLogits(teacher, splits.heal(), settings.healing()))),
+            case "kd" -> Healers.distill(() -> teacherLogits.computeIfAbsent(splits.dataset(),
+                            d -> Distiller.teacherLogits(teacher, splits.heal(), settings.healing())),
                     splits.heal(), settings.healing(), settings.kdAlpha(), settings.kdTemperature());
             case "none" -> Healers.none();
             case "graft" -> new GraftHealer(graftCalibration(splits), settings.graft());
