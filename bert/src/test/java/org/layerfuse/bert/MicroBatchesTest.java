@@ -92,9 +92,14 @@ class MicroBatchesTest {
         long row = MicroBatches.rowBytes(base, 12, 32, 4, false);
         // Calibration: a 32 × 32 BERT-base gradient call of libnd4j ops held ≈ 1.8 GB of live intermediates.
         assertTrue(row * 32 > 1.6e9 && row * 32 < 2.4e9, "row bytes " + row);
-        // The graph of Java ops keeps about half as much: three calls of 10–11 rows at the default budget.
+        // The graph of Java ops keeps about half as much: one call under the default budget of 1 GB
+        // (three calls of 10–11 rows under the earlier 768 MB).
         long javaRow = MicroBatches.rowBytes(base, 12, 32, 4, true);
-        assertTrue(javaRow * 32 > 0.8e9 && javaRow * 32 < 1.1e9, "row bytes with Java ops " + javaRow);
+        assertTrue(javaRow * 32 > 0.8e9 && javaRow * 32 < 1.07e9, "row bytes with Java ops " + javaRow);
+        assertEquals(1L << 30, MicroBatches.parseBytes(MicroBatches.DEFAULT_BUDGET));
+        assertEquals(32, MicroBatches.rowsPerCall(1L << 30, javaRow, 32));
+        // At 128 tokens a BERT-base row keeps ≈ 132 MB: micro-batches of 4 rows under the default.
+        assertEquals(4, MicroBatches.rowsPerCall(1L << 30, MicroBatches.rowBytes(base, 12, 128, 4, true), 32));
         assertEquals(13, MicroBatches.rowsPerCall(768L << 20, javaRow, 32));
         assertArrayEquals(new int[] {0, 10, 21, 32}, MicroBatches.split(32, 13));
         assertEquals(32, MicroBatches.rowsPerCall(0, row, 32));

@@ -19,7 +19,7 @@ public final class RuntimeOptions {
     @Option(names = "--gradient-memory", paramLabel = "<bytes>",
             description = "Memory for the intermediates of one backward pass, e.g. 512m or 2g; a larger batch is split "
                     + "into micro-batches whose gradients are summed (same result, less memory; 0: never split). "
-                    + "Default: 768m, or the system property " + MicroBatches.PROPERTY + ".")
+                    + "Default: 1g, or the system property " + MicroBatches.PROPERTY + ".")
     String gradientMemory;
 
     void validate() {
