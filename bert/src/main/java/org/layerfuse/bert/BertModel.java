@@ -466,24 +466,31 @@ public final class BertModel {
                                   double temperature) {
         BertGraph.Built g = graph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
-        inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
-        inputs.bind(g.sd());
-        List<String> wrt = new ArrayList<>(g.trainable());
-        wrt.add(BertGraph.EMBEDDINGS_SUM);
-        OutAndGrad result = GradientCalls.outputsAndGradients(g.sd(), inputs.placeholders(),
-                List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
-        INDArray sumGrad = result.getGradients().get(BertGraph.EMBEDDINGS_SUM);
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        grads.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
-        grads.put(ParamNames.POSITION_EMBEDDINGS,
-                EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
-        grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
-                EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
-        for (String name : g.trainable()) {
-            grads.put(name, result.getGradients().get(name));
+        try {
+            inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
+            inputs.bind(g.sd());
+            List<String> wrt = new ArrayList<>(g.trainable());
+            wrt.add(BertGraph.EMBEDDINGS_SUM);
+            OutAndGrad result = GradientCalls.outputsAndGradients(g.sd(), inputs.placeholders(),
+                    List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
+            INDArray sumGrad = result.getGradients().get(BertGraph.EMBEDDINGS_SUM);
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            grads.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
+            grads.put(ParamNames.POSITION_EMBEDDINGS,
+                    EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
+            grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
+                    EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
+            for (String name : g.trainable()) {
+                grads.put(name, result.getGradients().get(name));
+            }
+            INDArray lossArray = result.getOutputs().get(BertGraph.LOSS);
+            double loss = lossArray.getDouble(0);
+            Gradients.freeArray(sumGrad); // only the tables above are returned
+            Gradients.freeArray(lossArray);
+            return new Gradients(loss, result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
+        } finally {
+            inputs.release(g.sd());
         }
-        return new Gradients(result.getOutputs().get(BertGraph.LOSS).getDouble(0),
-                result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
     }
 
     /** A deep copy (own arrays, same live set), e.g. a frozen teacher. */

@@ -26,8 +26,9 @@ final class EmbeddingLookup {
     static INDArray sum(INDArray words, INDArray positionTable, INDArray typeTable, int[] ids, int[] positions,
                         int[] types) {
         INDArray out = Nd4j.pullRows(words, 1, ids);
-        out.addi(Nd4j.pullRows(positionTable, 1, positions));
-        out.addi(Nd4j.pullRows(typeTable, 1, types));
+        try (INDArray p = Nd4j.pullRows(positionTable, 1, positions); INDArray t = Nd4j.pullRows(typeTable, 1, types)) {
+            out.addi(p).addi(t);
+        }
         return out;
     }
 
@@ -61,7 +62,9 @@ final class EmbeddingLookup {
         g.close();
         INDArray typed = dtype == DataType.DOUBLE ? updates : updates.castTo(dtype); // one rounding per sum
         INDArray grad = zeroTable(dtype, tableRows, h);
-        Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, Nd4j.createFromArray(unique), typed, 1);
+        try (INDArray indices = Nd4j.createFromArray(unique)) {
+            Nd4j.scatterUpdate(ScatterUpdate.UpdateOp.ASSIGN, grad, indices, typed, 1);
+        }
         if (typed != updates) {
             typed.close();
         }

@@ -38,8 +38,8 @@ final class FloatPlanKernels implements PlanKernels {
         NativeFloats.Span words = NativeFloats.of(word, ParamNames.WORD_EMBEDDINGS);
         NativeFloats.Span positions = NativeFloats.of(position, ParamNames.POSITION_EMBEDDINGS);
         NativeFloats.Span types = NativeFloats.of(type, ParamNames.TOKEN_TYPE_EMBEDDINGS);
-        float[] g = gamma.toFloatVector();
-        float[] bt = beta.toFloatVector();
+        float[] g = NativeFloats.toArray(gamma);
+        float[] bt = NativeFloats.toArray(beta);
         int rows = tokens.ids().length;
         int block = Math.max(1, BLOCK_FLOATS / h);
         ParallelRows.run(rows, minRows(h), (from, to) -> {
@@ -69,7 +69,7 @@ final class FloatPlanKernels implements PlanKernels {
     public void biasActivation(INDArray x, INDArray bias, Activation activation) {
         int cols = (int) x.columns();
         NativeFloats.Span span = NativeFloats.of(x, "activation input");
-        float[] b = bias.toFloatVector();
+        float[] b = NativeFloats.toArray(bias);
         int block = Math.max(1, BLOCK_FLOATS / cols);
         ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
             Scratch s = SCRATCH.get();
@@ -94,9 +94,9 @@ final class FloatPlanKernels implements PlanKernels {
         int cols = (int) x.columns();
         NativeFloats.Span span = NativeFloats.of(x, "layer norm input");
         NativeFloats.Span res = NativeFloats.of(residual, "residual");
-        float[] b = bias.toFloatVector();
-        float[] g = gamma.toFloatVector();
-        float[] bt = beta.toFloatVector();
+        float[] b = NativeFloats.toArray(bias);
+        float[] g = NativeFloats.toArray(gamma);
+        float[] bt = NativeFloats.toArray(beta);
         int block = Math.max(1, BLOCK_FLOATS / cols);
         ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
             Scratch s = SCRATCH.get();

@@ -1,7 +1,10 @@
 package org.layerfuse.bert;
 
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.layerfuse.bert.graph.BertGraph;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * selector, loss inputs); keeps the flattened ids for the embedding gradient.
  */
 record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, int[] ids, int[] positions, int[] types,
-                   int batchSize) {
+                   int batchSize, Set<INDArray> borrowed) {
 
     /** The batch's token ids, positions, token types and 0/1 mask flattened to {@code B·S}, validated against the config. */
     record Flat(int[] ids, int[] positions, int[] types, float[] mask, int batchSize, int seqLen) {
@@ -74,9 +77,35 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
                 params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), ids,
                 positions, types);
         Map<String, INDArray> ph = new HashMap<>();
-        ph.put(BertGraph.ATTENTION_MASK, Nd4j.create(mask, new long[] {b, s}, 'c').castTo(dtype));
+        INDArray floatMask = Nd4j.create(mask, new long[] {b, s}, 'c');
+        INDArray typedMask = floatMask.castTo(dtype);
+        if (typedMask != floatMask) {
+            floatMask.close();
+        }
+        ph.put(BertGraph.ATTENTION_MASK, typedMask);
         ph.put(BertGraph.CLS_SELECT, clsSelect);
-        return new ModelInputs(sum, ph, ids, positions, types, b);
+        return new ModelInputs(sum, ph, ids, positions, types, b, Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    /**
+     * Frees the arrays made for this batch (the placeholders, not a caller's teacher logits, and
+     * the embedding sum unless the graph {@code sd} holds it) once the call that used them has
+     * returned: left to the garbage collector they would pin native memory until the next
+     * collection. SameDiff keeps the first array bound to a variable and copies later ones of
+     * the same shape into it ({@link #bind}), so the sum is freed only when the variable's array
+     * is another one.
+     */
+    void release(org.nd4j.autodiff.samediff.SameDiff sd) {
+        INDArray held = sd.getVariable(BertGraph.EMBEDDINGS_SUM).getArr();
+        if (held == null || held.data() == null || embeddingSum.data() == null
+                || held.data().address() != embeddingSum.data().address()) {
+            Gradients.freeArray(embeddingSum);
+        }
+        for (INDArray a : placeholders.values()) {
+            if (!borrowed.contains(a)) {
+                Gradients.freeArray(a);
+            }
+        }
     }
 
     /** Points the graph's embedding-sum variable at this batch's rows. */
@@ -99,6 +128,9 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
             oneHot.putScalar(i, labels[i], 1.0);
         }
         INDArray teacher = teacherLogits == null ? Nd4j.zeros(dtype, batchSize, numLabels) : teacherLogits.castTo(dtype);
+        if (teacher == teacherLogits) {
+            borrowed.add(teacher); // the caller's array: not closed with the inputs
+        }
         if (teacher.rows() != batchSize || teacher.columns() != numLabels) {
             throw new IllegalArgumentException("teacher logits must be [" + batchSize + ", " + numLabels + "], got "
                     + java.util.Arrays.toString(teacher.shape()));

@@ -43,6 +43,24 @@ public final class NativeFloats {
         return new Span(floats, Math.toIntExact(array.offset()));
     }
 
+    /**
+     * The values of {@code array} in row-major order as a Java array: read straight from the
+     * native buffer when {@link #accepts} it, else through a copy that is closed at once.
+     * ({@code INDArray.toFloatVector()} duplicates the array and leaves the copy to the
+     * garbage collector, which pins native memory for hundreds of small parameters a call.)
+     */
+    public static float[] toArray(INDArray array) {
+        float[] v = new float[Math.toIntExact(array.length())];
+        if (accepts(array)) {
+            of(array, "array").read(0, v, 0, v.length);
+            java.lang.ref.Reference.reachabilityFence(array);
+            return v;
+        }
+        try (INDArray copy = array.dup('c')) {
+            return copy.data().asFloat();
+        }
+    }
+
     private static boolean isCContiguous(INDArray a) {
         long[] shape = a.shape();
         long[] stride = a.stride();

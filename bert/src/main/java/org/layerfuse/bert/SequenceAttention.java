@@ -51,9 +51,9 @@ public final class SequenceAttention {
         NativeFloats.Span vs = NativeFloats.of(v, "value");
         NativeFloats.Span out = NativeFloats.of(ctx, "context");
         NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
-        float[] biasQ = bq == null ? null : bq.toFloatVector();
-        float[] biasK = bk == null ? null : bk.toFloatVector();
-        float[] biasV = bv == null ? null : bv.toFloatVector();
+        float[] biasQ = bq == null ? null : NativeFloats.toArray(bq);
+        float[] biasK = bk == null ? null : NativeFloats.toArray(bk);
+        float[] biasV = bv == null ? null : NativeFloats.toArray(bv);
         ParallelRows.run(batch, 1, (from, to) -> {
             float[][] s = SCRATCH.get();
             int[] sizes = {span, span, span, span, probs == null ? 0 : probsSpan, AttentionKernel.workSize(seq, d)};

@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * them until the next call. Here the gradient function is run directly with release on: an
  * intermediate goes back to the session's array cache as soon as its last consumer has run,
  * and later ops of the same call reuse it (same outputs and gradients, bit for bit: tested).
- * After the call the session is closed, so nothing of the call outlives it but what it returns.
+ * After the call the session is closed, with what it still holds besides its cache
+ * ({@link SessionLeftovers}), so nothing of the call outlives it but what it returns.
  */
 public final class GradientCalls {
 
@@ -54,19 +55,22 @@ public final class GradientCalls {
             gradientNames.put(v, gradient.name());
             names.add(gradient.name());
         }
-        Map<String, INDArray> values;
+        Map<String, INDArray> values = Map.of();
         gradientFunction.setEnableCache(true);
         try {
             values = gradientFunction.output(placeholders, names.stream().distinct().toArray(String[]::new));
         } finally {
-            closeSession(gradientFunction);
+            List<INDArray> kept = new ArrayList<>(values.values());
+            kept.addAll(placeholders.values());
+            closeSession(gradientFunction, List.of(sd, gradientFunction), kept);
         }
         Map<String, INDArray> outs = new LinkedHashMap<>();
         for (String o : outputs) {
             outs.put(o, values.get(o));
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        gradientNames.forEach((v, g) -> grads.put(v, values.get(g)));
+        Map<String, INDArray> result = values;
+        gradientNames.forEach((v, g) -> grads.put(v, result.get(g)));
         return new OutAndGrad(outs, grads);
     }
 
@@ -80,6 +84,23 @@ public final class GradientCalls {
         if (session != null && session.getMmgr() != null) {
             session.getMmgr().close();
         }
+    }
+
+    /**
+     * {@link #closeSession(SameDiff)}, and then the arrays and op contexts the session still
+     * holds ({@link SessionLeftovers}), keeping the buffers of {@code kept} and of the variables
+     * and constants of {@code graphs}.
+     */
+    static void closeSession(SameDiff sd, List<SameDiff> graphs, List<INDArray> kept) {
+        InferenceSession session = sd.getSessions().remove(Thread.currentThread().getId());
+        if (session == null) {
+            return;
+        }
+        Runnable leftovers = SessionLeftovers.of(session, graphs, kept);
+        if (session.getMmgr() != null) {
+            session.getMmgr().close();
+        }
+        leftovers.run();
     }
 
     private static SameDiff gradientFunction(SameDiff sd) {

@@ -62,7 +62,7 @@ public final class AttentionOp extends JavaOp {
             throw new IllegalArgumentException("attention: " + in[0].rows() + " × " + h + " rows for a " + batch + " × "
                     + seq + " mask and " + heads + " heads");
         }
-        SequenceAttention.run(in[0], in[1], in[2], null, null, null, in[3].dup('c').data().asFloat(), batch, seq,
+        SequenceAttention.run(in[0], in[1], in[2], null, null, null, Ops.floats(in[3]), batch, seq,
                 maskValue, heads, out[0], out[1]);
     }
 

@@ -44,8 +44,8 @@ public final class LayerNormOp extends JavaOp {
         if (x.dataType() == DataType.FLOAT) {
             NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
-            float[] gamma = in[1].toFloatVector();
-            float[] beta = in[2].toFloatVector();
+            float[] gamma = Ops.floats(in[1]);
+            float[] beta = Ops.floats(in[2]);
             RowBlocks.run(rows, cols, (from, count, s) -> {
                 xs.read(from * cols, s[0], 0, count * cols);
                 TransformerKernels.biasResidualLayerNorm(s[0], 0, count, cols, null, null, 0, gamma, beta, (float) eps);

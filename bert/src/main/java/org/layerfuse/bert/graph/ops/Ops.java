@@ -1,9 +1,16 @@
 package org.layerfuse.bert.graph.ops;
 
+import org.layerfuse.bert.NativeFloats;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Small helpers of the Java graph ops. */
+/**
+ * Small helpers of the Java graph ops. They copy through no temporary ND4J array where the
+ * target is a contiguous float32 array, and close the temporaries they do make: an unclosed
+ * array waits for the garbage collector, and in a gradient call hundreds of small ones pin
+ * native memory between the call's large arrays.
+ */
 final class Ops {
 
     private Ops() {
@@ -11,11 +18,35 @@ final class Ops {
 
     /** Copies {@code values} (row-major) into {@code out}, keeping its shape and type. */
     static void assign(INDArray out, double[] values) {
-        out.assign(Nd4j.createFromArray(values).reshape(out.shape()).castTo(out.dataType()));
+        try (INDArray tmp = Nd4j.createFromArray(values)) {
+            copy(tmp, out);
+        }
     }
 
     /** Copies {@code values} (row-major) into {@code out}, keeping its shape and type. */
     static void assign(INDArray out, float[] values) {
-        out.assign(Nd4j.createFromArray(values).reshape(out.shape()).castTo(out.dataType()));
+        if (out.dataType() == DataType.FLOAT && NativeFloats.accepts(out) && out.length() == values.length) {
+            NativeFloats.of(out, "op output").write(0, values, 0, values.length);
+            java.lang.ref.Reference.reachabilityFence(out);
+            return;
+        }
+        try (INDArray tmp = Nd4j.createFromArray(values)) {
+            copy(tmp, out);
+        }
+    }
+
+    private static void copy(INDArray tmp, INDArray out) {
+        if (tmp.dataType() == out.dataType()) {
+            out.assign(tmp.reshape(out.shape()));
+            return;
+        }
+        try (INDArray cast = tmp.castTo(out.dataType())) {
+            out.assign(cast.reshape(out.shape()));
+        }
+    }
+
+    /** The values of {@code a} in row-major order as floats ({@link NativeFloats#toArray}). */
+    static float[] floats(INDArray a) {
+        return NativeFloats.toArray(a);
     }
 }
