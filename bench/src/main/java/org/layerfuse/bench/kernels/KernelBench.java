@@ -46,12 +46,19 @@ public class KernelBench {
     public int size;
 
     float[] a;
+    float[] positive;
+    float[] logOut;
     float[] rowsOut;
     double[] rowsOutScalar;
 
     @Setup(Level.Trial)
     public void fill() {
         a = values(size, 1);
+        positive = new float[size];
+        for (int i = 0; i < size; i++) {
+            positive[i] = Math.abs(a[i]) + 1e-12f;
+        }
+        logOut = new float[size];
         rowsOut = new float[size / ROW];
         rowsOutScalar = new double[size / ROW];
     }
@@ -169,6 +176,20 @@ public class KernelBench {
     public float[] rowEntropyVector() {
         RowEntropy.entropies(a, 0, size / ROW, ROW, null, 1, EPS, rowsOut);
         return rowsOut;
+    }
+
+    @Benchmark
+    public float[] logScalar() {
+        for (int i = 0; i < size; i++) {
+            logOut[i] = (float) Math.log(positive[i]);
+        }
+        return logOut;
+    }
+
+    @Benchmark
+    public float[] logVector() {
+        org.layerfuse.engine.kernels.FloatLog.log(positive, 0, logOut, 0, size);
+        return logOut;
     }
 
     /** One pass of Σ|g| and Σg² in double: what GradientAccumulator.add does, as a plain loop. */

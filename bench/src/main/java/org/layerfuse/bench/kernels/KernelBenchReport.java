@@ -48,6 +48,7 @@ public final class KernelBenchReport {
         NAMES.put("dot", "dot");
         NAMES.put("l1Entropy", "ℓ1 entropy (2 passes, log)");
         NAMES.put("rowEntropy", "row entropy, rows of 32 (log)");
+        NAMES.put("log", "log (FloatLog; scalar: Math.log)");
         NAMES.put("gradientAccumulate", "gradient Σ|g|, Σg² (double lanes)");
     }
 

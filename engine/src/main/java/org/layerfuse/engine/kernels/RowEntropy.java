@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       see {@link #attentionRowMask}: padded queries are left out).</li>
  * </ul>
  * Rows are not renormalised over the kept columns (softmax with a −10⁴ mask already puts
- * ~0 mass on padded keys). Vector loop over the columns in float lanes with
- * {@link VectorOperators#LOG}, scalar tail; {@link ScalarKernels#rowEntropies} is the
+ * ~0 mass on padded keys). Vector loop over the columns in float lanes, the logarithms from
+ * {@link FloatLog} (the same bits on every run, which {@code VectorOperators.LOG} did not give),
+ * scalar tail; {@link ScalarKernels#rowEntropies} is the
  * reference. NaN in the probabilities or masks is rejected (IllegalArgumentException
  * naming the index).
  */
@@ -148,57 +149,60 @@ public final class RowEntropy {
         return rows;
     }
 
+    /** Per thread: a row of p + ε and its logarithms, and a staged row of probabilities. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    private static float[][] scratch(int n) {
+        float[][] s = SCRATCH.get();
+        if (s[0].length < n) {
+            s[0] = new float[n];
+            s[1] = new float[n];
+        }
+        return s;
+    }
+
     private static float rowEntropy(float[] p, int off, int n, float[] mask, int maskOff, float eps) {
-        FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
+        float[] logs = scratch(n)[0];
+        for (int j = 0; j < n; j++) {
+            logs[j] = p[off + j] + eps;
+        }
+        FloatLog.log(logs, 0, logs, 0, n);
         FloatVector acc = FloatVector.zero(SPECIES);
         int upper = SPECIES.loopBound(n);
         int j = 0;
         if (mask == null) {
             for (; j < upper; j += LANES) {
                 FloatVector v = FloatVector.fromArray(SPECIES, p, off + j);
-                acc = v.fma(v.add(epsV).lanewise(VectorOperators.LOG), acc);
+                acc = v.fma(FloatVector.fromArray(SPECIES, logs, j), acc);
             }
         } else {
             for (; j < upper; j += LANES) {
                 FloatVector v = FloatVector.fromArray(SPECIES, p, off + j);
                 FloatVector m = FloatVector.fromArray(SPECIES, mask, maskOff + j);
-                acc = v.mul(m).fma(v.add(epsV).lanewise(VectorOperators.LOG), acc);
+                acc = v.mul(m).fma(FloatVector.fromArray(SPECIES, logs, j), acc);
             }
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
             float x = p[off + j];
             float m = mask == null ? 1f : mask[maskOff + j];
-            sum += m * x * (float) Math.log(x + eps);
+            sum += m * x * logs[j];
         }
         return -sum;
     }
 
     private static float rowEntropy(ByteBuffer p, int off, int n, float[] mask, int maskOff, float eps) {
+        float[] row = scratch(n)[1];
         ByteOrder order = p.order();
-        FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
-        FloatVector acc = FloatVector.zero(SPECIES);
         int upper = SPECIES.loopBound(n);
         int j = 0;
-        if (mask == null) {
-            for (; j < upper; j += LANES) {
-                FloatVector v = FloatVector.fromByteBuffer(SPECIES, p, (off + j) * Float.BYTES, order);
-                acc = v.fma(v.add(epsV).lanewise(VectorOperators.LOG), acc);
-            }
-        } else {
-            for (; j < upper; j += LANES) {
-                FloatVector v = FloatVector.fromByteBuffer(SPECIES, p, (off + j) * Float.BYTES, order);
-                FloatVector m = FloatVector.fromArray(SPECIES, mask, maskOff + j);
-                acc = v.mul(m).fma(v.add(epsV).lanewise(VectorOperators.LOG), acc);
-            }
+        for (; j < upper; j += LANES) {
+            FloatVector.fromByteBuffer(SPECIES, p, (off + j) * Float.BYTES, order).intoArray(row, j);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            float x = p.getFloat((off + j) * Float.BYTES);
-            float m = mask == null ? 1f : mask[maskOff + j];
-            sum += m * x * (float) Math.log(x + eps);
+            row[j] = p.getFloat((off + j) * Float.BYTES);
         }
-        return -sum;
+        return rowEntropy(row, 0, n, mask, maskOff, eps);
     }
 
     private static float checked(float h, float[] p, int off, int n, float[] mask, int maskOff) {
