@@ -489,7 +489,7 @@ public final class BertModel {
             Gradients.freeArray(lossArray);
             return new Gradients(loss, result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
         } finally {
-            inputs.release(g.sd());
+            inputs.release(g.sd(), teacherLogits);
         }
     }
 

@@ -1,10 +1,7 @@
 package org.layerfuse.bert;
 
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.layerfuse.bert.graph.BertGraph;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * selector, loss inputs); keeps the flattened ids for the embedding gradient.
  */
 record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, int[] ids, int[] positions, int[] types,
-                   int batchSize, Set<INDArray> borrowed) {
+                   int batchSize) {
 
     /** The batch's token ids, positions, token types and 0/1 mask flattened to {@code B·S}, validated against the config. */
     record Flat(int[] ids, int[] positions, int[] types, float[] mask, int batchSize, int seqLen) {
@@ -84,25 +81,26 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         }
         ph.put(BertGraph.ATTENTION_MASK, typedMask);
         ph.put(BertGraph.CLS_SELECT, clsSelect);
-        return new ModelInputs(sum, ph, ids, positions, types, b, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return new ModelInputs(sum, ph, ids, positions, types, b);
     }
 
     /**
-     * Frees the arrays made for this batch (the placeholders, not a caller's teacher logits, and
+     * Frees the arrays made for this batch (the placeholders except the caller's own
+     * {@code teacherLogits}, which {@link #addLoss} binds as they are when their type matches, and
      * the embedding sum unless the graph {@code sd} holds it) once the call that used them has
      * returned: left to the garbage collector they would pin native memory until the next
      * collection. SameDiff keeps the first array bound to a variable and copies later ones of
      * the same shape into it ({@link #bind}), so the sum is freed only when the variable's array
      * is another one.
      */
-    void release(org.nd4j.autodiff.samediff.SameDiff sd) {
+    void release(org.nd4j.autodiff.samediff.SameDiff sd, INDArray teacherLogits) {
         INDArray held = sd.getVariable(BertGraph.EMBEDDINGS_SUM).getArr();
         if (held == null || held.data() == null || embeddingSum.data() == null
                 || held.data().address() != embeddingSum.data().address()) {
             Gradients.freeArray(embeddingSum);
         }
         for (INDArray a : placeholders.values()) {
-            if (!borrowed.contains(a)) {
+            if (a != teacherLogits) {
                 Gradients.freeArray(a);
             }
         }
@@ -128,9 +126,6 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
             oneHot.putScalar(i, labels[i], 1.0);
         }
         INDArray teacher = teacherLogits == null ? Nd4j.zeros(dtype, batchSize, numLabels) : teacherLogits.castTo(dtype);
-        if (teacher == teacherLogits) {
-            borrowed.add(teacher); // the caller's array: not closed with the inputs
-        }
         if (teacher.rows() != batchSize || teacher.columns() != numLabels) {
             throw new IllegalArgumentException("teacher logits must be [" + batchSize + ", " + numLabels + "], got "
                     + java.util.Arrays.toString(teacher.shape()));

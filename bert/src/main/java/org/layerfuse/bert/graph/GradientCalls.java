@@ -69,8 +69,9 @@ public final class GradientCalls {
             outs.put(o, values.get(o));
         }
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        Map<String, INDArray> result = values;
-        gradientNames.forEach((v, g) -> grads.put(v, result.get(g)));
+        for (Map.Entry<String, String> e : gradientNames.entrySet()) {
+            grads.put(e.getKey(), values.get(e.getValue()));
+        }
         return new OutAndGrad(outs, grads);
     }
 
@@ -92,14 +93,9 @@ public final class GradientCalls {
      * and constants of {@code graphs}.
      */
     static void closeSession(SameDiff sd, List<SameDiff> graphs, List<INDArray> kept) {
-        InferenceSession session = sd.getSessions().remove(Thread.currentThread().getId());
-        if (session == null) {
-            return;
-        }
-        Runnable leftovers = SessionLeftovers.of(session, graphs, kept);
-        if (session.getMmgr() != null) {
-            session.getMmgr().close();
-        }
+        InferenceSession session = sd.getSessions().get(Thread.currentThread().getId());
+        Runnable leftovers = session == null ? () -> { } : SessionLeftovers.of(session, graphs, kept);
+        closeSession(sd);
         leftovers.run();
     }
 

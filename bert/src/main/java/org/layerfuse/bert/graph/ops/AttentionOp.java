@@ -1,6 +1,7 @@
 package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
+import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.bert.SequenceAttention;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -62,7 +63,7 @@ public final class AttentionOp extends JavaOp {
             throw new IllegalArgumentException("attention: " + in[0].rows() + " × " + h + " rows for a " + batch + " × "
                     + seq + " mask and " + heads + " heads");
         }
-        SequenceAttention.run(in[0], in[1], in[2], null, null, null, Ops.floats(in[3]), batch, seq,
+        SequenceAttention.run(in[0], in[1], in[2], null, null, null, NativeFloats.toArray(in[3]), batch, seq,
                 maskValue, heads, out[0], out[1]);
     }
 

@@ -55,7 +55,7 @@ public final class LayerNormBpOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
             NativeFloats.Span dys = NativeFloats.of(in[2], "layer norm output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
-            float[] gamma = Ops.floats(in[1]);
+            float[] gamma = NativeFloats.toArray(in[1]);
             RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
             RowBlocks.run(rows, cols, (from, count, s) -> {
                 float[][] part = sums.part(from);

@@ -44,8 +44,8 @@ public final class LayerNormOp extends JavaOp {
         if (x.dataType() == DataType.FLOAT) {
             NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
-            float[] gamma = Ops.floats(in[1]);
-            float[] beta = Ops.floats(in[2]);
+            float[] gamma = NativeFloats.toArray(in[1]);
+            float[] beta = NativeFloats.toArray(in[2]);
             RowBlocks.run(rows, cols, (from, count, s) -> {
                 xs.read(from * cols, s[0], 0, count * cols);
                 TransformerKernels.biasResidualLayerNorm(s[0], 0, count, cols, null, null, 0, gamma, beta, (float) eps);

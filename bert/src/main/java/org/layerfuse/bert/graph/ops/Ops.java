@@ -1,7 +1,6 @@
 package org.layerfuse.bert.graph.ops;
 
 import org.layerfuse.bert.NativeFloats;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -25,7 +24,7 @@ final class Ops {
 
     /** Copies {@code values} (row-major) into {@code out}, keeping its shape and type. */
     static void assign(INDArray out, float[] values) {
-        if (out.dataType() == DataType.FLOAT && NativeFloats.accepts(out) && out.length() == values.length) {
+        if (NativeFloats.accepts(out) && out.length() == values.length) {
             NativeFloats.of(out, "op output").write(0, values, 0, values.length);
             java.lang.ref.Reference.reachabilityFence(out);
             return;
@@ -43,10 +42,5 @@ final class Ops {
         try (INDArray cast = tmp.castTo(out.dataType())) {
             out.assign(cast.reshape(out.shape()));
         }
-    }
-
-    /** The values of {@code a} in row-major order as floats ({@link NativeFloats#toArray}). */
-    static float[] floats(INDArray a) {
-        return NativeFloats.toArray(a);
     }
 }

@@ -50,7 +50,7 @@ final class RowBlocks {
     static void addBias(INDArray x, INDArray bias, String what) {
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
-        float[] b = Ops.floats(bias);
+        float[] b = NativeFloats.toArray(bias);
         run((int) x.rows(), cols, (from, count, scratch) -> {
             xs.read(from * cols, scratch[0], 0, count * cols);
             TransformerKernels.biasAdd(scratch[0], 0, count, cols, b);
