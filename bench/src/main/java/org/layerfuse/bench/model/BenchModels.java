@@ -26,7 +26,8 @@ final class BenchModels {
 
     /** ND4J as every model benchmark runs it: {@code -Dlayerfuse.threads} (default 2), seed 42. */
     static void startBackend() {
-        Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42, "auto"));
+        Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42,
+                System.getProperty("layerfuse.nd4j.variant", "auto")));
     }
 
     static PretrainedModels.Pretrained load(String name) {

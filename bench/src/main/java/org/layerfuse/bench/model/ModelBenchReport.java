@@ -109,6 +109,10 @@ public final class ModelBenchReport {
                         + "sentences; JMH 1 fork (AverageTime); 1-minute load average %s at the start.%n%n",
                 LocalDate.now(), cpu.modelName(), Runtime.version(), Backend.info(), threads, BenchModels.BATCH,
                 BenchModels.SEQ, load));
+        sb.append(String.format(Locale.ROOT, "Vector code paths: the JVM's preferred float vector has %d lanes "
+                        + "(`-XX:UseAVX=2` gives 8 on an AVX-512 CPU); oneDNN ISA cap `DNNL_MAX_CPU_ISA`=%s.%n%n",
+                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(),
+                java.util.Objects.requireNonNullElse(System.getenv("DNNL_MAX_CPU_ISA"), "(none)")));
         sb.append(String.format(Locale.ROOT, "FMA peak: %d cores × %.2f GHz × %d FLOP/cycle/core = %.0f GFLOP/s "
                         + "(nominal: FMA pipes × lanes × 2 from the CPU flags, `CpuFeatures.fp32FlopsPerCyclePerCore`; "
                         + "clock from /proc/cpuinfo). Measured sgemm (ND4J/OpenBLAS, 1024×768 · 768×3072): %.0f GFLOP/s.%n%n",
