@@ -24,7 +24,7 @@ final class BenchModels {
     private BenchModels() {
     }
 
-    /** ND4J as every model benchmark runs it: {@code -Dlayerfuse.threads} (default 2), seed 42. */
+    /** ND4J as every model benchmark runs it: {@code -Dlayerfuse.threads} (default 2), seed 42, {@code -Dlayerfuse.nd4j.variant}. */
     static void startBackend() {
         Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42,
                 System.getProperty("layerfuse.nd4j.variant", "auto")));

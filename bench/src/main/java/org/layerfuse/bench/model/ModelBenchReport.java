@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import jdk.incubator.vector.FloatVector;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.tokenizer.TokenBatch;
@@ -98,6 +99,17 @@ public final class ModelBenchReport {
         write(profileMd, profile.toString());
     }
 
+    /** The oneDNN ISA cap set in the environment (it reads {@code ONEDNN_MAX_CPU_ISA}, then {@code DNNL_MAX_CPU_ISA}). */
+    private static String oneDnnIsaCap() {
+        for (String name : List.of("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA")) {
+            String v = System.getenv(name);
+            if (v != null && !v.isBlank()) {
+                return "`" + name + "=" + v + "`";
+            }
+        }
+        return "none";
+    }
+
     static String table(Map<String, Double> ms, TfJavaTiming.Timing tf, double gemmGflops, int threads, String load) {
         CpuFeatures cpu = CpuFeatures.detect();
         double ghz = cpuGhz();
@@ -109,10 +121,8 @@ public final class ModelBenchReport {
                         + "sentences; JMH 1 fork (AverageTime); 1-minute load average %s at the start.%n%n",
                 LocalDate.now(), cpu.modelName(), Runtime.version(), Backend.info(), threads, BenchModels.BATCH,
                 BenchModels.SEQ, load));
-        sb.append(String.format(Locale.ROOT, "Vector code paths: the JVM's preferred float vector has %d lanes "
-                        + "(`-XX:UseAVX=2` gives 8 on an AVX-512 CPU); oneDNN ISA cap `DNNL_MAX_CPU_ISA`=%s.%n%n",
-                jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length(),
-                java.util.Objects.requireNonNullElse(System.getenv("DNNL_MAX_CPU_ISA"), "(none)")));
+        sb.append(String.format(Locale.ROOT, "Vector code paths: the JVM's preferred float vector has %d lanes; "
+                + "oneDNN's ISA cap: %s.%n%n", FloatVector.SPECIES_PREFERRED.length(), oneDnnIsaCap()));
         sb.append(String.format(Locale.ROOT, "FMA peak: %d cores × %.2f GHz × %d FLOP/cycle/core = %.0f GFLOP/s "
                         + "(nominal: FMA pipes × lanes × 2 from the CPU flags, `CpuFeatures.fp32FlopsPerCyclePerCore`; "
                         + "clock from /proc/cpuinfo). Measured sgemm (ND4J/OpenBLAS, 1024×768 · 768×3072): %.0f GFLOP/s.%n%n",
