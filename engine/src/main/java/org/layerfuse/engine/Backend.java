@@ -48,7 +48,12 @@ public final class Backend {
         public static Settings fromSystemProperties() {
             return new Settings(Integer.getInteger("layerfuse.threads", 0),
                     Long.getLong("layerfuse.seed", 42L),
-                    System.getProperty("layerfuse.nd4j.variant", "auto"));
+                    variantFromSystemProperty());
+        }
+
+        /** The ND4J build {@code -Dlayerfuse.nd4j.variant} asks for ({@code auto} when unset). */
+        public static String variantFromSystemProperty() {
+            return System.getProperty("layerfuse.nd4j.variant", "auto");
         }
     }
 

@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.layerfuse.engine.kernels.BufferKernels;
+import org.layerfuse.engine.kernels.FloatLog;
 import org.layerfuse.engine.kernels.GradientAccumulator;
 import org.layerfuse.engine.kernels.RowEntropy;
 import org.layerfuse.engine.kernels.ScalarKernels;
@@ -188,7 +189,7 @@ public class KernelBench {
 
     @Benchmark
     public float[] logVector() {
-        org.layerfuse.engine.kernels.FloatLog.log(positive, 0, logOut, 0, size);
+        FloatLog.log(positive, 0, logOut, 0, size);
         return logOut;
     }
 

@@ -27,7 +27,7 @@ final class BenchModels {
     /** ND4J as every model benchmark runs it: {@code -Dlayerfuse.threads} (default 2), seed 42, {@code -Dlayerfuse.nd4j.variant}. */
     static void startBackend() {
         Backend.init(new Backend.Settings(Integer.getInteger("layerfuse.threads", 2), 42,
-                System.getProperty("layerfuse.nd4j.variant", "auto")));
+                Backend.Settings.variantFromSystemProperty()));
     }
 
     static PretrainedModels.Pretrained load(String name) {

@@ -45,8 +45,7 @@ public final class ParityCommand implements Callable<Integer>, ValidatedOptions 
     @Override
     public Integer call() {
         validate();
-        Backend.Info info = Backend.init(new Backend.Settings(threads, 42, System.getProperty("layerfuse.nd4j.variant",
-                "auto")));
+        Backend.Info info = Backend.init(new Backend.Settings(threads, 42, Backend.Settings.variantFromSystemProperty()));
         PretrainedModels.Pretrained minilm = PretrainedModels.load("minilm");
         DataOptions.checkMaxLength(maxLength, minilm.weights().config(), minilm.name());
         List<String> sentences = SampleSentences.load();

@@ -38,6 +38,6 @@ public final class RuntimeOptions {
         if (gradientMemory != null) {
             System.setProperty(MicroBatches.PROPERTY, gradientMemory.trim());
         }
-        return Backend.init(new Backend.Settings(threads, seed, System.getProperty("layerfuse.nd4j.variant", "auto")));
+        return Backend.init(new Backend.Settings(threads, seed, Backend.Settings.variantFromSystemProperty()));
     }
 }
