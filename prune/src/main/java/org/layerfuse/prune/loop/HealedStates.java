@@ -75,7 +75,7 @@ public final class HealedStates implements AutoCloseable {
     }
 
     /** The healer's summary of {@code key} after writing its state into {@code model}, or null if not kept. */
-    String restore(String key, BertModel model) {
+    synchronized String restore(String key, BertModel model) {
         Entry e = entries.get(key);
         if (e == null) {
             return null;
@@ -109,9 +109,14 @@ public final class HealedStates implements AutoCloseable {
 
     /** Keeps {@code model}'s parameters as the state of {@code key} (if they fit the budget). */
     void put(String key, BertModel model, String summary) {
+        put(key, model.parameters(), summary);
+    }
+
+    /** Keeps {@code parameters} (a model's {@link BertModel#parameters()}) as the state of {@code key}. */
+    synchronized void put(String key, Map<String, INDArray> parameters, String summary) {
         List<Layout> layout = new ArrayList<>();
         long size = 0;
-        for (Map.Entry<String, INDArray> p : model.parameters().entrySet()) {
+        for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
             Layout l = new Layout(p.getKey(), p.getValue().dataType(), p.getValue().shape());
             layout.add(l);
             size += l.bytes();
@@ -123,7 +128,7 @@ public final class HealedStates implements AutoCloseable {
         Path part = folder.resolve(file.getFileName() + ".part");
         try {
             try (FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                for (Map.Entry<String, INDArray> p : model.parameters().entrySet()) {
+                for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
                     INDArray c = contiguous(p.getValue());
                     ByteBuffer buffer = bytesOf(c);
                     while (buffer.hasRemaining()) {
@@ -152,13 +157,13 @@ public final class HealedStates implements AutoCloseable {
     }
 
     /** Number of states kept now. */
-    int size() {
+    synchronized int size() {
         return entries.size();
     }
 
     /** Deletes the folder and everything in it. */
     @Override
-    public void close() {
+    public synchronized void close() {
         entries.clear();
         bytes = 0;
         deleteFolder();

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.layerfuse.bert.BertModel;
@@ -221,10 +222,25 @@ public final class RunDirectory {
      * deletes older model files.
      */
     public void finishStep(StepRecord record, BertModel model, boolean saveModel) {
+        Map<String, INDArray> arrays = saveModel ? model.allParameters() : null;
+        writeStep(record, arrays, liveHeader(model.liveMask()));
+    }
+
+    /**
+     * {@link #finishStep(StepRecord, BertModel, boolean)} written behind: the model's arrays and
+     * live set are taken now, the files are written by {@code writes} (the caller keeps the
+     * parameters unchanged until {@link WriteBehind#await}).
+     */
+    void finishStep(StepRecord record, BertModel model, boolean saveModel, WriteBehind writes) {
+        Map<String, INDArray> arrays = saveModel ? new LinkedHashMap<>(model.allParameters()) : null;
+        String header = liveHeader(model.liveMask());
+        writes.submit(() -> writeStep(record, arrays, header));
+    }
+
+    private void writeStep(StepRecord record, Map<String, INDArray> arrays, String liveHeader) {
         Path modelFile = modelFile(record.step());
-        if (saveModel) {
-            Map<String, INDArray> arrays = model.allParameters();
-            TensorFile.write(modelFile, liveHeader(model.liveMask()), arrays);
+        if (arrays != null) {
+            TensorFile.write(modelFile, liveHeader, arrays);
         }
         try {
             writeAtomically(stepFile(record.step()), JSON.writeValueAsBytes(record));

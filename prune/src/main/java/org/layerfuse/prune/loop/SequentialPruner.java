@@ -19,7 +19,10 @@ import org.layerfuse.prune.strategy.PruningStrategy;
  * Sequential layer pruning (the paper's section 2.4): at each step compute the signals of
  * the live layers, let the strategy choose one (fusion strategies first measure ΔA on the
  * validation split), replace it with an identity, heal, evaluate on the test split, and
- * record the step to disk before the next one starts. Step 0 records the unpruned model.
+ * record the step to disk. Step 0 records the unpruned model. A step's files (and its healed
+ * state for the step cache) are written by a background thread while the next step computes
+ * its signals, ΔA and before-healing accuracy ({@link WriteBehind}); the next heal, and the end
+ * of the run, wait for them.
  *
  * <p>Everything random is seeded from (seed, step), so a run resumed from its directory
  * gives the same records as an uninterrupted one.
@@ -80,6 +83,13 @@ public final class SequentialPruner {
             throw new IllegalArgumentException("--layers-to-remove must be in [1, " + (layers - 1) + "] for a "
                     + layers + "-layer model, got " + layersToRemove);
         }
+        try (WriteBehind writes = new WriteBehind()) {
+            return run(model, layersToRemove, run, keepFinalModel, writes);
+        }
+    }
+
+    private List<StepRecord> run(BertModel model, int layersToRemove, RunDirectory run, boolean keepFinalModel,
+                                 WriteBehind writes) {
         List<StepRecord> records = new ArrayList<>(run.resumableSteps(layersToRemove));
         if (records.isEmpty()) {
             long t0 = System.nanoTime();
@@ -87,7 +97,7 @@ public final class SequentialPruner {
             StepRecord baseline = new StepRecord(0, null, model.liveLayers(), base.accuracy(), base.macroF1(),
                     base.loss(), base.accuracy(), model.parameterCount(), sizeMb(model), null, null, null, List.of(),
                     Double.NaN, "baseline (unpruned)", 0, 0, 0, seconds(t0));
-            run.finishStep(baseline, model, false);
+            run.finishStep(baseline, model, false, writes);
             records.add(baseline);
         } else if (records.size() > 1) {
             run.loadModel(records.get(records.size() - 1).step(), model);
@@ -129,15 +139,16 @@ public final class SequentialPruner {
             model.removeLayer(choice.layer());
             double beforeHeal = testWithout(model, chosenFrom, choice.layer()).accuracy();
             long t2 = System.nanoTime();
+            writes.await(); // the last step's files are read from the parameters the heal changes
             String heal = cache == null ? healer.heal(model, choice.layer(), step)
-                    : cache.heal(parent, model, healer, choice.layer(), step);
+                    : cache.heal(parent, model, healer, choice.layer(), step, writes);
             double healSeconds = seconds(t2);
             Evaluation e = test(model);
             StepRecord record = new StepRecord(step, choice.layer(), model.liveLayers(), e.accuracy(), e.macroF1(),
                     e.loss(), beforeHeal, model.parameterCount(), sizeMb(model), table.toCsv(), choice.scores(),
                     choice.featureImportance(), rows, validationAccuracy, heal, signalSeconds, choiceSeconds,
                     healSeconds, seconds(t0));
-            run.finishStep(record, model, step < layersToRemove || keepFinalModel);
+            run.finishStep(record, model, step < layersToRemove || keepFinalModel, writes);
             records.add(record);
             progress.step(String.format(Locale.ROOT, "removed %d, accuracy %.3f", choice.layer(), e.accuracy()));
         }

@@ -85,9 +85,11 @@ public final class StepCache {
 
     /**
      * Heals {@code model} (already without {@code removedLayer}) or, when the same parent
-     * state was healed the same way before, restores that result.
+     * state was healed the same way before, restores that result. A new healed state is written
+     * to the cache's folder behind the caller by {@code writes}: the caller keeps the parameters
+     * unchanged until {@link WriteBehind#await}.
      */
-    String heal(String parentKey, BertModel model, Healer healer, int removedLayer, int step) {
+    String heal(String parentKey, BertModel model, Healer healer, int removedLayer, int step, WriteBehind writes) {
         String key = parentKey + "|" + healer.name() + "|" + removedLayer + "|" + step;
         String cached = healed == null ? null : healed.restore(key, model);
         if (cached != null) {
@@ -97,7 +99,8 @@ public final class StepCache {
         misses++;
         String summary = healer.heal(model, removedLayer, step);
         if (healed != null) {
-            healed.put(key, model, summary);
+            Map<String, INDArray> parameters = model.parameters();
+            writes.submit(() -> healed.put(key, parameters, summary));
         }
         return summary;
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.layerfuse.bert.train.Evaluator;
 import org.layerfuse.prune.signals.LayerSignals;
 import org.layerfuse.prune.strategy.RandomForestFusion;
 import org.layerfuse.prune.strategy.Strategies;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 class SequentialPrunerTest {
 
@@ -60,6 +62,15 @@ class SequentialPrunerTest {
         }
         assertEquals(records.get(2).accuracy(), new RunDirectory(dir).steps().get(2).accuracy(), 0.0);
         assertEquals(2, model.liveCount());
+        // the files are written behind the computation; run returns once they are whole: the last
+        // model file holds the final parameters, byte for byte
+        BertModel reloaded = trained.copy();
+        new RunDirectory(dir).loadModel(2, reloaded);
+        assertArrayEquals(model.liveMask(), reloaded.liveMask());
+        for (Map.Entry<String, INDArray> e : model.allParameters().entrySet()) {
+            assertArrayEquals(e.getValue().dup('c').data().asBytes(),
+                    reloaded.allParameters().get(e.getKey()).dup('c').data().asBytes(), e.getKey());
+        }
     }
 
     @Test
