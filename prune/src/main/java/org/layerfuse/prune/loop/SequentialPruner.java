@@ -138,8 +138,8 @@ public final class SequentialPruner {
             String chosenFrom = StepCache.key(model); // the state the kept test states must be of
             model.removeLayer(choice.layer());
             double beforeHeal = testWithout(model, chosenFrom, choice.layer()).accuracy();
-            long t2 = System.nanoTime();
             writes.await(); // the last step's files are read from the parameters the heal changes
+            long t2 = System.nanoTime();
             String heal = cache == null ? healer.heal(model, choice.layer(), step)
                     : cache.heal(parent, model, healer, choice.layer(), step, writes);
             double healSeconds = seconds(t2);

@@ -35,7 +35,7 @@ final class WriteBehind implements AutoCloseable {
      * the write would have thrown it in the caller's thread.
      */
     void await() {
-        RuntimeException failure = null;
+        Throwable failure = null;
         boolean interrupted = false;
         for (Future<?> f : pending) {
             while (true) {
@@ -46,7 +46,7 @@ final class WriteBehind implements AutoCloseable {
                     interrupted = true; // the write reads the model: it must end before the caller goes on
                 } catch (ExecutionException e) {
                     if (failure == null) {
-                        failure = asRuntime(e.getCause());
+                        failure = e.getCause();
                     }
                     break;
                 }
@@ -56,19 +56,15 @@ final class WriteBehind implements AutoCloseable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (failure != null) {
-            throw failure;
+        if (failure instanceof RuntimeException r) {
+            throw r;
         }
-    }
-
-    private static RuntimeException asRuntime(Throwable cause) {
-        if (cause instanceof RuntimeException r) {
-            return r;
-        }
-        if (cause instanceof Error e) {
+        if (failure instanceof Error e) {
             throw e;
         }
-        return new IllegalStateException("a background write failed: " + cause, cause);
+        if (failure != null) {
+            throw new IllegalStateException("a background write failed: " + failure, failure);
+        }
     }
 
     /** {@link #await}, then stops the thread. */

@@ -73,6 +73,18 @@ class WriteBehindTest {
         assertTrue(e.getCause() instanceof java.io.IOException);
     }
 
+    @Test
+    void anErrorIsThrownOnlyAfterTheLaterWritesEnded() {
+        List<String> done = new CopyOnWriteArrayList<>();
+        WriteBehind writes = new WriteBehind();
+        writes.submit(() -> {
+            throw new OutOfMemoryError("direct buffer memory");
+        });
+        writes.submit(() -> done.add("second"));
+        assertThrows(OutOfMemoryError.class, writes::close);
+        assertEquals(List.of("second"), done);
+    }
+
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void sneaky(Throwable t) throws T {
         throw (T) t;
