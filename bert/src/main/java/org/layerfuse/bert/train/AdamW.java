@@ -111,10 +111,11 @@ public final class AdamW {
      * this optimizer starts from zero moments if it steps again.
      */
     public void free() {
-        for (Map<String, INDArray> moments : List.of(m, v)) {
-            moments.values().forEach(MomentPool::giveBack);
-            moments.clear();
-        }
+        List<INDArray> moments = new java.util.ArrayList<>(m.values());
+        moments.addAll(v.values());
+        m.clear();
+        v.clear();
+        MomentPool.giveBackAll(moments);
     }
 
     public long stepCount() {

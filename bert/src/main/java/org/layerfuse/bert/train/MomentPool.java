@@ -14,8 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * array is a fresh allocation that libnd4j clears and the kernel maps page by page (MiniLM's
  * word-embedding moments are 47 MB each, over glibc's mmap threshold): ≈ 55 ms an optimizer,
  * 3.8 s of the README's main study (JFR), against ≈ 10 ms to clear resident arrays. At most
- * {@link #MAX_BYTES} are kept (MiniLM's 0.18 GB of moments; BERT-base's 0.88 GB are freed as
- * before), and {@link NativeMemory#trim()} (between a study's cells) frees them all.
+ * {@link #MAX_BYTES} are kept, a whole optimizer's or none (MiniLM's 0.18 GB of moments;
+ * BERT-base's 0.88 GB are freed as before), and {@link NativeMemory#trim()} (between a study's cells) frees them all.
  */
 final class MomentPool {
 
@@ -40,6 +40,26 @@ final class MomentPool {
         }
         Nd4j.getMemoryManager().memset(spare);
         return spare;
+    }
+
+    /**
+     * Takes an optimizer's moment arrays back for reuse when all of them fit the budget together
+     * (a model too large for it frees its moments as before, rather than keeping a part); else
+     * closes them.
+     */
+    static synchronized void giveBackAll(java.util.Collection<INDArray> arrays) {
+        long total = 0;
+        for (INDArray a : arrays) {
+            total += a.length() * a.dataType().width();
+        }
+        boolean keep = bytes + total <= MAX_BYTES;
+        for (INDArray a : arrays) {
+            if (keep) {
+                giveBack(a);
+            } else if (a.closeable() && !a.wasClosed()) {
+                a.close();
+            }
+        }
     }
 
     /** Takes {@code a} back for reuse if it is a whole C-ordered array and fits the budget; else closes it. */

@@ -56,6 +56,22 @@ class MomentPoolTest {
     }
 
     @Test
+    void anOptimizerWhoseMomentsDoNotAllFitKeepsNone() {
+        Backend.init();
+        long rows = MomentPool.MAX_BYTES / 4 / 1024 / 3 + 1; // two such arrays fit, three do not
+        INDArray a = Nd4j.create(DataType.FLOAT, rows, 1024);
+        INDArray b = Nd4j.create(DataType.FLOAT, rows, 1024);
+        INDArray c = Nd4j.create(DataType.FLOAT, rows, 1024);
+        MomentPool.giveBackAll(java.util.List.of(a, b, c));
+        assertEquals(0, MomentPool.spareBytes(), "no part of a set that does not fit is kept");
+        assertTrue(a.wasClosed() && b.wasClosed() && c.wasClosed());
+        INDArray d = Nd4j.create(DataType.FLOAT, rows, 1024);
+        INDArray e = Nd4j.create(DataType.FLOAT, rows, 1024);
+        MomentPool.giveBackAll(java.util.List.of(d, e));
+        assertEquals(2 * rows * 1024 * 4, MomentPool.spareBytes());
+    }
+
+    @Test
     void aTrimFreesTheSpareArrays() {
         Backend.init();
         INDArray m = Nd4j.rand(DataType.FLOAT, 3, 3);
