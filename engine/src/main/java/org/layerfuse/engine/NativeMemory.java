@@ -27,7 +27,6 @@ public final class NativeMemory {
     private static final long TRIM_SETTLE_MS = 50;
 
     private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc);
-    private static final java.util.List<Runnable> BEFORE_TRIM = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final double share;
     private final LongSupplier clock;
@@ -60,9 +59,6 @@ public final class NativeMemory {
      * is not for every step.
      */
     public static void trim() {
-        for (Runnable r : BEFORE_TRIM) {
-            r.run();
-        }
         System.gc();
         try {
             Thread.sleep(TRIM_SETTLE_MS);
@@ -70,14 +66,6 @@ public final class NativeMemory {
             Thread.currentThread().interrupt();
         }
         GlibcMalloc.trim();
-    }
-
-    /**
-     * Registers {@code release} to run at the start of every {@link #trim()}: for memory a
-     * component keeps for reuse within a phase (e.g. spare arrays) and gives back between phases.
-     */
-    public static void beforeTrim(Runnable release) {
-        BEFORE_TRIM.add(release);
     }
 
     synchronized boolean maybeCollect() {

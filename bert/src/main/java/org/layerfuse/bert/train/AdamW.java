@@ -84,8 +84,8 @@ public final class AdamW {
             if (g == null) {
                 throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
             }
-            INDArray mi = m.computeIfAbsent(name, k -> MomentPool.zerosLike(p));
-            INDArray vi = v.computeIfAbsent(name, k -> MomentPool.zerosLike(p));
+            INDArray mi = m.computeIfAbsent(name, k -> p.like());
+            INDArray vi = v.computeIfAbsent(name, k -> p.like());
             boolean decay = hyper.weightDecay() > 0 && decays.test(name);
             AdamWKernel.Step s = new AdamWKernel.Step((float) clip, (float) b1, (float) b2, (float) correction1,
                     (float) correction2, (float) lr, (float) hyper.epsilon(),
@@ -106,16 +106,18 @@ public final class AdamW {
     }
 
     /**
-     * Gives the moment arrays (native memory twice the parameters' size) back now instead of
-     * leaving them to the garbage collector: to the next optimizer ({@link MomentPool}) or freed;
-     * this optimizer starts from zero moments if it steps again.
+     * Frees the moment arrays now (native memory twice the parameters' size) instead of leaving
+     * them to the garbage collector; the optimizer starts from zero moments if it steps again.
      */
     public void free() {
-        List<INDArray> moments = new java.util.ArrayList<>(m.values());
-        moments.addAll(v.values());
-        m.clear();
-        v.clear();
-        MomentPool.giveBackAll(moments);
+        for (Map<String, INDArray> moments : List.of(m, v)) {
+            moments.values().forEach(a -> {
+                if (a.closeable()) {
+                    a.close();
+                }
+            });
+            moments.clear();
+        }
     }
 
     public long stepCount() {
