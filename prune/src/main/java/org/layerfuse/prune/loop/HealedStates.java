@@ -107,12 +107,10 @@ public final class HealedStates implements AutoCloseable {
         return e.summary();
     }
 
-    /** Keeps {@code model}'s parameters as the state of {@code key} (if they fit the budget). */
-    void put(String key, BertModel model, String summary) {
-        put(key, model.parameters(), summary);
-    }
-
-    /** Keeps {@code parameters} (a model's {@link BertModel#parameters()}) as the state of {@code key}. */
+    /**
+     * Keeps {@code parameters} (a model's {@link BertModel#parameters()}) as the state of
+     * {@code key} (if they fit the budget).
+     */
     synchronized void put(String key, Map<String, INDArray> parameters, String summary) {
         List<Layout> layout = new ArrayList<>();
         long size = 0;

@@ -219,21 +219,13 @@ public final class RunDirectory {
 
     /**
      * Saves the model state of step {@code k} (when {@code saveModel}), then its record, then
-     * deletes older model files.
-     */
-    public void finishStep(StepRecord record, BertModel model, boolean saveModel) {
-        Map<String, INDArray> arrays = saveModel ? model.allParameters() : null;
-        writeStep(record, arrays, liveHeader(model.liveMask()));
-    }
-
-    /**
-     * {@link #finishStep(StepRecord, BertModel, boolean)} written behind: the model's arrays and
-     * live set are taken now, the files are written by {@code writes} (the caller keeps the
-     * parameters unchanged until {@link WriteBehind#await}).
+     * deletes older model files, all written behind the caller by {@code writes}: the model's
+     * arrays and live set are taken now, and the caller keeps the parameters unchanged until
+     * {@link WriteBehind#await}.
      */
     void finishStep(StepRecord record, BertModel model, boolean saveModel, WriteBehind writes) {
         Map<String, INDArray> arrays = saveModel ? new LinkedHashMap<>(model.allParameters()) : null;
-        String header = liveHeader(model.liveMask());
+        String header = saveModel ? liveHeader(model.liveMask()) : null;
         writes.submit(() -> writeStep(record, arrays, header));
     }
 

@@ -56,7 +56,7 @@ class HealedStatesTest {
             BertModel other = BertModel.random(TinyTask.CONFIG, 12, dtype);
             other.removeLayer(2);
             try (HealedStates states = new HealedStates(dir.resolve(dtype.name()), 1L << 30)) {
-                states.put("k", healed, "healed 3 steps");
+                states.put("k", healed.parameters(), "healed 3 steps");
                 assertEquals("healed 3 steps", states.restore("k", other));
                 assertBitwiseEqual(healed, other);
                 assertNull(states.restore("unknown", other));
@@ -70,10 +70,10 @@ class HealedStatesTest {
         long one = stateBytes(m);
         Path folder = dir.resolve("cache");
         try (HealedStates states = new HealedStates(folder, 2 * one)) {
-            states.put("a", m, "a");
-            states.put("b", m, "b");
+            states.put("a", m.parameters(), "a");
+            states.put("b", m.parameters(), "b");
             assertEquals("a", states.restore("a", m)); // a is now the most recently used
-            states.put("c", m, "c");
+            states.put("c", m.parameters(), "c");
             assertEquals(2, states.size());
             assertNull(states.restore("b", m), "b was the least recently used");
             assertEquals("a", states.restore("a", m));
@@ -93,7 +93,7 @@ class HealedStatesTest {
         BertModel m = BertModel.random(TinyTask.CONFIG, 3, DataType.FLOAT);
         try (HealedStates states = new HealedStates(folder, 0)) {
             assertFalse(Files.exists(folder.resolve("state-0.bin.part")));
-            states.put("a", m, "a");
+            states.put("a", m.parameters(), "a");
             assertEquals(0, states.size());
             assertNull(states.restore("a", m));
         }
@@ -105,7 +105,7 @@ class HealedStatesTest {
         BertModel wide = BertModel.random(new org.layerfuse.bert.BertConfig(40, 48, 4, 4, 64,
                 TinyTask.CONFIG.hiddenAct(), 16, 2, 1e-12, -10000.0, TinyTask.CONFIG.labels()), 3, DataType.FLOAT);
         try (HealedStates states = new HealedStates(dir.resolve("c"), 1L << 30)) {
-            states.put("a", small, "a");
+            states.put("a", small.parameters(), "a");
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> states.restore("a", wide));
             assertTrue(e.getMessage().contains("parameter ") && e.getMessage().contains("in the model"), e.getMessage());
         }
