@@ -2,6 +2,8 @@ package org.layerfuse.engine;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Structure;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,6 +107,40 @@ public final class GlibcMalloc {
     public static boolean trim() {
         Function trim = function("malloc_trim");
         return trim != null && trim.invokeInt(new Object[] {0L}) == 1;
+    }
+
+    /**
+     * Bytes the program holds from malloc now: in use inside the arenas plus separately mapped
+     * blocks ({@code mallinfo2}'s uordblks + hblkhd). Free space kept inside the arenas is not
+     * counted. −1 where the C library has no {@code mallinfo2} (not glibc 2.33+).
+     */
+    public static long allocatedBytes() {
+        Function mallinfo2 = function("mallinfo2");
+        if (mallinfo2 == null) {
+            return -1;
+        }
+        MallInfo2 info = (MallInfo2) mallinfo2.invoke(MallInfo2.class, new Object[0]);
+        return info.uordblks + info.hblkhd;
+    }
+
+    /** glibc's {@code struct mallinfo2}, returned by value: ten {@code size_t} fields. */
+    public static final class MallInfo2 extends Structure implements Structure.ByValue {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd;
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks;
+        public long fordblks;
+        public long keepcost;
+
+        @Override
+        protected List<String> getFieldOrder() {
+            return List.of("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+                    "fordblks", "keepcost");
+        }
     }
 
     private static Function function(String name) {

@@ -85,7 +85,7 @@ public final class BertGraph {
 
     public static Built build(BertConfig cfg, List<EncoderLayer> layers, Map<String, INDArray> params,
                               DataType dtype) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         SDVariable embedded = sd.var(EMBEDDINGS_SUM, Nd4j.zeros(dtype, 1, cfg.hiddenSize()));
         SDVariable mask = sd.placeHolder(ATTENTION_MASK, dtype, -1, -1);
 

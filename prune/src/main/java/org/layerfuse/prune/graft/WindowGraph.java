@@ -9,6 +9,7 @@ import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.graph.GraphContext;
+import org.layerfuse.bert.graph.Graphs;
 import org.layerfuse.bert.graph.TransformerBlock;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -42,7 +43,7 @@ final class WindowGraph {
     record Step(double loss, Map<String, INDArray> coefficientGradients, Map<String, INDArray> weightGradients) {
     }
 
-    private final SameDiff sd = SameDiff.create();
+    private final SameDiff sd = Graphs.create();
     private final String output;
     private final Map<String, INDArray> coefficients = new LinkedHashMap<>();
     private final Map<String, INDArray> weights = new LinkedHashMap<>();
