@@ -106,9 +106,23 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         }
     }
 
-    /** Points the graph's embedding-sum variable at this batch's rows. */
+    /**
+     * Gives the graph's embedding-sum variable this batch's rows: copied into the array it
+     * holds when the shapes match (the batch's own array is then freed by {@link #release}),
+     * else bound as the new array, and the one it replaces freed (no call uses it any more).
+     */
     void bind(org.nd4j.autodiff.samediff.SameDiff sd) {
-        sd.getVariable(BertGraph.EMBEDDINGS_SUM).setArray(embeddingSum);
+        org.nd4j.autodiff.samediff.SDVariable v = sd.getVariable(BertGraph.EMBEDDINGS_SUM);
+        INDArray held = v.getArr();
+        if (held != null && held != embeddingSum && java.util.Arrays.equals(held.shape(), embeddingSum.shape())
+                && held.dataType() == embeddingSum.dataType()) {
+            held.assign(embeddingSum);
+            return;
+        }
+        v.setArray(embeddingSum);
+        if (held != null && held != embeddingSum) {
+            Gradients.freeArray(held);
+        }
     }
 
     /** Adds the loss inputs: one-hot labels, teacher logits (zeros when α = 1), α and T. */
