@@ -147,6 +147,7 @@ public final class SignalComputer implements SignalSource {
                     grads.get(l).add(NdBuffers.floatView(g.byParameter().get(e.name())));
                 }
             }
+            g.free(); // a whole gradient set (MiniLM: 91 MB with its word-embedding table) per call otherwise waits for the GC
         }
 
         for (int k = 0; k < live.length; k++) {
