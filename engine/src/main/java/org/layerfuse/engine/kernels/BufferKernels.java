@@ -3,6 +3,7 @@ package org.layerfuse.engine.kernels;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -224,39 +225,29 @@ public final class BufferKernels {
         float inv = (float) (1 / l1);
         int end = from + length;
         int upper = from + length - length % UNROLL;
+        ByteBuffer at = a.duplicate().order(a.order());
+        at.position(0);
+        FloatBuffer floats = at.asFloatBuffer();
+        float[] chunk = CHUNK.get();
         double total = 0;
         for (int block = from; block < upper; block += BLOCK) {
-            total += l1EntropyBlock(a, block, Math.min(block + BLOCK, upper), inv, eps);
+            int n = Math.min(block + BLOCK, upper) - block;
+            floats.get(block, chunk, 0, n);
+            total += VectorKernels.l1EntropyBlock(chunk, 0, n, inv, eps);
         }
         for (int i = upper; i < end; i++) {
             float p = Math.abs(a.getFloat(i * Float.BYTES)) * inv;
-            total += p * (float) Math.log(p + eps);
+            total += p * FloatLog.log(p + eps);
         }
         return -total;
     }
 
     /**
-     * Σ p log(p + ε) over one block, in float lanes. A method of its own so that no vector
-     * lives across blocks: C2 then never boxes the accumulators (seen as ~235 B per block
-     * when the block loop was inlined with the LOG calls).
+     * Per thread: one block of the buffer's floats, for {@link #l1Entropy(ByteBuffer, int, int, float)}
+     * to run the array kernel's block (the same blocks, logarithms and sums, so the same bits as
+     * {@link VectorKernels#l1Entropy(float[], int, int, float)} on the same values).
      */
-    private static float l1EntropyBlock(ByteBuffer a, int from, int to, float inv, float eps) {
-        ByteOrder order = a.order();
-        FloatVector invV = FloatVector.broadcast(SPECIES, inv);
-        FloatVector epsV = FloatVector.broadcast(SPECIES, eps);
-        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = from; i < to; i += UNROLL) {
-            FloatVector p0 = FloatVector.fromByteBuffer(SPECIES, a, i * Float.BYTES, order).abs().mul(invV);
-            FloatVector p1 = FloatVector.fromByteBuffer(SPECIES, a, (i + LANES) * Float.BYTES, order).abs().mul(invV);
-            FloatVector p2 = FloatVector.fromByteBuffer(SPECIES, a, (i + 2 * LANES) * Float.BYTES, order).abs().mul(invV);
-            FloatVector p3 = FloatVector.fromByteBuffer(SPECIES, a, (i + 3 * LANES) * Float.BYTES, order).abs().mul(invV);
-            s0 = p0.fma(p0.add(epsV).lanewise(VectorOperators.LOG), s0);
-            s1 = p1.fma(p1.add(epsV).lanewise(VectorOperators.LOG), s1);
-            s2 = p2.fma(p2.add(epsV).lanewise(VectorOperators.LOG), s2);
-            s3 = p3.fma(p3.add(epsV).lanewise(VectorOperators.LOG), s3);
-        }
-        return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
-    }
+    private static final ThreadLocal<float[]> CHUNK = ThreadLocal.withInitial(() -> new float[BLOCK]);
 
     // FloatView overloads: the whole view, with the view (and so its ND4J array) kept reachable until the result is in.
 

@@ -250,7 +250,7 @@ public final class VectorKernels {
      * in float lanes. A method of its own so that no vector lives across blocks: C2 then never
      * boxes the accumulators.
      */
-    private static float l1EntropyBlock(float[] a, int from, int to, float inv, float eps) {
+    static float l1EntropyBlock(float[] a, int from, int to, float inv, float eps) {
         int n = to - from;
         float[][] scratch = ENTROPY_SCRATCH.get();
         float[] p = scratch[0];

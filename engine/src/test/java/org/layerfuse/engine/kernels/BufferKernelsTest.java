@@ -119,6 +119,35 @@ class BufferKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> BufferKernels.sum(be, 1, n));
     }
 
+    /**
+     * The weight-entropy signal reads ND4J memory through this kernel: it must give the array
+     * kernel's bits (its logarithms are {@link FloatLog}'s, not {@code VectorOperators.LOG}, whose
+     * last bits change once C2 compiles the loop), on either byte order and from an offset, and
+     * the same bits on every call. Session 28 saw two runs of the main study differ in the 10th
+     * digit of Weight Entropy while this kernel still used {@code VectorOperators.LOG}.
+     */
+    @ParameterizedTest(name = "n={0}")
+    @MethodSource("lengths")
+    void l1EntropyOnBuffersHasTheArrayKernelsBitsOnEveryCall(int n) {
+        float[] a = KernelCases.random(n, 41);
+        ByteBuffer le = ByteBuffer.allocateDirect(4 * n + 12).order(ByteOrder.LITTLE_ENDIAN);
+        le.position(12);
+        le.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
+        le.position(0);
+        ByteBuffer be = ByteBuffer.allocate(4 * n).order(ByteOrder.BIG_ENDIAN);
+        be.asFloatBuffer().put(a);
+        long want = Double.doubleToRawLongBits(VectorKernels.l1Entropy(a, 0, n, VectorKernels.DEFAULT_EPS));
+        FloatView view = NdBuffers.floatView(middleRow(a));
+        for (int call = 0; call < 300; call++) { // cold, then (for the longer inputs) compiled by C2
+            assertEquals(want, Double.doubleToRawLongBits(BufferKernels.l1Entropy(le, 3, n, VectorKernels.DEFAULT_EPS)),
+                    "direct little-endian buffer from element 3, call " + call);
+            assertEquals(want, Double.doubleToRawLongBits(BufferKernels.l1Entropy(be, 0, n, VectorKernels.DEFAULT_EPS)),
+                    "heap big-endian buffer, call " + call);
+            assertEquals(want, Double.doubleToRawLongBits(BufferKernels.l1Entropy(view, VectorKernels.DEFAULT_EPS)),
+                    "ND4J row view, call " + call);
+        }
+    }
+
     @Test
     void rowEntropyOnAnNd4jSubArrayMatchesScalarReference() {
         int rows = 50;
