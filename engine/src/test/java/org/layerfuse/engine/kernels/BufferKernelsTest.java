@@ -93,18 +93,30 @@ class BufferKernelsTest {
                 1e-5 * dotScale + 1e-30, "dot of two ND4J views");
     }
 
+    /** A direct little-endian buffer holding {@code values} from element {@code at}. */
+    static ByteBuffer littleEndianFrom(int at, float[] values) {
+        ByteBuffer le = ByteBuffer.allocateDirect(4 * (values.length + at)).order(ByteOrder.LITTLE_ENDIAN);
+        le.position(4 * at);
+        le.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+        le.position(0);
+        return le;
+    }
+
+    /** A heap big-endian buffer holding {@code values}. */
+    static ByteBuffer bigEndian(float[] values) {
+        ByteBuffer be = ByteBuffer.allocate(4 * values.length).order(ByteOrder.BIG_ENDIAN);
+        be.asFloatBuffer().put(values);
+        return be;
+    }
+
     /** The ByteBuffer kernels honour each buffer's byte order: a direct little-endian and a heap big-endian buffer. */
     @ParameterizedTest(name = "n={0}")
     @MethodSource("lengths")
     void byteBufferKernelsOnJavaOwnedBuffersOfEitherByteOrder(int n) {
         float[] a = KernelCases.random(n, 31);
         float[] b = KernelCases.random(n, 32);
-        ByteBuffer le = ByteBuffer.allocateDirect(4 * n + 8).order(ByteOrder.LITTLE_ENDIAN);
-        le.position(8);
-        le.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
-        le.position(0);
-        ByteBuffer be = ByteBuffer.allocate(4 * n).order(ByteOrder.BIG_ENDIAN);
-        be.asFloatBuffer().put(b);
+        ByteBuffer le = littleEndianFrom(2, a);
+        ByteBuffer be = bigEndian(b);
         double scale = ScalarKernels.sumAbs(a, 0, n);
         assertEquals(ScalarKernels.sum(a, 0, n), BufferKernels.sum(le, 2, n), 1e-5 * scale, "sum from element 2");
         assertEquals(ScalarKernels.countZeros(b, 0, n), BufferKernels.countZeros(be, 0, n), "countZeros big-endian");
@@ -130,12 +142,8 @@ class BufferKernelsTest {
     @MethodSource("lengths")
     void l1EntropyOnBuffersHasTheArrayKernelsBitsOnEveryCall(int n) {
         float[] a = KernelCases.random(n, 41);
-        ByteBuffer le = ByteBuffer.allocateDirect(4 * n + 12).order(ByteOrder.LITTLE_ENDIAN);
-        le.position(12);
-        le.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
-        le.position(0);
-        ByteBuffer be = ByteBuffer.allocate(4 * n).order(ByteOrder.BIG_ENDIAN);
-        be.asFloatBuffer().put(a);
+        ByteBuffer le = littleEndianFrom(3, a);
+        ByteBuffer be = bigEndian(a);
         long want = Double.doubleToRawLongBits(VectorKernels.l1Entropy(a, 0, n, VectorKernels.DEFAULT_EPS));
         FloatView view = NdBuffers.floatView(middleRow(a));
         for (int call = 0; call < 300; call++) { // cold, then (for the longer inputs) compiled by C2
