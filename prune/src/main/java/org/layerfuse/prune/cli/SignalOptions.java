@@ -7,6 +7,8 @@ import org.layerfuse.engine.mi.GaussianMutualInformation;
 import org.layerfuse.engine.mi.KnnMutualInformation;
 import org.layerfuse.engine.mi.MutualInformationEstimator;
 import org.layerfuse.engine.mi.PcaProjection;
+import org.layerfuse.engine.mi.Projection;
+import org.layerfuse.engine.mi.ReusedProjection;
 import org.layerfuse.engine.mi.VarianceReduction;
 import org.layerfuse.prune.signals.SignalComputer;
 import picocli.CommandLine.Option;
@@ -36,13 +38,18 @@ public final class SignalOptions {
 
     SignalComputer.Options options() {
         MutualInformationEstimator estimator = switch (mi.toLowerCase(Locale.ROOT)) {
-            case "gaussian" -> new GaussianMutualInformation(new PcaProjection(miDims), 1e-6);
-            case "knn" -> new KnnMutualInformation(3, new PcaProjection(miDims), 42);
+            case "gaussian" -> new GaussianMutualInformation(pca(), 1e-6);
+            case "knn" -> new KnnMutualInformation(3, pca(), 42);
             case "binned" -> new BinnedMutualInformation();
-            case "variance" -> new VarianceReduction(new PcaProjection(miDims), 1e-6);
+            case "variance" -> new VarianceReduction(pca(), 1e-6);
             default -> throw new IllegalArgumentException("--mi must be one of gaussian, knn, binned, variance; got '"
                     + mi + "'");
         };
         return new SignalComputer.Options(64, gradientBatch, estimator, VectorKernels.DEFAULT_EPS);
+    }
+
+    /** PCA to {@code --mi-dims}, each layer's activations projected once for its three MI estimates. */
+    private Projection pca() {
+        return new ReusedProjection(new PcaProjection(miDims), 2);
     }
 }

@@ -16,6 +16,7 @@ import org.layerfuse.engine.kernels.VectorKernels;
 import org.layerfuse.engine.mi.GaussianMutualInformation;
 import org.layerfuse.engine.mi.MutualInformationEstimator;
 import org.layerfuse.engine.mi.PcaProjection;
+import org.layerfuse.engine.mi.ReusedProjection;
 import org.layerfuse.engine.mi.Samples;
 import org.layerfuse.prune.loop.SignalSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,7 +61,9 @@ public final class SignalComputer implements SignalSource {
         }
 
         public static Options defaults() {
-            return new Options(64, 8, new GaussianMutualInformation(new PcaProjection(8), 1e-6),
+            // each layer's activations are projected once for its three MI estimates
+            return new Options(64, 8,
+                    new GaussianMutualInformation(new ReusedProjection(new PcaProjection(8), 2), 1e-6),
                     VectorKernels.DEFAULT_EPS);
         }
     }

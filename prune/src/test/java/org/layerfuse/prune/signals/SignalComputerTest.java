@@ -15,6 +15,7 @@ import org.layerfuse.bert.train.EncodedExamples;
 import org.layerfuse.engine.kernels.VectorKernels;
 import org.layerfuse.engine.mi.GaussianMutualInformation;
 import org.layerfuse.engine.mi.PcaProjection;
+import org.layerfuse.engine.mi.ReusedProjection;
 import org.layerfuse.prune.TinyTask;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,6 +34,21 @@ class SignalComputerTest {
     static SignalComputer computer(int batch, int gradientBatch) {
         return new SignalComputer(data, new SignalComputer.Options(batch, gradientBatch,
                 new GaussianMutualInformation(new PcaProjection(4), 1e-6), VectorKernels.DEFAULT_EPS));
+    }
+
+    /** Projecting each layer once for its three MI estimates changes no bit of any signal. */
+    @Test
+    void reusedProjectionsGiveTheSameSignalsBitForBit() {
+        LayerSignals plain = computer(7, 5).compute(model);
+        LayerSignals reused = new SignalComputer(data, new SignalComputer.Options(7, 5,
+                new GaussianMutualInformation(new ReusedProjection(new PcaProjection(4), 2), 1e-6),
+                VectorKernels.DEFAULT_EPS)).compute(model);
+        for (int l : model.liveLayers()) {
+            for (Signal signal : Signal.values()) {
+                assertEquals(Double.doubleToLongBits(plain.get(l, signal)), Double.doubleToLongBits(reused.get(l, signal)),
+                        signal + " of layer " + l);
+            }
+        }
     }
 
     @Test
