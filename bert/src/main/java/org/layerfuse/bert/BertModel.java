@@ -2,11 +2,14 @@ package org.layerfuse.bert;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.layerfuse.bert.graph.BertGraph;
 import org.layerfuse.bert.graph.GradientCalls;
@@ -392,6 +395,29 @@ public final class BertModel {
     }
 
     /**
+     * Cross-entropy loss and its gradient for the named parameters only (e.g. one layer's, for
+     * a signal): the backward pass stops where no named parameter needs it, so the embedding
+     * tables' gradients (MiniLM: 47 MB, half its parameters) are not made unless named. Each
+     * gradient has the bits {@link #gradients(TokenBatch, int[])} gives it.
+     *
+     * @throws IllegalArgumentException for a name that is not a parameter of the live model
+     */
+    public Gradients gradients(TokenBatch batch, int[] labels, Collection<String> parameters) {
+        return gradients(batch, labels, parameters, rowsPerCall(batch));
+    }
+
+    /** As {@link #gradients(TokenBatch, int[], Collection)}, at most {@code perCall} rows a call. */
+    Gradients gradients(TokenBatch batch, int[] labels, Collection<String> parameters, int perCall) {
+        Set<String> wanted = new LinkedHashSet<>(parameters);
+        for (String name : wanted) {
+            if (!params.containsKey(name) || (ParamNames.layerOf(name) >= 0 && !isLive(ParamNames.layerOf(name)))) {
+                throw new IllegalArgumentException("no gradient for '" + name + "': not a parameter of the live model");
+            }
+        }
+        return gradients(batch, labels, null, 1.0, 1.0, perCall, wanted);
+    }
+
+    /**
      * Loss α·CE + (1 − α)·T²·KL(softmax(teacher/T) ‖ softmax(z/T)) and its gradient for every
      * live parameter; {@code teacherLogits} may be null when α = 1.
      */
@@ -407,18 +433,28 @@ public final class BertModel {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         }
-        int perCall = MicroBatches.rowsPerCall(MicroBatches.budget(),
+        return gradients(batch, labels, teacherLogits, alpha, temperature, rowsPerCall(batch), null);
+    }
+
+    private int rowsPerCall(TokenBatch batch) {
+        return MicroBatches.rowsPerCall(MicroBatches.budget(),
                 MicroBatches.rowBytes(config, liveCount(), batch.seqLen(), dtype.width()), batch.batchSize());
-        return gradients(batch, labels, teacherLogits, alpha, temperature, perCall);
     }
 
     /** As {@link #gradients(TokenBatch, int[], INDArray, double, double)}, at most {@code perCall} rows a call. */
     Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha, double temperature,
                         int perCall) {
+        return gradients(batch, labels, teacherLogits, alpha, temperature, perCall, null);
+    }
+
+    /** As above, for the parameters in {@code wanted} only (null: all). */
+    private Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
+                                double temperature, int perCall, Set<String> wanted) {
         int rows = batch.batchSize();
         return perCall >= rows
-                ? gradientsOf(batch, labels, teacherLogits, alpha, temperature)
-                : accumulated(batch, labels, teacherLogits, alpha, temperature, MicroBatches.split(rows, perCall));
+                ? gradientsOf(batch, labels, teacherLogits, alpha, temperature, wanted)
+                : accumulated(batch, labels, teacherLogits, alpha, temperature, MicroBatches.split(rows, perCall),
+                        wanted);
     }
 
     /**
@@ -427,7 +463,7 @@ public final class BertModel {
      * Only one slice's intermediates are live at a time, plus one accumulated gradient set.
      */
     private Gradients accumulated(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
-                                  double temperature, int[] bounds) {
+                                  double temperature, int[] bounds, Set<String> wanted) {
         int rows = batch.batchSize();
         Map<String, INDArray> sum = null;
         INDArray[] logits = new INDArray[bounds.length - 1];
@@ -438,7 +474,7 @@ public final class BertModel {
             INDArray teacher = teacherLogits == null ? null
                     : teacherLogits.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup();
             Gradients part = gradientsOf(batch.slice(from, to), Arrays.copyOfRange(labels, from, to),
-                    teacher, alpha, temperature);
+                    teacher, alpha, temperature, wanted);
             if (teacher != null) {
                 teacher.close();
             }
@@ -463,25 +499,48 @@ public final class BertModel {
     }
 
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
-                                  double temperature) {
+                                  double temperature, Set<String> wanted) {
         BertGraph.Built g = graph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
         try {
             inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
             inputs.bind(g.sd());
-            List<String> wrt = new ArrayList<>(g.trainable());
-            wrt.add(BertGraph.EMBEDDINGS_SUM);
+            List<String> wrt = new ArrayList<>();
+            for (String name : g.trainable()) {
+                if (wanted == null || wanted.contains(name)) {
+                    wrt.add(name);
+                }
+            }
+            boolean tables = wanted == null || wanted.contains(ParamNames.WORD_EMBEDDINGS)
+                    || wanted.contains(ParamNames.POSITION_EMBEDDINGS) || wanted.contains(ParamNames.TOKEN_TYPE_EMBEDDINGS);
+            if (tables) {
+                wrt.add(BertGraph.EMBEDDINGS_SUM);
+            }
             OutAndGrad result = GradientCalls.outputsAndGradients(g.sd(), inputs.placeholders(),
                     List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
-            INDArray sumGrad = result.getGradients().get(BertGraph.EMBEDDINGS_SUM);
+            INDArray sumGrad = tables ? result.getGradients().get(BertGraph.EMBEDDINGS_SUM) : null;
             Map<String, INDArray> grads = new LinkedHashMap<>();
-            grads.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
-            grads.put(ParamNames.POSITION_EMBEDDINGS,
-                    EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
-            grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
-                    EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
-            for (String name : g.trainable()) {
-                grads.put(name, result.getGradients().get(name));
+            if (tables) {
+                grads.put(ParamNames.WORD_EMBEDDINGS,
+                        EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
+                grads.put(ParamNames.POSITION_EMBEDDINGS,
+                        EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
+                grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
+                        EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
+                if (wanted != null) {
+                    grads.keySet().removeIf(name -> {
+                        boolean drop = !wanted.contains(name);
+                        if (drop) {
+                            Gradients.freeArray(grads.get(name));
+                        }
+                        return drop;
+                    });
+                }
+            }
+            for (String name : wrt) {
+                if (!BertGraph.EMBEDDINGS_SUM.equals(name)) {
+                    grads.put(name, result.getGradients().get(name));
+                }
             }
             INDArray lossArray = result.getOutputs().get(BertGraph.LOSS);
             double loss = lossArray.getDouble(0);
