@@ -87,7 +87,9 @@ public final class Backend {
         if (info == null) {
             // Before ND4J starts its threads: see GlibcMalloc (a study's memory grew with 16 arenas).
             GlibcMalloc.limitArenas(MALLOC_ARENAS);
-            GlibcMalloc.fixMmapThreshold(GlibcMalloc.mmapThresholdFromProperty());
+            long mmapThreshold = GlibcMalloc.mmapThresholdFromProperty();
+            GlibcMalloc.fixMmapThreshold(mmapThreshold);
+            GlibcMalloc.fixTrimThreshold(GlibcMalloc.trimThresholdFromProperty(mmapThreshold));
             // Before ND4J loads libgomp, which reads its wait policy once (see OpenMpWaitPolicy).
             String ompWaitPolicy = OpenMpWaitPolicy.apply();
             String variant = chooseVariant(settings.variant(), cpu);
