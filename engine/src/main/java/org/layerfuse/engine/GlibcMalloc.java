@@ -78,15 +78,7 @@ public final class GlibcMalloc {
             throw new IllegalArgumentException("mmap threshold must be in [0, 32 MB] (0: glibc's sliding default), got "
                     + bytes);
         }
-        if (bytes == 0 || System.getenv("MALLOC_MMAP_THRESHOLD_") != null) {
-            return false;
-        }
-        Function mallopt = function("mallopt");
-        boolean applied = mallopt != null && mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, (int) bytes}) == 1;
-        if (applied) {
-            LOG.debug("malloc mmap threshold fixed at {} bytes", bytes);
-        }
-        return applied;
+        return fixThreshold(M_MMAP_THRESHOLD, bytes, "MALLOC_MMAP_THRESHOLD_", "mmap threshold");
     }
 
     /**
@@ -98,7 +90,8 @@ public final class GlibcMalloc {
      * packing buffers (≈ 0.5–3 MB, below the mmap threshold) at each call and frees them, the
      * arena's top was cut back at the free and the next call faulted the pages in again.
      * Measured on a 2-core AMD EPYC Zen 5 (2026-12-01, {@code FusedForwardProfile}, MiniLM
-     * 32 × 32): fused forward 148 → 111–118 ms, its 36 products alone 93 → 68–85 ms.
+     * 32 × 32, separate JVMs): fused forward 148 / 167 → 122–126 ms, its 36 products alone
+     * 93–123 → 68–80 ms; JMH 142 → 95 ms.
      * Call before ND4J starts; 0 leaves glibc's setting.
      *
      * @return whether the threshold was applied
@@ -107,13 +100,18 @@ public final class GlibcMalloc {
         if (bytes < 0 || bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("trim threshold must be in [0, 2 GB), got " + bytes);
         }
-        if (bytes == 0 || System.getenv("MALLOC_TRIM_THRESHOLD_") != null) {
+        return fixThreshold(M_TRIM_THRESHOLD, bytes, "MALLOC_TRIM_THRESHOLD_", "trim threshold");
+    }
+
+    /** mallopt({@code parameter}, bytes) unless bytes is 0 or the environment variable is set. */
+    private static boolean fixThreshold(int parameter, long bytes, String environmentVariable, String what) {
+        if (bytes == 0 || System.getenv(environmentVariable) != null) {
             return false;
         }
         Function mallopt = function("mallopt");
-        boolean applied = mallopt != null && mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, (int) bytes}) == 1;
+        boolean applied = mallopt != null && mallopt.invokeInt(new Object[] {parameter, (int) bytes}) == 1;
         if (applied) {
-            LOG.debug("malloc trim threshold fixed at {} bytes", bytes);
+            LOG.debug("malloc {} fixed at {} bytes", what, bytes);
         }
         return applied;
     }
@@ -123,37 +121,29 @@ public final class GlibcMalloc {
      * or m suffix), else twice {@code mmapThreshold} (glibc's own ratio; 0 when that is 0).
      */
     public static long trimThresholdFromProperty(long mmapThreshold) {
-        String value = System.getProperty(TRIM_THRESHOLD_PROPERTY);
-        if (value == null || value.isBlank()) {
-            return 2 * mmapThreshold;
-        }
-        try {
-            long n = ByteCount.parse(value);
-            if (n > Integer.MAX_VALUE) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(TRIM_THRESHOLD_PROPERTY + " must be a byte count below 2g (0: glibc's "
-                    + "setting), e.g. 16m; got '" + value + "'");
-        }
+        return byteCountProperty(TRIM_THRESHOLD_PROPERTY, 2 * mmapThreshold, Integer.MAX_VALUE,
+                "a byte count below 2g (0: glibc's setting), e.g. 16m");
     }
 
     /** The threshold from {@value #MMAP_THRESHOLD_PROPERTY}: a byte count with an optional k or m suffix. */
     public static long mmapThresholdFromProperty() {
-        String value = System.getProperty(MMAP_THRESHOLD_PROPERTY);
+        return byteCountProperty(MMAP_THRESHOLD_PROPERTY, DEFAULT_MMAP_THRESHOLD, MAX_MMAP_THRESHOLD,
+                "a byte count from 0 to 32m (0: glibc's sliding default), e.g. 8m");
+    }
+
+    private static long byteCountProperty(String property, long absent, long max, String expected) {
+        String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
-            return DEFAULT_MMAP_THRESHOLD;
+            return absent;
         }
         try {
             long n = ByteCount.parse(value);
-            if (n > MAX_MMAP_THRESHOLD) {
+            if (n > max) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(MMAP_THRESHOLD_PROPERTY + " must be a byte count from 0 to 32m (0: glibc's "
-                    + "sliding default), e.g. 8m; got '" + value + "'");
+            throw new IllegalArgumentException(property + " must be " + expected + "; got '" + value + "'");
         }
     }
 
