@@ -507,12 +507,12 @@ public final class BertModel {
             inputs.bind(g.sd());
             List<String> wrt = new ArrayList<>();
             for (String name : g.trainable()) {
-                if (wanted == null || wanted.contains(name)) {
+                if (wants(wanted, name)) {
                     wrt.add(name);
                 }
             }
-            boolean tables = wanted == null || wanted.contains(ParamNames.WORD_EMBEDDINGS)
-                    || wanted.contains(ParamNames.POSITION_EMBEDDINGS) || wanted.contains(ParamNames.TOKEN_TYPE_EMBEDDINGS);
+            boolean tables = wants(wanted, ParamNames.WORD_EMBEDDINGS) || wants(wanted, ParamNames.POSITION_EMBEDDINGS)
+                    || wants(wanted, ParamNames.TOKEN_TYPE_EMBEDDINGS);
             if (tables) {
                 wrt.add(BertGraph.EMBEDDINGS_SUM);
             }
@@ -520,25 +520,20 @@ public final class BertModel {
                     List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
             INDArray sumGrad = tables ? result.getGradients().get(BertGraph.EMBEDDINGS_SUM) : null;
             Map<String, INDArray> grads = new LinkedHashMap<>();
-            if (tables) {
+            if (wants(wanted, ParamNames.WORD_EMBEDDINGS)) {
                 grads.put(ParamNames.WORD_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
+            }
+            if (wants(wanted, ParamNames.POSITION_EMBEDDINGS)) {
                 grads.put(ParamNames.POSITION_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
+            }
+            if (wants(wanted, ParamNames.TOKEN_TYPE_EMBEDDINGS)) {
                 grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
-                if (wanted != null) {
-                    grads.keySet().removeIf(name -> {
-                        boolean drop = !wanted.contains(name);
-                        if (drop) {
-                            Gradients.freeArray(grads.get(name));
-                        }
-                        return drop;
-                    });
-                }
             }
-            for (String name : wrt) {
-                if (!BertGraph.EMBEDDINGS_SUM.equals(name)) {
+            for (String name : g.trainable()) {
+                if (wants(wanted, name)) {
                     grads.put(name, result.getGradients().get(name));
                 }
             }
@@ -550,6 +545,11 @@ public final class BertModel {
         } finally {
             inputs.release(g.sd(), teacherLogits);
         }
+    }
+
+    /** Whether a gradient call for {@code wanted} (null: every parameter) returns {@code name}'s gradient. */
+    private static boolean wants(Set<String> wanted, String name) {
+        return wanted == null || wanted.contains(name);
     }
 
     /** A deep copy (own arrays, same live set), e.g. a frozen teacher. */

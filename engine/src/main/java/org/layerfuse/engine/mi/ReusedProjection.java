@@ -34,11 +34,6 @@ public final class ReusedProjection implements Projection {
         this.capacity = capacity;
     }
 
-    /** The projection whose results are remembered. */
-    public Projection projection() {
-        return projection;
-    }
-
     @Override
     public Samples apply(Samples x) {
         synchronized (recent) {
