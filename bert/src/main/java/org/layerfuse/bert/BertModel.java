@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.layerfuse.bert.graph.ArrayPool;
 import org.layerfuse.bert.graph.BertGraph;
 import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.graph.EncoderLayer;
@@ -43,6 +44,8 @@ public final class BertModel {
     private final Map<String, INDArray> params;
     private final boolean[] live;
     private BertGraph.Built built;
+    /** The intermediate arrays of {@link #built}'s gradient calls, kept between calls. */
+    private ArrayPool pool;
     /** This model's own fused forward (buffers for its last shapes), made on first use. */
     private FusedForward fused;
 
@@ -183,7 +186,7 @@ public final class BertModel {
             throw new IllegalStateException("layer " + layer + " is already removed");
         }
         live[layer] = false;
-        built = null;
+        dropGraph();
     }
 
     /** Puts the original block back at position {@code l}. */
@@ -193,7 +196,7 @@ public final class BertModel {
             throw new IllegalStateException("layer " + layer + " is live");
         }
         live[layer] = true;
-        built = null;
+        dropGraph();
     }
 
     private void checkLayer(int layer) {
@@ -259,7 +262,7 @@ public final class BertModel {
             target.assign(e.getValue());
         }
         System.arraycopy(liveLayers, 0, live, 0, live.length);
-        built = null;
+        dropGraph();
     }
 
     /** One parameter array (live or removed layer). */
@@ -284,8 +287,34 @@ public final class BertModel {
     public BertGraph.Built graph() {
         if (built == null) {
             built = BertGraph.build(config, layers(), params, dtype);
+            pool = new ArrayPool();
         }
         return built;
+    }
+
+    /** Forgets the graph (rebuilt on next use) and frees the arrays its gradient calls kept. */
+    private void dropGraph() {
+        built = null;
+        if (pool != null) {
+            pool.close();
+            pool = null;
+        }
+    }
+
+    /** Bytes of the arrays kept for the next gradient call (tests). */
+    long pooledGradientBytes() {
+        return pool == null ? 0 : pool.pooledBytes();
+    }
+
+    /**
+     * Frees now the arrays that gradient calls keep for the next call ({@link ArrayPool}),
+     * e.g. when training ends; the next gradient call allocates afresh.
+     */
+    public void releaseGradientMemory() {
+        if (pool != null) {
+            pool.close();
+            pool = new ArrayPool();
+        }
     }
 
     /** Forward pass returning the sequence output, pooled output and logits where present. */
@@ -517,7 +546,7 @@ public final class BertModel {
                 wrt.add(BertGraph.EMBEDDINGS_SUM);
             }
             OutAndGrad result = GradientCalls.outputsAndGradients(g.sd(), inputs.placeholders(),
-                    List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt);
+                    List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt, pool);
             INDArray sumGrad = tables ? result.getGradients().get(BertGraph.EMBEDDINGS_SUM) : null;
             Map<String, INDArray> grads = new LinkedHashMap<>();
             if (wants(wanted, ParamNames.WORD_EMBEDDINGS)) {

@@ -10,6 +10,7 @@ import static org.layerfuse.bert.ParamNames.LayerMatrix.VALUE;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -156,6 +157,6 @@ final class InferencePlan {
 
     /** out = a·w through ND4J's matrix product into the preallocated {@code out} (no result array). */
     private static void gemm(INDArray a, INDArray w, INDArray out) {
-        Nd4j.gemm(a, w, out, false, false, 1.0, 0.0);
+        Gemm.gemm(a, w, out, false, false, 1.0, 0.0);
     }
 }

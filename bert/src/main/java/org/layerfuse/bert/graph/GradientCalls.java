@@ -24,7 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * intermediate goes back to the session's array cache as soon as its last consumer has run,
  * and later ops of the same call reuse it (same outputs and gradients, bit for bit: tested).
  * After the call the session is closed, with what it still holds besides its cache
- * ({@link SessionLeftovers}), so nothing of the call outlives it but what it returns.
+ * ({@link SessionLeftovers}), so nothing of the call outlives it but what it returns, and the
+ * cache too, unless the caller gives an {@link ArrayPool}: then the released arrays wait there
+ * for the graph's next call.
  */
 public final class GradientCalls {
 
@@ -43,6 +45,15 @@ public final class GradientCalls {
      */
     public static OutAndGrad outputsAndGradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
                                                  List<String> wrt) {
+        return outputsAndGradients(sd, placeholders, outputs, wrt, null);
+    }
+
+    /**
+     * As {@link #outputsAndGradients(SameDiff, Map, List, List)}, the call's intermediate arrays
+     * taken from and left in {@code pool} (null: none), which must belong to {@code sd} alone.
+     */
+    public static OutAndGrad outputsAndGradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
+                                                 List<String> wrt, ArrayPool pool) {
         SameDiff gradientFunction = gradientFunction(sd);
         NativeMemory.reclaim();
         List<String> names = new ArrayList<>(outputs);
@@ -57,12 +68,28 @@ public final class GradientCalls {
         }
         Map<String, INDArray> values = Map.of();
         gradientFunction.setEnableCache(true);
+        PooledMemory memory = pool == null ? null : pool.lend();
+        if (memory != null) {
+            InferenceSession session = new InferenceSession(gradientFunction);
+            session.getMmgr().close();
+            session.setMmgr(memory);
+            InferenceSession previous = gradientFunction.getSessions().put(Thread.currentThread().getId(), session);
+            if (previous != null && previous.getMmgr() != null) {
+                previous.getMmgr().close();
+            }
+        }
         try {
             values = gradientFunction.output(placeholders, names.stream().distinct().toArray(String[]::new));
         } finally {
             List<INDArray> kept = new ArrayList<>(values.values());
             kept.addAll(placeholders.values());
-            closeSession(gradientFunction, List.of(sd, gradientFunction), kept);
+            if (memory != null) {
+                kept.addAll(memory.pooled());
+            }
+            closeSession(gradientFunction, List.of(sd, gradientFunction), kept, memory == null);
+            if (memory != null) {
+                pool.giveBack(memory);
+            }
         }
         Map<String, INDArray> outs = new LinkedHashMap<>();
         for (String o : outputs) {
@@ -93,9 +120,18 @@ public final class GradientCalls {
      * and constants of {@code graphs}.
      */
     static void closeSession(SameDiff sd, List<SameDiff> graphs, List<INDArray> kept) {
+        closeSession(sd, graphs, kept, true);
+    }
+
+    /** As above; with {@code closeMemory} false the session's memory manager is left open (a pool's). */
+    private static void closeSession(SameDiff sd, List<SameDiff> graphs, List<INDArray> kept, boolean closeMemory) {
         InferenceSession session = sd.getSessions().get(Thread.currentThread().getId());
         Runnable leftovers = session == null ? () -> { } : SessionLeftovers.of(session, graphs, kept);
-        closeSession(sd);
+        if (closeMemory) {
+            closeSession(sd);
+        } else {
+            sd.getSessions().remove(Thread.currentThread().getId());
+        }
         leftovers.run();
     }
 

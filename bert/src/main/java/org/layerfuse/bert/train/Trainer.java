@@ -131,6 +131,7 @@ public final class Trainer {
             progress.close();
         }
         adam.free();
+        model.releaseGradientMemory(); // the steps' kept intermediates (graph.ArrayPool), not needed after training
         if (epochLossCount > 0) {
             lastEpochMean = epochLossSum / epochLossCount;
         }

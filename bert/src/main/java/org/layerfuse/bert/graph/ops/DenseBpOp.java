@@ -1,6 +1,7 @@
 package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
+import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -49,8 +50,8 @@ public final class DenseBpOp extends JavaOp {
         INDArray dy = in[2];
         GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
         GemmRoute.run(route, () -> {
-            Nd4j.gemm(dy, w, out[0], false, true, 1.0, 0.0);
-            return Nd4j.gemm(x, dy, out[1], true, false, 1.0, 0.0);
+            Gemm.gemm(dy, w, out[0], false, true, 1.0, 0.0);
+            return Gemm.gemm(x, dy, out[1], true, false, 1.0, 0.0);
         });
         if (dy.dataType() == DataType.FLOAT && dy.rank() == 2) {
             Ops.assign(out[2], RowBlocks.columnSums(dy, "dense output gradient")); // dy.sum(0): 4.7 ms on [1024, 1536]

@@ -2,6 +2,7 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -51,7 +52,7 @@ public final class DenseOp extends JavaOp {
         INDArray x = in[0];
         INDArray w = in[1];
         GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
-        GemmRoute.run(route, () -> Nd4j.gemm(x, w, out[0], false, false, 1.0, 0.0));
+        GemmRoute.run(route, () -> Gemm.gemm(x, w, out[0], false, false, 1.0, 0.0));
         if (out[0].rank() == 2 && NativeFloats.accepts(out[0]) && in[2].dataType() == DataType.FLOAT) {
             RowBlocks.addBias(out[0], in[2], "dense output"); // addiRowVector: 0.5–0.7 ms on [1024, 384]
         } else {

@@ -1,0 +1,95 @@
+package org.layerfuse.bert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Gradient calls that reuse the previous call's intermediate arrays ({@code graph.ArrayPool})
+ * give the same bits as a model's first call, whose arrays are all new.
+ */
+class PooledGradientsTest {
+
+    private static final List<String> LABELS = List.of("a", "b");
+    private static final BertWeights WEIGHTS =
+            TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 2, LABELS), 41, true);
+
+    private static BertModel model() {
+        return BertModel.fromWeights(WEIGHTS, DataType.FLOAT);
+    }
+
+    /** Two batches of different shapes (3 × 7 and 2 × 5 tokens). */
+    private static TokenBatch batch(boolean small) {
+        TokenBatch b = TestModels.batch(40, 31);
+        if (!small) {
+            return b;
+        }
+        int[][] ids = {java.util.Arrays.copyOf(b.inputIds()[0], 5), java.util.Arrays.copyOf(b.inputIds()[1], 5)};
+        int[][] types = {java.util.Arrays.copyOf(b.tokenTypeIds()[0], 5), java.util.Arrays.copyOf(b.tokenTypeIds()[1], 5)};
+        int[][] mask = {java.util.Arrays.copyOf(b.attentionMask()[0], 5), java.util.Arrays.copyOf(b.attentionMask()[1], 5)};
+        return new TokenBatch(ids, types, mask);
+    }
+
+    private static int[] labels(boolean small) {
+        return small ? new int[] {1, 0} : new int[] {0, 1, 1};
+    }
+
+    private static void assertSameBits(Gradients expected, Gradients actual, String what) {
+        assertEquals(expected.loss(), actual.loss(), 0.0, what + ": loss");
+        assertArrayEquals(expected.logits().data().asFloat(), actual.logits().data().asFloat(), what + ": logits");
+        assertEquals(expected.byParameter().keySet(), actual.byParameter().keySet(), what);
+        for (Map.Entry<String, INDArray> e : expected.byParameter().entrySet()) {
+            assertArrayEquals(e.getValue().data().asFloat(), actual.byParameter().get(e.getKey()).data().asFloat(),
+                    what + ": " + e.getKey());
+        }
+    }
+
+    @Test
+    void reusedArraysGiveTheBitsOfAFirstCall() {
+        BertModel pooled = model();
+        boolean[] sequence = {false, false, true, false, true, true};
+        for (int i = 0; i < sequence.length; i++) {
+            boolean small = sequence[i];
+            Gradients got = pooled.gradients(batch(small), labels(small));
+            Gradients fresh = model().gradients(batch(small), labels(small));
+            assertSameBits(fresh, got, "call " + i + (small ? " (2 × 5)" : " (3 × 7)"));
+            assertTrue(pooled.pooledGradientBytes() > 0, "arrays kept after call " + i);
+            got.free();
+            fresh.free();
+        }
+    }
+
+    @Test
+    void keepsOneCallsWorthAndFreesItWhenTheGraphChanges() {
+        BertModel model = model();
+        model.gradients(batch(false), labels(false)).free();
+        long afterLarge = model.pooledGradientBytes();
+        model.gradients(batch(true), labels(true)).free();
+        long afterSmall = model.pooledGradientBytes();
+        model.gradients(batch(false), labels(false)).free();
+        assertTrue(afterSmall < afterLarge, "the small batch's call keeps less: " + afterSmall + " vs " + afterLarge);
+        // Not the two calls' sum: what the small call left and this one did not take is freed
+        // (a scalar or two may differ with the order of releases).
+        assertEquals(afterLarge, model.pooledGradientBytes(), 0.01 * afterLarge,
+                "arrays of the other shape that a call did not use are freed when it ends");
+
+        model.releaseGradientMemory();
+        assertEquals(0, model.pooledGradientBytes(), "released on request");
+        model.gradients(batch(false), labels(false)).free();
+        assertEquals(afterLarge, model.pooledGradientBytes(), 0.01 * afterLarge, "and kept again by the next call");
+
+        model.removeLayer(1);
+        assertEquals(0, model.pooledGradientBytes(), "a new graph starts without the old graph's arrays");
+        Gradients pruned = model.gradients(batch(false), labels(false));
+        BertModel reference = model();
+        reference.removeLayer(1);
+        assertSameBits(reference.gradients(batch(false), labels(false)), pruned, "after removing a layer");
+    }
+}

@@ -1,0 +1,73 @@
+package org.layerfuse.engine.fused;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * c = α·op(a)·op(b) + β·c, as {@code Nd4j.gemm}, without leaving anything for the garbage collector.
+ *
+ * <p>{@code Nd4j.gemm} in ND4J 1.0.0-M2.1 runs its matmul op through a fresh native op context
+ * that it never frees ({@code CpuOpContext.close()} is a no-op): the context and the references
+ * it holds to a, b and c live until the Java collector finds the context dead. Each reference
+ * is a small native allocation beside the arrays' buffers, so after {@code close()} has freed a
+ * buffer its hole stays pinned, later small allocations are carved out of it, and the next
+ * buffers of the same size no longer fit: glibc's arena grew by ≈ 240 MB per MiniLM training
+ * step without a collection between steps. It also keeps ND4J's use count of the arrays above
+ * one, so SameDiff's array cache closes them instead of reusing them.
+ *
+ * <p>Here each thread keeps one context per transpose and scaling combination and empties it
+ * after every product ({@code purge()}: the references are dropped at once). Same op, same
+ * library (oneDNN or BLAS, as {@link GemmRoute} sets it), same bits as {@code Nd4j.gemm}
+ * (tested). Other backends than the CPU go through {@code Nd4j.gemm}.
+ */
+public final class Gemm {
+
+    private record Slot(OpContext context, Mmul op) {
+    }
+
+    private static final ThreadLocal<Map<String, Slot>> SLOTS = ThreadLocal.withInitial(HashMap::new);
+
+    private Gemm() {
+    }
+
+    /** {@code c = alpha · op(a) · op(b) + beta · c} into {@code c} (not a view); returns c. */
+    public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                                double alpha, double beta) {
+        if (c.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("gemm output must not be a view, got shape "
+                    + java.util.Arrays.toString(c.shape()) + " strides " + java.util.Arrays.toString(c.stride()));
+        }
+        if (!Nd4j.getEnvironment().isCPU()) {
+            return Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+        }
+        String key = (transposeA ? "T" : "N") + (transposeB ? "T" : "N") + Double.doubleToLongBits(alpha) + ":"
+                + Double.doubleToLongBits(beta);
+        Slot slot = SLOTS.get().computeIfAbsent(key, k -> slot(a, b, c, transposeA, transposeB, alpha, beta));
+        OpContext context = slot.context();
+        context.setInputArray(0, a);
+        context.setInputArray(1, b);
+        context.setOutputArray(0, c);
+        try {
+            Nd4j.getExecutioner().exec(slot.op(), context);
+        } finally {
+            context.purge();
+        }
+        return c;
+    }
+
+    private static Slot slot(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha,
+                             double beta) {
+        Mmul op = new Mmul(a, b, c, alpha, beta,
+                MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build());
+        OpContext context = Nd4j.getExecutioner().buildContext();
+        context.setIArguments(op.iArgs());
+        context.setTArguments(op.tArgs());
+        op.clearArrays(); // the op only names the kernel; the arrays go through the context
+        return new Slot(context, op);
+    }
+}
