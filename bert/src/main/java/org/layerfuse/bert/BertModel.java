@@ -301,6 +301,26 @@ public final class BertModel {
         }
     }
 
+    /**
+     * As {@link Gradients#free()}, but the arrays go to this model's next gradient call, which
+     * needs arrays of the same shapes for its results (a training step then allocates nothing
+     * new for them). {@code g} must come from this model and must not be used afterwards.
+     */
+    public void recycle(Gradients g) {
+        if (pool == null) {
+            g.free();
+            return;
+        }
+        List<INDArray> arrays = new ArrayList<>();
+        for (Map.Entry<String, INDArray> e : g.byParameter().entrySet()) {
+            if (!(ParamNames.WORD_EMBEDDINGS.equals(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
+                arrays.add(e.getValue());
+            }
+        }
+        arrays.add(g.logits());
+        pool.recycle(arrays);
+    }
+
     /** Bytes of the arrays kept for the next gradient call (tests). */
     long pooledGradientBytes() {
         return pool == null ? 0 : pool.pooledBytes();

@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient calls that reuse the previous call's intermediate arrays ({@code graph.ArrayPool})
- * give the same bits as a model's first call, whose arrays are all new.
+ * Gradient calls that reuse the previous call's intermediate arrays ({@code graph.ArrayPool}),
+ * and recycled gradients, give the same bits as a model's first call, whose arrays are all new.
  */
 class PooledGradientsTest {
 
@@ -61,7 +61,13 @@ class PooledGradientsTest {
             Gradients fresh = model().gradients(batch(small), labels(small));
             assertSameBits(fresh, got, "call " + i + (small ? " (2 × 5)" : " (3 × 7)"));
             assertTrue(pooled.pooledGradientBytes() > 0, "arrays kept after call " + i);
-            got.free();
+            if (i % 2 == 0) {
+                long kept = pooled.pooledGradientBytes();
+                pooled.recycle(got); // the next call's results go into these arrays
+                assertTrue(pooled.pooledGradientBytes() > kept, "recycled gradients wait for the next call");
+            } else {
+                got.free();
+            }
             fresh.free();
         }
     }

@@ -59,7 +59,7 @@ public class TrainStepBench {
     public double step() {
         Gradients g = bert.gradients(batch, labels);
         double norm = adam.step(bert.parameters(), g.byParameter(), 1e-5);
-        g.free(); // as Trainer does: the gradients' memory goes back before the next step
+        bert.recycle(g); // as Trainer does: the next step's gradients go into these arrays
         return norm;
     }
 }

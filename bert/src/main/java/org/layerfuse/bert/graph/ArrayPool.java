@@ -1,6 +1,8 @@
 package org.layerfuse.bert.graph;
 
+import java.util.Collection;
 import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The intermediate arrays of one graph's gradient calls, kept from one call to the next of the
@@ -61,6 +63,21 @@ public final class ArrayPool implements AutoCloseable {
         }
         memory.endCall();
         idle = memory;
+    }
+
+    /**
+     * Gives arrays a caller is done with (e.g. the gradients of the last call, once applied) to
+     * the next call, which allocates arrays of the same shapes for its outputs; closed instead
+     * while a call runs or after {@link #close()}. They must not be used afterwards.
+     */
+    public synchronized void recycle(Collection<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (idle != null && !closed) {
+                idle.release(a);
+            } else if (a != null && !a.wasClosed() && a.closeable()) {
+                a.close();
+            }
+        }
     }
 
     /** Bytes of the arrays waiting for the next call. */

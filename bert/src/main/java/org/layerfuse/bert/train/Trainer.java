@@ -110,8 +110,8 @@ public final class Trainer {
                             kd.temperature());
             double lr = schedule.at(step);
             double norm = adam.step(params, g.byParameter(), lr);
-            g.free();
             lastLoss = g.loss();
+            model.recycle(g); // the next step's gradients go into these arrays
             epochLossSum += lastLoss;
             epochLossCount++;
             if (progress != null) {
