@@ -73,6 +73,18 @@ class PooledGradientsTest {
     }
 
     @Test
+    void gradientsRecycledTwiceAreKeptOnce() {
+        BertModel model = model();
+        Gradients g = model.gradients(batch(false), labels(false));
+        model.recycle(g);
+        long once = model.pooledGradientBytes();
+        model.recycle(g);
+        assertEquals(once, model.pooledGradientBytes(), "an array given twice is kept once, never handed out twice");
+        assertSameBits(model().gradients(batch(false), labels(false)), model.gradients(batch(false), labels(false)),
+                "the call after");
+    }
+
+    @Test
     void keepsOneCallsWorthAndFreesItWhenTheGraphChanges() {
         BertModel model = model();
         model.gradients(batch(false), labels(false)).free();

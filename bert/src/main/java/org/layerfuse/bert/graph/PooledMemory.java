@@ -3,10 +3,13 @@ package org.layerfuse.bert.graph;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.internal.memory.AbstractMemoryMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.BaseNDArray;
@@ -35,6 +38,8 @@ final class PooledMemory extends AbstractMemoryMgr {
 
     private final long capacityBytes;
     private final Map<Key, ArrayDeque<Free>> free = new HashMap<>();
+    /** The same arrays, by identity: an array given twice must not be handed out twice. */
+    private final Set<INDArray> held = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytes;
     private long call;
 
@@ -57,6 +62,7 @@ final class PooledMemory extends AbstractMemoryMgr {
         ArrayDeque<Free> list = free.get(Key.of(descriptor.dataType(), order, shape));
         Free f = list == null ? null : list.pollLast();
         if (f != null) {
+            held.remove(f.array());
             bytes -= byteSize(f.array());
             ((BaseNDArray) f.array()).assignNewId();
             return f.array();
@@ -66,7 +72,7 @@ final class PooledMemory extends AbstractMemoryMgr {
 
     @Override
     public void release(INDArray array) {
-        if (array == null || array.wasClosed()) {
+        if (array == null || array.wasClosed() || held.contains(array)) {
             return;
         }
         if (!poolable(array) || bytes + byteSize(array) > capacityBytes) {
@@ -76,6 +82,7 @@ final class PooledMemory extends AbstractMemoryMgr {
             return;
         }
         bytes += byteSize(array);
+        held.add(array);
         free.computeIfAbsent(Key.of(array.dataType(), array.ordering(), array.shape()), k -> new ArrayDeque<>())
                 .addLast(new Free(array, call));
     }
@@ -97,6 +104,7 @@ final class PooledMemory extends AbstractMemoryMgr {
             for (Iterator<Free> it = list.iterator(); it.hasNext(); ) {
                 Free f = it.next();
                 if (f.call() < call) {
+                    held.remove(f.array());
                     bytes -= byteSize(f.array());
                     f.array().close();
                     it.remove();
@@ -128,6 +136,7 @@ final class PooledMemory extends AbstractMemoryMgr {
             }
         }));
         free.clear();
+        held.clear();
         bytes = 0;
     }
 }
