@@ -96,9 +96,13 @@ public final class GraftHealer implements Healer {
                 if (options.trainWeights()) {
                     weights.step(graph.weights(), s.weightGradients(), options.weightLr());
                 }
+                graph.recycle(s);
                 steps++;
             }
         }
+        graph.releaseGradientMemory();
+        coefficients.free();
+        weights.free();
         return steps;
     }
 

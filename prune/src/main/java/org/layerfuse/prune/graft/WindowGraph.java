@@ -7,6 +7,7 @@ import java.util.Map;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.ParamNames;
+import org.layerfuse.bert.graph.ArrayPool;
 import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.graph.GraphContext;
 import org.layerfuse.bert.graph.Graphs;
@@ -44,6 +45,8 @@ final class WindowGraph {
     }
 
     private final SameDiff sd = Graphs.create();
+    /** The intermediate arrays of one gradient call, kept for the next ({@link ArrayPool}). */
+    private final ArrayPool pool = new ArrayPool();
     private final String output;
     private final Map<String, INDArray> coefficients = new LinkedHashMap<>();
     private final Map<String, INDArray> weights = new LinkedHashMap<>();
@@ -137,13 +140,28 @@ final class WindowGraph {
     Step gradients(Map<String, INDArray> batch) {
         List<String> wrt = new ArrayList<>(coefficients.keySet());
         wrt.addAll(weights.keySet());
-        OutAndGrad result = GradientCalls.outputsAndGradients(sd, batch, List.of(LOSS), wrt);
+        OutAndGrad result = GradientCalls.outputsAndGradients(sd, batch, List.of(LOSS), wrt, pool);
         Map<String, INDArray> g = result.getGradients();
         Map<String, INDArray> cg = new LinkedHashMap<>();
         coefficients.keySet().forEach(n -> cg.put(n, g.get(n)));
         Map<String, INDArray> wg = new LinkedHashMap<>();
         weights.keySet().forEach(n -> wg.put(n, g.get(n)));
-        return new Step(result.getOutputs().get(LOSS).getDouble(0), cg, wg);
+        INDArray loss = result.getOutputs().get(LOSS);
+        double value = loss.getDouble(0);
+        pool.recycle(List.of(loss));
+        return new Step(value, cg, wg);
+    }
+
+    /** Gives a step's gradients, once applied, to the next gradient call's results; they must not be used after. */
+    void recycle(Step step) {
+        List<INDArray> arrays = new ArrayList<>(step.coefficientGradients().values());
+        arrays.addAll(step.weightGradients().values());
+        pool.recycle(arrays);
+    }
+
+    /** Frees the arrays kept between gradient calls (after training). */
+    void releaseGradientMemory() {
+        pool.close();
     }
 
     /** A and B of every graft by variable name (the arrays themselves). */
