@@ -69,16 +69,16 @@ public final class GradientCalls {
         Map<String, INDArray> values = Map.of();
         gradientFunction.setEnableCache(true);
         PooledMemory memory = pool == null ? null : pool.lend();
-        if (memory != null) {
-            InferenceSession session = new InferenceSession(gradientFunction);
-            session.getMmgr().close();
-            session.setMmgr(memory);
-            InferenceSession previous = gradientFunction.getSessions().put(Thread.currentThread().getId(), session);
-            if (previous != null && previous.getMmgr() != null) {
-                previous.getMmgr().close();
-            }
-        }
         try {
+            if (memory != null) {
+                InferenceSession session = new InferenceSession(gradientFunction);
+                session.getMmgr().close();
+                session.setMmgr(memory);
+                InferenceSession previous = gradientFunction.getSessions().put(Thread.currentThread().getId(), session);
+                if (previous != null && previous.getMmgr() != null) {
+                    previous.getMmgr().close();
+                }
+            }
             values = gradientFunction.output(placeholders, names.stream().distinct().toArray(String[]::new));
         } finally {
             List<INDArray> kept = new ArrayList<>(values.values());
