@@ -312,11 +312,7 @@ public final class BertModel {
             return;
         }
         List<INDArray> arrays = new ArrayList<>();
-        for (Map.Entry<String, INDArray> e : g.byParameter().entrySet()) {
-            if (!(ParamNames.WORD_EMBEDDINGS.equals(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
-                arrays.add(e.getValue());
-            }
-        }
+        g.handOverGradients(arrays::add);
         arrays.add(g.logits());
         pool.recycle(arrays);
     }

@@ -1,6 +1,7 @@
 package org.layerfuse.bert;
 
 import java.util.Map;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -24,9 +25,17 @@ public record Gradients(double loss, INDArray logits, Map<String, INDArray> byPa
      * kept for the next backward call to clear and reuse (see {@code EmbeddingLookup}).
      */
     public void freeGradients() {
+        handOverGradients(Gradients::freeArray);
+    }
+
+    /**
+     * Gives the word-embedding table to the next backward call ({@code EmbeddingLookup}) and
+     * every other gradient array to {@code sink}, which disposes of it (frees or reuses it).
+     */
+    void handOverGradients(Consumer<INDArray> sink) {
         for (Map.Entry<String, INDArray> e : byParameter.entrySet()) {
             if (!(ParamNames.WORD_EMBEDDINGS.equals(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
-                freeArray(e.getValue());
+                sink.accept(e.getValue());
             }
         }
     }
