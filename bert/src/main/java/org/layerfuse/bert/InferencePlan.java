@@ -15,7 +15,6 @@ import org.layerfuse.engine.fused.GemmRoute;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The BERT forward for one (batch, length) shape as a fixed sequence of steps over native
@@ -134,17 +133,13 @@ final class InferencePlan {
         INDArray logits = null;
         Map<String, INDArray> all = model.allParameters();
         if (all.containsKey(ParamNames.POOLER_KERNEL)) {
-            int[] clsRows = new int[batch];
-            for (int r = 0; r < batch; r++) {
-                clsRows[r] = r * seq;
-            }
-            INDArray cls = Nd4j.pullRows(hidden, 1, clsRows);
-            pooled = Transforms.tanh(cls.mmul(model.parameter(ParamNames.POOLER_KERNEL))
-                    .addiRowVector(model.parameter(ParamNames.POOLER_BIAS)), false);
-            if (all.containsKey(ParamNames.CLASSIFIER_KERNEL)) {
-                logits = pooled.mmul(model.parameter(ParamNames.CLASSIFIER_KERNEL))
-                        .addiRowVector(model.parameter(ParamNames.CLASSIFIER_BIAS));
-            }
+            boolean classifier = all.containsKey(ParamNames.CLASSIFIER_KERNEL);
+            INDArray[] head = kernels.head(hidden, batch, seq, model.parameter(ParamNames.POOLER_KERNEL),
+                    model.parameter(ParamNames.POOLER_BIAS),
+                    classifier ? model.parameter(ParamNames.CLASSIFIER_KERNEL) : null,
+                    classifier ? model.parameter(ParamNames.CLASSIFIER_BIAS) : null);
+            pooled = head[0];
+            logits = head[1];
         }
         return new Forward(output(hidden), pooled, logits, embeddings, Collections.unmodifiableMap(states),
                 Collections.unmodifiableMap(probabilities));

@@ -1,6 +1,8 @@
 package org.layerfuse.bert;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The non-GEMM steps of an {@link InferencePlan}, each in place over the plan's native
@@ -28,5 +30,22 @@ interface PlanKernels {
                            ModelInputs.Flat tokens, double maskValue, int heads, INDArray ctx, INDArray probs) {
         SequenceAttention.run(q, k, v, bq, bk, bv, tokens.mask(), tokens.batchSize(), tokens.seqLen(), maskValue, heads,
                 ctx, probs);
+    }
+
+    /**
+     * The classification head on each sequence's first token of {@code hidden} ({@code [B·S, H]}):
+     * {pooled = tanh(h_CLS·Wp + bp), logits = pooled·Wc + bc}, logits null without a classifier;
+     * fresh arrays. This default is ND4J's ops, as the graph computes it.
+     */
+    default INDArray[] head(INDArray hidden, int batch, int seq, INDArray poolerKernel, INDArray poolerBias,
+                            INDArray classifierKernel, INDArray classifierBias) {
+        int[] clsRows = new int[batch];
+        for (int r = 0; r < batch; r++) {
+            clsRows[r] = r * seq;
+        }
+        INDArray cls = Nd4j.pullRows(hidden, 1, clsRows);
+        INDArray pooled = Transforms.tanh(cls.mmul(poolerKernel).addiRowVector(poolerBias), false);
+        INDArray logits = classifierKernel == null ? null : pooled.mmul(classifierKernel).addiRowVector(classifierBias);
+        return new INDArray[] {pooled, logits};
     }
 }
