@@ -75,4 +75,13 @@ class EmbeddingLookupTest {
         INDArray other = EmbeddingLookup.tableGradient(Nd4j.ones(DataType.FLOAT, 1, 3), new int[] {1}, 5);
         org.junit.jupiter.api.Assertions.assertNotSame(second, other);
     }
+
+    @Test
+    void aRowOutsideTheTableIsRefusedWithTheTokenThatReadIt() {
+        for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> EmbeddingLookup.tableGradient(Nd4j.ones(dtype, 3, 2), new int[] {0, 2, 3}, 3));
+            assertEquals("embedding gradient: token 2 reads row 3 of a table of 3 rows", e.getMessage(), dtype + "");
+        }
+    }
 }
