@@ -2,6 +2,7 @@ package org.layerfuse.bert;
 
 import org.layerfuse.engine.fused.FloatExp;
 import org.layerfuse.engine.fused.Gemm;
+import org.layerfuse.engine.fused.NativeGelu;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -74,6 +75,20 @@ final class FloatPlanKernels implements PlanKernels {
         int cols = (int) x.columns();
         NativeFloats.Span span = NativeFloats.of(x, "activation input");
         float[] b = NativeFloats.toArray(bias);
+        if (activation != Activation.RELU) {
+            // GELU in one pass over the native rows (NativeGelu: the heap kernels' bits, no copies)
+            boolean erf = activation == Activation.GELU_ERF;
+            ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
+                int at = span.start() + from * cols;
+                if (erf) {
+                    NativeGelu.biasGeluErf(span.bytes(), at, span.bytes(), at, to - from, cols, b);
+                } else {
+                    NativeGelu.biasGeluTanh(span.bytes(), at, span.bytes(), at, to - from, cols, b);
+                }
+            });
+            java.lang.ref.Reference.reachabilityFence(x);
+            return;
+        }
         int block = Math.max(1, BLOCK_FLOATS / cols);
         ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
             Scratch s = SCRATCH.get();
@@ -82,11 +97,7 @@ final class FloatPlanKernels implements PlanKernels {
             for (int r0 = from; r0 < to; r0 += block) {
                 int count = Math.min(block, to - r0);
                 span.read(r0 * cols, buf, 0, count * cols);
-                switch (activation) {
-                    case GELU_ERF -> TransformerKernels.biasGeluErf(buf, 0, count, cols, b);
-                    case GELU_TANH -> TransformerKernels.biasGeluTanh(buf, 0, count, cols, b);
-                    case RELU -> TransformerKernels.biasRelu(buf, 0, count, cols, b);
-                }
+                TransformerKernels.biasRelu(buf, 0, count, cols, b);
                 span.write(r0 * cols, buf, 0, count * cols);
             }
         });

@@ -1,5 +1,6 @@
 package org.layerfuse.bert;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,8 +18,12 @@ public final class NativeFloats {
     private NativeFloats() {
     }
 
-    /** The buffer and the element index where {@code array} starts in it. */
-    public record Span(FloatBuffer buffer, int start) {
+    /**
+     * The buffer and the element index where {@code array} starts in it; {@code bytes} is the
+     * same memory as bytes in native order (float i of the array at byte 4·(start + i)), for
+     * the Vector-API kernels that read native memory directly.
+     */
+    public record Span(FloatBuffer buffer, int start, ByteBuffer bytes) {
         public void read(int from, float[] dst, int dstOff, int length) {
             buffer.get(start + from, dst, dstOff, length);
         }
@@ -39,8 +44,8 @@ public final class NativeFloats {
                     + array.dataType() + " " + java.util.Arrays.toString(array.shape()) + " order " + array.ordering()
                     + " strides " + java.util.Arrays.toString(array.stride()));
         }
-        FloatBuffer floats = array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        return new Span(floats, Math.toIntExact(array.offset()));
+        ByteBuffer bytes = array.data().asNio().order(ByteOrder.nativeOrder());
+        return new Span(bytes.asFloatBuffer(), Math.toIntExact(array.offset()), bytes);
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.NativeGelu;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.fused.TransformerKernels;
@@ -157,6 +158,31 @@ public class FusedKernelBench {
     public float[] biasGeluTanhVector() {
         TransformerKernels.biasGeluTanh(ffnBlock, 0, tokens, ffn, bias);
         return ffnBlock;
+    }
+
+    java.nio.ByteBuffer ffnNative;
+
+    /** The FFN block in native memory, restored before every call (not timed). */
+    @Setup(Level.Invocation)
+    public void refreshNative() {
+        if (ffnNative == null) {
+            ffnNative = java.nio.ByteBuffer.allocateDirect(ffnBlock.length * Float.BYTES)
+                    .order(java.nio.ByteOrder.nativeOrder());
+        }
+        ffnNative.asFloatBuffer().put(0, ffnFresh == null ? ffnBlock : ffnFresh);
+    }
+
+    /** {@link NativeGelu}: the same GELU in one pass over native memory (no copies in and out). */
+    @Benchmark
+    public java.nio.ByteBuffer biasGeluErfNative() {
+        NativeGelu.biasGeluErf(ffnNative, 0, ffnNative, 0, tokens, ffn, bias);
+        return ffnNative;
+    }
+
+    @Benchmark
+    public java.nio.ByteBuffer biasGeluTanhNative() {
+        NativeGelu.biasGeluTanh(ffnNative, 0, ffnNative, 0, tokens, ffn, bias);
+        return ffnNative;
     }
 
     @Benchmark

@@ -15,7 +15,7 @@ public final class BackwardKernels {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final float SQRT_HALF = (float) Math.sqrt(0.5);
-    private static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2 * Math.PI));
+    static final float INV_SQRT_2PI = (float) (1.0 / Math.sqrt(2 * Math.PI));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_CUBIC = 0.044715f;
 

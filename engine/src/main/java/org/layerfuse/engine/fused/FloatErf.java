@@ -13,18 +13,18 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class FloatErf {
 
-    private static final float A1 = -1.60960333262415e-02f;
-    private static final float A3 = -2.95459980854025e-03f;
-    private static final float A5 = -7.34990630326855e-04f;
-    private static final float A7 = -5.69250639462346e-05f;
-    private static final float A9 = -2.10102402082508e-06f;
-    private static final float A11 = 2.77068142495902e-08f;
-    private static final float A13 = -2.72614225801306e-10f;
-    private static final float B0 = -1.42647390514189e-02f;
-    private static final float B2 = -7.37332916720468e-03f;
-    private static final float B4 = -1.68282697438203e-03f;
-    private static final float B6 = -2.13374055278905e-04f;
-    private static final float B8 = -1.45660718464996e-05f;
+    static final float A1 = -1.60960333262415e-02f;
+    static final float A3 = -2.95459980854025e-03f;
+    static final float A5 = -7.34990630326855e-04f;
+    static final float A7 = -5.69250639462346e-05f;
+    static final float A9 = -2.10102402082508e-06f;
+    static final float A11 = 2.77068142495902e-08f;
+    static final float A13 = -2.72614225801306e-10f;
+    static final float B0 = -1.42647390514189e-02f;
+    static final float B2 = -7.37332916720468e-03f;
+    static final float B4 = -1.68282697438203e-03f;
+    static final float B6 = -2.13374055278905e-04f;
+    static final float B8 = -1.45660718464996e-05f;
 
     private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 

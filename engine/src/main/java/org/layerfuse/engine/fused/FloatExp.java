@@ -17,14 +17,14 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class FloatExp {
 
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693359375f;
+    static final float LN2_LO = -2.12194440e-4f;
     /** 1.5·2²³: adding it rounds a float of magnitude below 2²² to an integer held in the low mantissa bits. */
-    private static final float ROUNDER = 12582912f;
-    private static final int ROUNDER_BITS = 0x4B400000;
-    private static final float MIN_ARG = -87.33654f;
-    private static final float MAX_ARG = 88f; // n ≤ 127: 2ⁿ stays a finite float
+    static final float ROUNDER = 12582912f;
+    static final int ROUNDER_BITS = 0x4B400000;
+    static final float MIN_ARG = -87.33654f;
+    static final float MAX_ARG = 88f; // n ≤ 127: 2ⁿ stays a finite float
 
     private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 

@@ -15,9 +15,9 @@ public final class TransformerKernels {
 
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
-    private static final float SQRT_HALF = (float) Math.sqrt(0.5);
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float GELU_CUBIC = 0.044715f;
+    static final float SQRT_HALF = (float) Math.sqrt(0.5);
+    static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+    static final float GELU_CUBIC = 0.044715f;
 
     private TransformerKernels() {
     }

@@ -2,7 +2,8 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
-import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -41,17 +42,20 @@ public final class GeluBpOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span dys = NativeFloats.of(in[1], "GELU output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "GELU input gradient");
-            RowBlocks.run(rows, cols, (from, count, s) -> {
-                int n = count * cols;
-                xs.read(from * cols, s[0], 0, n);
-                dys.read(from * cols, s[1], 0, n);
+            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> { // one pass over native memory
+                int at = from * cols;
+                int n = (to - from) * cols;
                 if (erf) {
-                    BackwardKernels.geluErf(s[0], s[1], s[2], 0, n);
+                    NativeGelu.erfBackward(xs.bytes(), xs.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
+                            dxs.start() + at, n);
                 } else {
-                    BackwardKernels.geluTanh(s[0], s[1], s[2], 0, n);
+                    NativeGelu.tanhBackward(xs.bytes(), xs.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
+                            dxs.start() + at, n);
                 }
-                dxs.write(from * cols, s[2], 0, n);
             });
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(in[1]);
+            java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
             double[] v = x.dup('c').data().asDouble();
             double[] dy = in[1].dup('c').data().asDouble();

@@ -2,8 +2,9 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
-import org.layerfuse.engine.fused.TransformerKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -48,15 +49,17 @@ public final class GeluOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "GELU output");
             float[] zero = new float[cols];
-            RowBlocks.run(rows, cols, (from, count, s) -> {
-                xs.read(from * cols, s[0], 0, count * cols);
+            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> {
+                int src = xs.start() + from * cols;
+                int dst = ys.start() + from * cols;
                 if (erf) {
-                    TransformerKernels.biasGeluErf(s[0], 0, count, cols, zero);
+                    NativeGelu.biasGeluErf(xs.bytes(), src, ys.bytes(), dst, to - from, cols, zero);
                 } else {
-                    TransformerKernels.biasGeluTanh(s[0], 0, count, cols, zero);
+                    NativeGelu.biasGeluTanh(xs.bytes(), src, ys.bytes(), dst, to - from, cols, zero);
                 }
-                ys.write(from * cols, s[0], 0, count * cols);
             });
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
             double[] v = x.dup('c').data().asDouble();
             for (int i = 0; i < v.length; i++) {

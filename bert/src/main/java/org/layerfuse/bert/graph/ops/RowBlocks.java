@@ -32,10 +32,15 @@ final class RowBlocks {
     private RowBlocks() {
     }
 
+    /** Fewest rows of {@code cols} floats worth a thread of their own. */
+    static int minRows(int cols) {
+        return Math.max(1, MIN_PARALLEL_FLOATS / cols);
+    }
+
     /** Runs {@code body} over [0, rows) in blocks of at most {@link #BLOCK_FLOATS} / cols rows. */
     static void run(int rows, int cols, Block body) {
         int block = Math.max(1, BLOCK_FLOATS / cols);
-        ParallelRows.run(rows, Math.max(1, MIN_PARALLEL_FLOATS / cols), (from, to) -> {
+        ParallelRows.run(rows, minRows(cols), (from, to) -> {
             float[][] scratch = scratch(block * cols);
             for (int r = from; r < to; r += block) {
                 body.run(r, Math.min(block, to - r), scratch);
@@ -69,7 +74,7 @@ final class RowBlocks {
         NativeFloats.Span xs = NativeFloats.of(x, what);
         RowOrderedSums sums = new RowOrderedSums(1, cols);
         int block = Math.max(1, BLOCK_FLOATS / cols);
-        ParallelRows.run(rows, Math.max(1, MIN_PARALLEL_FLOATS / cols), (from, to) -> {
+        ParallelRows.run(rows, minRows(cols), (from, to) -> {
             float[][] scratch = scratch(block * cols);
             float[] acc = sums.part(from)[0];
             for (int r = from; r < to; r += block) {
