@@ -34,7 +34,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class InferencePlan {
 
-    public static final long[] PT = new long[10];
     private final BertConfig config;
     private final int batch;
     private final int seq;
@@ -88,7 +87,7 @@ final class InferencePlan {
         BertConfig c = config;
         int h = c.hiddenSize();
         double eps = c.layerNormEps();
-        INDArray embeddings = null; long TE=System.nanoTime();
+        INDArray embeddings = null;
         if (start == null) {
             kernels.embeddings(hidden, tokens, model.parameter(ParamNames.WORD_EMBEDDINGS),
                     model.parameter(ParamNames.POSITION_EMBEDDINGS), model.parameter(ParamNames.TOKEN_TYPE_EMBEDDINGS),
@@ -102,27 +101,27 @@ final class InferencePlan {
             }
             hidden.assign(start.reshape(hidden.shape()));
         }
-        PT[8]+=System.nanoTime()-TE; Map<Integer, INDArray> states = new LinkedHashMap<>();
+        Map<Integer, INDArray> states = new LinkedHashMap<>();
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
         for (int l : model.liveLayers()) {
             if (l <= after) {
                 continue;
             }
-            long T0=System.nanoTime(); gemm(hidden, model.parameter(QUERY.kernel(l)), query);
+            gemm(hidden, model.parameter(QUERY.kernel(l)), query);
             gemm(hidden, model.parameter(KEY.kernel(l)), key);
-            gemm(hidden, model.parameter(VALUE.kernel(l)), value); long T1=System.nanoTime(); PT[0]+=T1-T0;
+            gemm(hidden, model.parameter(VALUE.kernel(l)), value);
             INDArray probs = attention ? Nd4j.create(hidden.dataType(), batch, c.numAttentionHeads(), seq, seq) : null;
             kernels.attention(query, key, value, model.parameter(QUERY.bias(l)), model.parameter(KEY.bias(l)),
                     model.parameter(VALUE.bias(l)), tokens, c.attentionMaskValue(), c.numAttentionHeads(), context,
-                    probs); long T2=System.nanoTime(); PT[1]+=T2-T1;
-            gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended); long T3=System.nanoTime(); PT[2]+=T3-T2;
+                    probs);
+            gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
-                    model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps); long T4=System.nanoTime(); PT[3]+=T4-T3;
-            gemm(attended, model.parameter(INTERMEDIATE.kernel(l)), intermediate); long T5=System.nanoTime(); PT[4]+=T5-T4;
-            kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct()); long T6=System.nanoTime(); PT[5]+=T6-T5;
-            gemm(intermediate, model.parameter(OUTPUT.kernel(l)), hidden); long T7=System.nanoTime(); PT[6]+=T7-T6;
+                    model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
+            gemm(attended, model.parameter(INTERMEDIATE.kernel(l)), intermediate);
+            kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct());
+            gemm(intermediate, model.parameter(OUTPUT.kernel(l)), hidden);
             kernels.biasResidualLayerNorm(hidden, model.parameter(OUTPUT.bias(l)), attended,
-                    model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps); PT[7]+=System.nanoTime()-T7;
+                    model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
             if (hiddenStates) {
                 states.put(l, output(hidden));
             }
@@ -130,7 +129,7 @@ final class InferencePlan {
                 probabilities.put(l, probs);
             }
         }
-        long TP=System.nanoTime(); INDArray pooled = null;
+        INDArray pooled = null;
         INDArray logits = null;
         Map<String, INDArray> all = model.allParameters();
         if (all.containsKey(ParamNames.POOLER_KERNEL)) {
@@ -142,7 +141,7 @@ final class InferencePlan {
             pooled = head[0];
             logits = head[1];
         }
-        PT[9]+=System.nanoTime()-TP; return new Forward(output(hidden), pooled, logits, embeddings, Collections.unmodifiableMap(states),
+        return new Forward(output(hidden), pooled, logits, embeddings, Collections.unmodifiableMap(states),
                 Collections.unmodifiableMap(probabilities));
     }
 
