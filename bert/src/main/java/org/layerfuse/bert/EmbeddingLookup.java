@@ -91,7 +91,8 @@ final class EmbeddingLookup {
      * read (token order kept within a row), each row's sum made in a double accumulator in that
      * order and rounded once into the zeroed table — the same additions in the same order as the
      * general path, without its double copy of the batch, its double sums array, the cast and
-     * the scatter (measured on 1 024 tokens with the table recycled: BERT-base 27 → 5 ms a training step, MiniLM 15 → 1.4 ms).
+     * the scatter (measured on 1 024 tokens with the table recycled: BERT-base 27 → 5 ms a
+     * training step, MiniLM 15 → 1.4 ms).
      */
     private static void floatTableGradient(INDArray sumGradient, int[] rows, INDArray grad) {
         int n = rows.length;

@@ -103,8 +103,9 @@ public final class KernelBenchReport {
             if (r.getParams().getParam("shape") != null) {
                 boolean scalar = method.endsWith("Scalar");
                 // xxxNative: the vector kernel xxx in one pass over native memory, a row of its own
-                String kernel = method.endsWith(NATIVE) ? method.substring(0, method.length() - NATIVE.length())
-                        + NATIVE_ROW : method.substring(0, method.length() - (scalar ? "Scalar".length() : "Vector".length()));
+                String kernel = method.endsWith(NATIVE)
+                        ? method.substring(0, method.length() - NATIVE.length()) + NATIVE_ROW
+                        : method.substring(0, method.length() - (scalar ? "Scalar".length() : "Vector".length()));
                 fused.computeIfAbsent(kernel, k -> new LinkedHashMap<>())
                         .computeIfAbsent(r.getParams().getParam("shape"), s -> new double[] {Double.NaN, Double.NaN})
                         [scalar ? 0 : 1] = r.getPrimaryResult().getScore();
