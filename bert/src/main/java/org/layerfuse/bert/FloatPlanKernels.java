@@ -12,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@link PlanKernels} for float32: blocks of rows are copied from the native buffer into a
  * per-thread heap array (a bulk copy, a few hundred kB/ms cheaper than the kernels' work),
- * transformed there by the {@code engine.fused} Vector-API kernels, and copied back; the rows
+ * transformed there by the {@code engine.fused} Vector-API kernels, and copied back; GELU alone
+ * reads and writes the native rows directly ({@link NativeGelu}); the rows
  * are split over {@link ParallelRows}. Attention is {@link SequenceAttention}'s (one whole
  * sequence at a time: its {@code S × H} rows of Q, K and V are contiguous, so no head is ever permuted).
  */

@@ -93,6 +93,11 @@ public final class KernelBenchReport {
     private static final String NATIVE = "Native";
     private static final String NATIVE_ROW = " (native memory, one pass)";
 
+    /** The kernel a report row measures: a native row's name without {@link #NATIVE_ROW}. */
+    private static String baseKernel(String row) {
+        return row.endsWith(NATIVE_ROW) ? row.substring(0, row.length() - NATIVE_ROW.length()) : row;
+    }
+
     static String report(Collection<RunResult> results, double seconds, String loadBefore, String loadAfter) {
         Map<String, Double> bandwidth = new TreeMap<>();
         Map<String, Map<Integer, double[]>> kernels = new LinkedHashMap<>(); // kernel -> size -> {scalar, vector, allocVector}
@@ -129,7 +134,7 @@ public final class KernelBenchReport {
         }
         fused.forEach((kernel, shapes) -> { // a native row's speed-up is against the same scalar loop
             if (kernel.endsWith(NATIVE_ROW)) {
-                Map<String, double[]> base = fused.get(kernel.substring(0, kernel.length() - NATIVE_ROW.length()));
+                Map<String, double[]> base = fused.get(baseKernel(kernel));
                 shapes.forEach((shape, v) -> {
                     if (Double.isNaN(v[0]) && base != null && base.containsKey(shape)) {
                         v[0] = base.get(shape)[0];
@@ -206,9 +211,7 @@ public final class KernelBenchReport {
                 long tokens = 32 * seq;
                 long n;
                 double bytesPerElement;
-                String base = k.getKey().endsWith(NATIVE_ROW)
-                        ? k.getKey().substring(0, k.getKey().length() - NATIVE_ROW.length()) : k.getKey();
-                switch (base) {
+                switch (baseKernel(k.getKey())) {
                     case "biasGeluErf", "biasGeluTanh" -> {
                         n = tokens * 4 * hidden;
                         bytesPerElement = 8;

@@ -41,7 +41,10 @@ public final class TransformerKernels {
     /**
      * x = GELU(x + bias), exact form ½·y·(1 + erf(y·√½)), as (erf(y·√½) + 1)·y·½, a row at a
      * time: y = x + bias in place, erf of the row into this thread's scratch row
-     * ({@link FloatErf#erf(float[], int, float, float[], int, int)}), then the product.
+     * ({@link FloatErf#erf(float[], int, float, float[], int, int)}), then the product. The
+     * product code runs {@link NativeGelu#biasGeluErf} instead (the same bits without the copies
+     * in and out of native memory); this array form stays as its bit-for-bit reference in the
+     * tests and the benchmarks' heap baseline.
      */
     public static void biasGeluErf(float[] x, int off, int rows, int cols, float[] bias) {
         check("biasGeluErf", x, off, rows, cols, bias);
@@ -55,7 +58,7 @@ public final class TransformerKernels {
 
     /**
      * x = GELU(x + bias), tanh form, as (tanh((y + y³·0.044715)·√(2/π)) + 1)·y·½, a row at a
-     * time like {@link #biasGeluErf}.
+     * time like {@link #biasGeluErf}; likewise the reference of {@link NativeGelu#biasGeluTanh}.
      */
     public static void biasGeluTanh(float[] x, int off, int rows, int cols, float[] bias) {
         check("biasGeluTanh", x, off, rows, cols, bias);
