@@ -10,16 +10,26 @@ import jdk.incubator.vector.VectorSpecies;
  * matrix product. Per head: P = softmax(Q·Kᵀ·scale + mask), context = P·V, written into the
  * head's columns of the {@code [S, H]} context rows.
  *
- * <p>Kᵀ and V of the head are first copied into a work array padded to whole vectors (S and
- * d rounded up to the lane count), so the inner loops are unmasked broadcast-FMAs over vector
- * columns, four query rows by two column vectors at a time (eight independent accumulators
- * hide the FMA latency and halve the broadcasts per FMA).
+ * <p>The forward works on the transposed scores Sᵀ = K·Qᵀ (a key per row, a query per column):
+ * only Q of the head is copied (transposed, padded to whole vectors), the softmax over the keys
+ * runs lane-wise down the columns (no reduction across lanes, which cost more than the
+ * arithmetic for rows of 32 keys), and the context product reads V's rows and writes the
+ * context rows in place when d is a whole number of vectors and the sequence is short. The
+ * products are unmasked broadcast-FMAs over vector columns, four rows by two column vectors at
+ * a time (eight independent accumulators hide the FMA latency and halve the broadcasts per FMA).
  */
 public final class AttentionKernel {
 
     private static final VectorSpecies<Float> SPECIES = TransformerKernels.SPECIES;
     private static final int LANES = TransformerKernels.LANES;
     private static final int ROWS = 4;
+    /**
+     * Longest sequence whose V rows the context product reads in place (when d is a whole
+     * number of vectors). Longer ones are packed first: at 128 keys × 64 the in-place rows, a
+     * row of all heads apart, came from the second-level cache for every block of four queries
+     * and the kernel ran 15 % slower than with the packed copy.
+     */
+    private static final int IN_PLACE_MAX_KEYS = 64;
 
     private AttentionKernel() {
     }
@@ -53,28 +63,77 @@ public final class AttentionKernel {
         }
         int sp = roundUp(s);
         int dp = roundUp(d);
-        int kt = 0;
-        int vh = d * sp;
-        int sc = vh + s * dp;
-        int ch = sc + s * sp;
-        java.util.Arrays.fill(work, 0, sc, 0f); // the padding columns of Kᵀ and V stay zero
+        boolean direct = d % LANES == 0 && s <= IN_PLACE_MAX_KEYS; // V and the context rows used in place
+        int qt = 0;            // Qᵀ of the head  [d, sp]
+        int st = qt + d * sp;  // Sᵀ = K·Qᵀ       [s, sp]: key j's row holds its score for every query
+        int vh = st + s * sp;  // V of the head   [s, dp] (only when d is not a whole number of vectors)
+        int ch = vh + s * dp;  // its context     [s, dp]
+        if (sp != s) {
+            java.util.Arrays.fill(work, qt, st, 0f); // Qᵀ's padding columns stay zero
+        }
+        if (!direct && dp != d) {
+            java.util.Arrays.fill(work, vh, ch, 0f); // and V's
+        }
         for (int head = 0; head < heads; head++) {
             int ho = off + head * d;
-            for (int j = 0; j < s; j++) {
-                int src = ho + j * h;
-                for (int e = 0; e < d; e++) {
-                    work[kt + e * sp + j] = k[src + e];
-                }
-                System.arraycopy(v, src, work, vh + j * dp, d);
-            }
-            scores(q, ho, h, s, d, sp, work, kt, sc);
-            TransformerKernels.scaleMaskSoftmax(work, sc, s, s, sp, scale, mask, maskOff);
-            context(work, sc, s, sp, dp, vh, ch);
             for (int i = 0; i < s; i++) {
-                System.arraycopy(work, ch + i * dp, ctx, ctxOff + head * d + i * h, d);
-                if (probs != null) {
-                    System.arraycopy(work, sc + i * sp, probs, probsOff + (head * s + i) * s, s);
+                int src = ho + i * h;
+                for (int e = 0; e < d; e++) {
+                    work[qt + e * sp + i] = q[src + e];
                 }
+            }
+            product(k, ho, h, 1, s, d, work, qt, sp, sp, work, st, sp);
+            keySoftmax(work, st, s, sp, scale, mask, maskOff);
+            if (direct) {
+                product(work, st, 1, sp, s, s, v, ho, h, d, ctx, ctxOff + head * d, h);
+            } else {
+                for (int j = 0; j < s; j++) {
+                    System.arraycopy(v, ho + j * h, work, vh + j * dp, d);
+                }
+                product(work, st, 1, sp, s, s, work, vh, dp, dp, work, ch, dp);
+                for (int i = 0; i < s; i++) {
+                    System.arraycopy(work, ch + i * dp, ctx, ctxOff + head * d + i * h, d);
+                }
+            }
+            if (probs != null) {
+                int po = probsOff + head * s * s;
+                for (int j = 0; j < s; j++) {
+                    int row = st + j * sp;
+                    for (int i = 0; i < s; i++) {
+                        probs[po + i * s + j] = work[row + i];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Softmax over the keys of the transposed scores {@code x} ({@code rows} keys, each a row of
+     * {@code stride} query columns): x·scale + mask[key], minus the column's maximum, exp, divided
+     * by the column's sum, one strip of a vector's width of columns at a time (a strip of 128 keys
+     * is 8 KB: it stays in the first-level cache through the five passes). Every step is lane-wise
+     * down a column: the maximum and sum need no reduction across lanes; the sum adds the keys in
+     * order. The padding columns are computed too and ignored.
+     */
+    static void keySoftmax(float[] x, int off, int rows, int stride, float scale, float[] mask, int maskOff) {
+        for (int c = off; c < off + stride; c += LANES) {
+            FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+            for (int j = 0, at = c; j < rows; j++, at += stride) {
+                FloatVector v = FloatVector.fromArray(SPECIES, x, at).mul(scale).add(mask[maskOff + j]);
+                v.intoArray(x, at);
+                max = max.max(v);
+            }
+            for (int j = 0, at = c; j < rows; j++, at += stride) {
+                FloatVector.fromArray(SPECIES, x, at).sub(max).intoArray(x, at);
+            }
+            FloatExp.expRows(x, c, rows, stride);
+            FloatVector sum = FloatVector.zero(SPECIES);
+            for (int j = 0, at = c; j < rows; j++, at += stride) {
+                sum = sum.add(FloatVector.fromArray(SPECIES, x, at));
+            }
+            FloatVector inv = FloatVector.broadcast(SPECIES, 1f).div(sum);
+            for (int j = 0, at = c; j < rows; j++, at += stride) {
+                FloatVector.fromArray(SPECIES, x, at).mul(inv).intoArray(x, at);
             }
         }
     }
@@ -83,7 +142,7 @@ public final class AttentionKernel {
     public static int backwardWorkSize(int s, int d) {
         int sp = roundUp(s);
         int dp = roundUp(d);
-        return d * sp + 4 * s * sp + 6 * s * dp;
+        return d * sp + 2 * s * sp + 6 * s * dp;
     }
 
     /**
@@ -94,7 +153,10 @@ public final class AttentionKernel {
      *   dQ = dS·K,   dK = dSᵀ·Q,   dV = Pᵀ·dC
      * </pre>
      * (the mask is an additive constant: no gradient). The four products are the forward's
-     * blocked kernel over head-contiguous copies padded to whole vectors.
+     * blocked kernel; only Vᵀ is copied (transposed), dSᵀ and Pᵀ are read down the columns of
+     * dS and P, and K, Q, dC and the gradients are read and written in place under the forward's
+     * condition for V (else through copies padded to whole vectors). The products sum in the
+     * same order as the copies-everywhere kernel before them, so the bits did not change.
      *
      * @param q, k, v, dCtx  the sequence's {@code [s, heads·d]} rows from {@code off}
      * @param probs          the probabilities {@code [heads, s, s]} from {@code probsOff}
@@ -118,18 +180,23 @@ public final class AttentionKernel {
         }
         int sp = roundUp(s);
         int dp = roundUp(d);
+        boolean direct = d % LANES == 0 && s <= IN_PLACE_MAX_KEYS; // K, Q, dC read and dQ, dK, dV written in place
         int vt = 0;                 // Vᵀ      [d, sp]
         int dP = vt + d * sp;       // dP      [s, sp]
         int dS = dP + s * sp;       // dS      [s, sp]
-        int dSt = dS + s * sp;      // dSᵀ     [s, sp]
-        int pt = dSt + s * sp;      // Pᵀ      [s, sp]
-        int kh = pt + s * sp;       // K_h     [s, dp]
+        int kh = dS + s * sp;       // K_h     [s, dp]   (the packed copies, when not in place)
         int qh = kh + s * dp;       // Q_h     [s, dp]
         int dch = qh + s * dp;      // dC_h    [s, dp]
         int dqh = dch + s * dp;     // dQ_h    [s, dp]
         int dkh = dqh + s * dp;     // dK_h    [s, dp]
         int dvh = dkh + s * dp;     // dV_h    [s, dp]
-        java.util.Arrays.fill(work, 0, dvh + s * dp, 0f); // padding stays zero
+        if (sp != s) {
+            java.util.Arrays.fill(work, vt, dP, 0f); // Vᵀ's padding columns stay zero
+        }
+        if (!direct && dp != d) {
+            java.util.Arrays.fill(work, kh, dqh, 0f); // and the packed rows'
+        }
+        int bound = SPECIES.loopBound(s);
         for (int head = 0; head < heads; head++) {
             int ho = off + head * d;
             int po = probsOff + head * s * s;
@@ -138,76 +205,78 @@ public final class AttentionKernel {
                 for (int e = 0; e < d; e++) {
                     work[vt + e * sp + j] = v[src + e];
                 }
-                System.arraycopy(k, src, work, kh + j * dp, d);
-                System.arraycopy(q, src, work, qh + j * dp, d);
-                System.arraycopy(dCtx, src, work, dch + j * dp, d);
-                for (int i = 0; i < s; i++) {
-                    work[pt + j * sp + i] = probs[po + i * s + j];
-                }
             }
-            rowBlockProduct(dCtx, ho, h, s, d, work, vt, sp, work, dP);
+            product(dCtx, ho, h, 1, s, d, work, vt, sp, sp, work, dP, sp);
             for (int i = 0; i < s; i++) {
                 int pr = po + i * s;
                 int gr = dP + i * sp;
+                int out = dS + i * sp;
                 float dot = 0f;
                 for (int j = 0; j < s; j++) {
                     dot += probs[pr + j] * work[gr + j];
                 }
-                for (int j = 0; j < s; j++) {
-                    float g = probs[pr + j] * (work[gr + j] - dot) * scale;
-                    work[dS + i * sp + j] = g;
-                    work[dSt + j * sp + i] = g;
+                int j = 0;
+                for (; j < bound; j += LANES) {
+                    FloatVector.fromArray(SPECIES, probs, pr + j)
+                            .mul(FloatVector.fromArray(SPECIES, work, gr + j).sub(dot)).mul(scale)
+                            .intoArray(work, out + j);
+                }
+                for (; j < s; j++) {
+                    work[out + j] = probs[pr + j] * (work[gr + j] - dot) * scale;
                 }
             }
-            rowBlockProduct(work, dS, sp, s, s, work, kh, dp, work, dqh);
-            rowBlockProduct(work, dSt, sp, s, s, work, qh, dp, work, dkh);
-            rowBlockProduct(work, pt, sp, s, s, work, dch, dp, work, dvh);
-            for (int i = 0; i < s; i++) {
-                int dst = ho + i * h;
-                System.arraycopy(work, dqh + i * dp, dq, dst, d);
-                System.arraycopy(work, dkh + i * dp, dk, dst, d);
-                System.arraycopy(work, dvh + i * dp, dv, dst, d);
+            // dQ = dS·K, dK = dSᵀ·Q (dS read down its columns), dV = Pᵀ·dC (P read down its columns)
+            if (direct) {
+                product(work, dS, sp, 1, s, s, k, ho, h, d, dq, ho, h);
+                product(work, dS, 1, sp, s, s, q, ho, h, d, dk, ho, h);
+                product(probs, po, 1, s, s, s, dCtx, ho, h, d, dv, ho, h);
+            } else {
+                for (int j = 0; j < s; j++) {
+                    int src = ho + j * h;
+                    System.arraycopy(k, src, work, kh + j * dp, d);
+                    System.arraycopy(q, src, work, qh + j * dp, d);
+                    System.arraycopy(dCtx, src, work, dch + j * dp, d);
+                }
+                product(work, dS, sp, 1, s, s, work, kh, dp, dp, work, dqh, dp);
+                product(work, dS, 1, sp, s, s, work, qh, dp, dp, work, dkh, dp);
+                product(probs, po, 1, s, s, s, work, dch, dp, dp, work, dvh, dp);
+                for (int i = 0; i < s; i++) {
+                    int dst = ho + i * h;
+                    System.arraycopy(work, dqh + i * dp, dq, dst, d);
+                    System.arraycopy(work, dkh + i * dp, dk, dst, d);
+                    System.arraycopy(work, dvh + i * dp, dv, dst, d);
+                }
             }
         }
     }
 
-    /** scores[i, j] = Σ_e q[i, e]·kᵀ[e, j] for all i &lt; s, j &lt; sp (padding columns get 0). */
-    private static void scores(float[] q, int qOff, int h, int s, int d, int sp, float[] w, int kt, int sc) {
-        rowBlockProduct(q, qOff, h, s, d, w, kt, sp, w, sc);
-    }
-
-    /** ctx[i, e] = Σ_{j &lt; s} p[i, j]·v[j, e], rows dp apart. */
-    private static void context(float[] w, int sc, int s, int sp, int dp, int vh, int ch) {
-        rowBlockProduct(w, sc, sp, s, s, w, vh, dp, w, ch);
-    }
-
     /**
-     * out[i, c] = Σ_k a[i, k]·b[k, c] for i &lt; rows, c &lt; cols, four rows of {@code a} at a
-     * time against two vectors of {@code b}'s columns (eight independent accumulators: two
-     * vector loads and four broadcasts feed eight FMAs), then one vector for an odd last one.
-     * Rows of {@code a} are {@code aStride} apart; {@code b} and {@code out} are row-major with
-     * {@code cols} (a multiple of the vector width) per row.
+     * out[i, c] = Σ_k a[i, k]·b[k, c] for i &lt; rows, c &lt; cols (a multiple of the vector
+     * width), with a[i, k] at {@code aOff + i·aRow + k·aStep}, b's rows {@code bRow} apart and
+     * out's rows {@code outRow} apart: four rows of {@code a} at a time against two vectors of
+     * b's columns (eight independent accumulators: two vector loads and four broadcasts feed
+     * eight FMAs), then one vector for an odd last one. The sum runs over k in order.
      */
-    private static void rowBlockProduct(float[] a, int aOff, int aStride, int rows, int inner, float[] b, int bOff,
-                                        int cols, float[] out, int outOff) {
+    private static void product(float[] a, int aOff, int aRow, int aStep, int rows, int inner, float[] b, int bOff,
+                                int bRow, int cols, float[] out, int outOff, int outRow) {
         for (int i = 0; i < rows; i += ROWS) {
-            int a0Row = aOff + i * aStride;
-            int a1Row = aOff + Math.min(i + 1, rows - 1) * aStride;
-            int a2Row = aOff + Math.min(i + 2, rows - 1) * aStride;
-            int a3Row = aOff + Math.min(i + 3, rows - 1) * aStride;
+            int a0Row = aOff + i * aRow;
+            int a1Row = aOff + Math.min(i + 1, rows - 1) * aRow;
+            int a2Row = aOff + Math.min(i + 2, rows - 1) * aRow;
+            int a3Row = aOff + Math.min(i + 3, rows - 1) * aRow;
             int valid = Math.min(ROWS, rows - i);
+            int o = outOff + i * outRow;
             int c = 0;
             for (; c + 2 * LANES <= cols; c += 2 * LANES) {
                 FloatVector x0 = FloatVector.zero(SPECIES), x1 = x0, x2 = x0, x3 = x0;
                 FloatVector y0 = x0, y1 = x0, y2 = x0, y3 = x0;
-                for (int k = 0; k < inner; k++) {
-                    int bRow = bOff + k * cols + c;
-                    FloatVector bx = FloatVector.fromArray(SPECIES, b, bRow);
-                    FloatVector by = FloatVector.fromArray(SPECIES, b, bRow + LANES);
-                    FloatVector s0 = FloatVector.broadcast(SPECIES, a[a0Row + k]);
-                    FloatVector s1 = FloatVector.broadcast(SPECIES, a[a1Row + k]);
-                    FloatVector s2 = FloatVector.broadcast(SPECIES, a[a2Row + k]);
-                    FloatVector s3 = FloatVector.broadcast(SPECIES, a[a3Row + k]);
+                for (int k = 0, bAt = bOff + c, ak = 0; k < inner; k++, bAt += bRow, ak += aStep) {
+                    FloatVector bx = FloatVector.fromArray(SPECIES, b, bAt);
+                    FloatVector by = FloatVector.fromArray(SPECIES, b, bAt + LANES);
+                    FloatVector s0 = FloatVector.broadcast(SPECIES, a[a0Row + ak]);
+                    FloatVector s1 = FloatVector.broadcast(SPECIES, a[a1Row + ak]);
+                    FloatVector s2 = FloatVector.broadcast(SPECIES, a[a2Row + ak]);
+                    FloatVector s3 = FloatVector.broadcast(SPECIES, a[a3Row + ak]);
                     x0 = bx.fma(s0, x0);
                     y0 = by.fma(s0, y0);
                     x1 = bx.fma(s1, x1);
@@ -217,37 +286,35 @@ public final class AttentionKernel {
                     x3 = bx.fma(s3, x3);
                     y3 = by.fma(s3, y3);
                 }
-                int row = outOff + i * cols + c;
-                store(x0, y0, out, row);
+                store(x0, y0, out, o + c);
                 if (valid > 1) {
-                    store(x1, y1, out, row + cols);
+                    store(x1, y1, out, o + outRow + c);
                 }
                 if (valid > 2) {
-                    store(x2, y2, out, row + 2 * cols);
+                    store(x2, y2, out, o + 2 * outRow + c);
                 }
                 if (valid > 3) {
-                    store(x3, y3, out, row + 3 * cols);
+                    store(x3, y3, out, o + 3 * outRow + c);
                 }
             }
             for (; c < cols; c += LANES) {
                 FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-                for (int k = 0; k < inner; k++) {
-                    FloatVector bv = FloatVector.fromArray(SPECIES, b, bOff + k * cols + c);
-                    a0 = bv.fma(FloatVector.broadcast(SPECIES, a[a0Row + k]), a0);
-                    a1 = bv.fma(FloatVector.broadcast(SPECIES, a[a1Row + k]), a1);
-                    a2 = bv.fma(FloatVector.broadcast(SPECIES, a[a2Row + k]), a2);
-                    a3 = bv.fma(FloatVector.broadcast(SPECIES, a[a3Row + k]), a3);
+                for (int k = 0, bAt = bOff + c, ak = 0; k < inner; k++, bAt += bRow, ak += aStep) {
+                    FloatVector bv = FloatVector.fromArray(SPECIES, b, bAt);
+                    a0 = bv.fma(FloatVector.broadcast(SPECIES, a[a0Row + ak]), a0);
+                    a1 = bv.fma(FloatVector.broadcast(SPECIES, a[a1Row + ak]), a1);
+                    a2 = bv.fma(FloatVector.broadcast(SPECIES, a[a2Row + ak]), a2);
+                    a3 = bv.fma(FloatVector.broadcast(SPECIES, a[a3Row + ak]), a3);
                 }
-                int row = outOff + i * cols + c;
-                a0.intoArray(out, row);
+                a0.intoArray(out, o + c);
                 if (valid > 1) {
-                    a1.intoArray(out, row + cols);
+                    a1.intoArray(out, o + outRow + c);
                 }
                 if (valid > 2) {
-                    a2.intoArray(out, row + 2 * cols);
+                    a2.intoArray(out, o + 2 * outRow + c);
                 }
                 if (valid > 3) {
-                    a3.intoArray(out, row + 3 * cols);
+                    a3.intoArray(out, o + 3 * outRow + c);
                 }
             }
         }

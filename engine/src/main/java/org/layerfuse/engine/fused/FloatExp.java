@@ -39,10 +39,31 @@ public final class FloatExp {
     public static void exp(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         check("exp", src, srcOff, dst, dstOff, n);
         int lanes = SPECIES.length();
-        int bound = SPECIES.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += lanes) {
-            FloatVector x = FloatVector.fromArray(SPECIES, src, srcOff + i);
+        int vectors = n / lanes;
+        expVectors(src, srcOff, dst, dstOff, vectors, lanes);
+        for (int i = vectors * lanes; i < n; i++) {
+            dst[dstOff + i] = (float) Math.exp(src[srcOff + i]);
+        }
+    }
+
+    /**
+     * In place, one vector of lanes per row: x[off + r·stride + l] = e^{x[…]} for r &lt; rows and
+     * l &lt; the vector width (a column strip of a row-major block; the same bits as
+     * {@link #exp(float[], int, float[], int, int)}).
+     */
+    public static void expRows(float[] x, int off, int rows, int stride) {
+        int lanes = SPECIES.length();
+        if (rows < 0 || stride < lanes || off < 0 || rows > 0 && off + (long) (rows - 1) * stride + lanes > x.length) {
+            throw new IllegalArgumentException("FloatExp.expRows: " + rows + " rows " + stride + " apart from " + off
+                    + " (a vector of " + lanes + " each) do not fit an array of " + x.length);
+        }
+        expVectors(x, off, x, off, rows, stride);
+    }
+
+    /** The vector body of both: {@code count} whole vectors, {@code stride} apart in src and dst. */
+    private static void expVectors(float[] src, int srcOff, float[] dst, int dstOff, int count, int stride) {
+        for (int v = 0, s = srcOff, d = dstOff; v < count; v++, s += stride, d += stride) {
+            FloatVector x = FloatVector.fromArray(SPECIES, src, s);
             var underflow = x.lt(MIN_ARG);
             FloatVector c = x.max(MIN_ARG).min(MAX_ARG);
             FloatVector t = c.fma(LOG2E, ROUNDER);
@@ -59,10 +80,7 @@ public final class FloatExp {
             IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUNDER_BITS).add(127)
                     .lanewise(VectorOperators.LSHL, 23);
             FloatVector scale = (FloatVector) bits.reinterpretAsFloats();
-            p.mul(scale).blend(0f, underflow).intoArray(dst, dstOff + i);
-        }
-        for (; i < n; i++) {
-            dst[dstOff + i] = (float) Math.exp(src[srcOff + i]);
+            p.mul(scale).blend(0f, underflow).intoArray(dst, d);
         }
     }
 

@@ -96,4 +96,27 @@ class FloatExpTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> FloatExp.exp(new float[4], 0, new float[3], 0, 4));
     }
+
+    /** Column strips: the contiguous method's bits, only the strip's lanes touched, bounds named. */
+    @Test
+    void expRowsIsTheArrayMethodDownAColumnStrip() {
+        int lanes = SPECIES.length();
+        int stride = 3 * lanes;
+        int rows = 5;
+        float[] x = grid(-100f, 90f, 1 + rows * stride);
+        float[] strip = x.clone();
+        FloatExp.expRows(strip, 1 + lanes, rows, stride);
+        float[] whole = new float[x.length];
+        FloatExp.exp(x, 0, whole, 0, x.length);
+        for (int i = 0; i < x.length; i++) {
+            int col = (i - 1) % stride;
+            boolean inStrip = i >= 1 && col >= lanes && col < 2 * lanes;
+            float expected = inStrip ? whole[i] : x[i];
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(strip[i]),
+                    "value " + i + (inStrip ? " (in the strip)" : " (outside it, untouched)"));
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FloatExp.expRows(new float[2 * stride], stride + 1, 2, stride));
+        assertTrue(e.getMessage().contains("2 rows " + stride + " apart from " + (stride + 1)), e.getMessage());
+    }
 }
