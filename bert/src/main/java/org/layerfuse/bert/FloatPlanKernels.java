@@ -3,6 +3,7 @@ package org.layerfuse.bert;
 import org.layerfuse.engine.fused.FloatExp;
 import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.NativeLayerNorm;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -113,21 +114,14 @@ final class FloatPlanKernels implements PlanKernels {
         float[] b = NativeFloats.toArray(bias);
         float[] g = NativeFloats.toArray(gamma);
         float[] bt = NativeFloats.toArray(beta);
-        int block = Math.max(1, BLOCK_FLOATS / cols);
+        // row by row over the native buffers (NativeLayerNorm: the heap kernel's bits, no copies)
         ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
-            Scratch s = SCRATCH.get();
-            s.a = Scratch.atLeast(s.a, block * cols);
-            s.b = Scratch.atLeast(s.b, block * cols);
-            float[] buf = s.a;
-            float[] resBuf = s.b;
-            for (int r0 = from; r0 < to; r0 += block) {
-                int count = Math.min(block, to - r0);
-                span.read(r0 * cols, buf, 0, count * cols);
-                res.read(r0 * cols, resBuf, 0, count * cols);
-                TransformerKernels.biasResidualLayerNorm(buf, 0, count, cols, b, resBuf, 0, g, bt, (float) eps);
-                span.write(r0 * cols, buf, 0, count * cols);
-            }
+            int at = span.start() + from * cols;
+            NativeLayerNorm.forward(span.bytes(), at, res.bytes(), res.start() + from * cols, span.bytes(), at,
+                    to - from, cols, b, g, bt, (float) eps);
         });
+        java.lang.ref.Reference.reachabilityFence(x);
+        java.lang.ref.Reference.reachabilityFence(residual);
     }
 
     /**

@@ -2,7 +2,7 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
-import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.NativeLayerNorm;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -59,11 +59,12 @@ public final class LayerNormBpOp extends JavaOp {
             RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
             RowBlocks.run(rows, cols, (from, count, s) -> {
                 float[][] part = sums.part(from);
-                xs.read(from * cols, s[0], 0, count * cols);
-                dys.read(from * cols, s[1], 0, count * cols);
-                BackwardKernels.layerNorm(s[0], s[1], s[1], 0, count, cols, gamma, (float) eps, part[0], part[1]);
-                dxs.write(from * cols, s[1], 0, count * cols);
+                NativeLayerNorm.backward(xs.bytes(), xs.start() + from * cols, dys.bytes(), dys.start() + from * cols,
+                        dxs.bytes(), dxs.start() + from * cols, count, cols, gamma, (float) eps, part[0], part[1]);
             });
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(in[2]);
+            java.lang.ref.Reference.reachabilityFence(out[0]);
             float[][] total = sums.total();
             Ops.assign(out[1], total[0]);
             Ops.assign(out[2], total[1]);

@@ -3,7 +3,8 @@ package org.layerfuse.bert.graph.ops;
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
-import org.layerfuse.engine.fused.TransformerKernels;
+import org.layerfuse.engine.fused.NativeLayerNorm;
+import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -46,11 +47,11 @@ public final class LayerNormOp extends JavaOp {
             NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
             float[] gamma = NativeFloats.toArray(in[1]);
             float[] beta = NativeFloats.toArray(in[2]);
-            RowBlocks.run(rows, cols, (from, count, s) -> {
-                xs.read(from * cols, s[0], 0, count * cols);
-                TransformerKernels.biasResidualLayerNorm(s[0], 0, count, cols, null, null, 0, gamma, beta, (float) eps);
-                ys.write(from * cols, s[0], 0, count * cols);
-            });
+            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> NativeLayerNorm.forward(xs.bytes(),
+                    xs.start() + from * cols, null, 0, ys.bytes(), ys.start() + from * cols, to - from, cols, null,
+                    gamma, beta, (float) eps));
+            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
             double[] xv = x.dup('c').data().asDouble();
             double[] y = new double[xv.length];

@@ -2,15 +2,15 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.layerfuse.bert.NativeFloats;
-import org.layerfuse.engine.fused.BackwardKernels;
+import org.layerfuse.engine.fused.NativeRows;
 import org.layerfuse.engine.fused.ParallelRows;
-import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row passes of the Java graph ops over float32 arrays in native memory: the rows are split
- * over {@link ParallelRows}, and each thread stages blocks of whole rows in its own heap arrays
- * (grown on demand and kept) where the Vector-API kernels run.
+ * over {@link ParallelRows}. Kernels with a native-memory form (bias add and column sums here,
+ * GELU and layer norm in their ops) run on the buffers directly; the others on blocks of whole
+ * rows staged in each thread's heap arrays (grown on demand and kept).
  */
 final class RowBlocks {
 
@@ -56,11 +56,8 @@ final class RowBlocks {
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
         float[] b = NativeFloats.toArray(bias);
-        run((int) x.rows(), cols, (from, count, scratch) -> {
-            xs.read(from * cols, scratch[0], 0, count * cols);
-            TransformerKernels.biasAdd(scratch[0], 0, count, cols, b);
-            xs.write(from * cols, scratch[0], 0, count * cols);
-        });
+        ParallelRows.run((int) x.rows(), minRows(cols),
+                (from, to) -> NativeRows.biasAdd(xs.bytes(), xs.start() + from * cols, to - from, cols, b));
         java.lang.ref.Reference.reachabilityFence(x);
     }
 
@@ -73,16 +70,9 @@ final class RowBlocks {
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
         RowOrderedSums sums = new RowOrderedSums(1, cols);
-        int block = Math.max(1, BLOCK_FLOATS / cols);
-        ParallelRows.run(rows, minRows(cols), (from, to) -> {
-            float[][] scratch = scratch(block * cols);
-            float[] acc = sums.part(from)[0];
-            for (int r = from; r < to; r += block) {
-                int count = Math.min(block, to - r);
-                xs.read(r * cols, scratch[0], 0, count * cols);
-                BackwardKernels.columnSums(scratch[0], 0, count, cols, acc);
-            }
-        });
+        ParallelRows.run(rows, minRows(cols), (from, to) -> NativeRows.columnSums(xs.bytes(), xs.start() + from * cols,
+                to - from, cols, sums.part(from)[0]));
+        java.lang.ref.Reference.reachabilityFence(x);
         return sums.total()[0];
     }
 

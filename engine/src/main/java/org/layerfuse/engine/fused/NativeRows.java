@@ -1,0 +1,67 @@
+package org.layerfuse.engine.fused;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Row-vector passes over rows of floats in native memory (a direct buffer in native order), with
+ * no copy to the heap: a bias added to every row, and column sums. The same lane operations in
+ * the same order as {@link TransformerKernels#biasAdd} and {@link BackwardKernels#columnSums}, so
+ * the same bits (tested); those heap kernels remain the reference and the benchmark baseline.
+ */
+public final class NativeRows {
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = TransformerKernels.SPECIES;
+    private static final int LANES = TransformerKernels.LANES;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private NativeRows() {
+    }
+
+    /** x[r, c] += bias[c] in place for {@code rows × cols} floats from float index {@code at}. */
+    public static void biasAdd(ByteBuffer x, int at, int rows, int cols, float[] bias) {
+        check("biasAdd", x, at, rows, cols, bias, "bias");
+        int bound = SPECIES.loopBound(cols);
+        for (int r = 0, base = 4 * at; r < rows; r++, base += 4 * cols) {
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector.fromByteBuffer(SPECIES, x, base + 4 * c, ORDER).add(FloatVector.fromArray(SPECIES, bias, c))
+                        .intoByteBuffer(x, base + 4 * c, ORDER);
+            }
+            for (; c < cols; c++) {
+                x.putFloat(base + 4 * c, x.getFloat(base + 4 * c) + bias[c]);
+            }
+        }
+    }
+
+    /** acc[c] += Σ_r x[r, c], row after row, for {@code rows × cols} floats from float index {@code at}. */
+    public static void columnSums(ByteBuffer x, int at, int rows, int cols, float[] acc) {
+        check("columnSums", x, at, rows, cols, acc, "accumulator");
+        int bound = SPECIES.loopBound(cols);
+        for (int r = 0, base = 4 * at; r < rows; r++, base += 4 * cols) {
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector.fromArray(SPECIES, acc, c).add(FloatVector.fromByteBuffer(SPECIES, x, base + 4 * c, ORDER))
+                        .intoArray(acc, c);
+            }
+            for (; c < cols; c++) {
+                acc[c] += x.getFloat(base + 4 * c);
+            }
+        }
+    }
+
+    private static void check(String what, ByteBuffer x, int at, int rows, int cols, float[] vector, String name) {
+        if (rows < 0 || cols < 0 || at < 0 || (at + (long) rows * cols) * Float.BYTES > x.limit()) {
+            throw new IllegalArgumentException("NativeRows." + what + ": " + rows + " × " + cols + " floats from float "
+                    + at + " do not fit a buffer of " + x.limit() + " bytes");
+        }
+        if (vector.length < cols) {
+            throw new IllegalArgumentException("NativeRows." + what + ": the " + name + " has " + vector.length
+                    + " values, expected " + cols);
+        }
+        if (x.order() != ORDER) {
+            throw new IllegalArgumentException("NativeRows." + what + ": the buffer must be in native byte order");
+        }
+    }
+}

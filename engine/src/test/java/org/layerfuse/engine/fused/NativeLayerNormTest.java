@@ -1,0 +1,146 @@
+package org.layerfuse.engine.fused;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link NativeLayerNorm} (rows of a direct buffer, no heap copies) against the heap kernels it
+ * replaces, {@link TransformerKernels#biasResidualLayerNorm} and {@link BackwardKernels#layerNorm}:
+ * the same bits for every element and every dγ / dβ sum, with and without bias and residual, in
+ * place and into another buffer, over widths around the vector length (tails); and against the
+ * double references at {@link TransformerKernelsTest}'s and {@link BackwardKernelsTest}'s tolerances.
+ */
+class NativeLayerNormTest {
+
+    private static final int ROWS = 4;
+    private static final int X_AT = 5;
+    private static final int RES_AT = 3;
+    private static final int Y_AT = 2;
+
+    static int[] widths() {
+        return FusedCases.widths();
+    }
+
+    @ParameterizedTest
+    @MethodSource("widths")
+    void forwardIsTheHeapKernelBitForBit(int cols) {
+        for (int variant = 0; variant < 4; variant++) {
+            boolean withBias = (variant & 1) != 0;
+            boolean withResidual = (variant & 2) != 0;
+            float[] x = FusedCases.uniform(X_AT + ROWS * cols, 3, cols);
+            x[X_AT] = 40f; // one large value: the centred variance matters
+            float[] res = FusedCases.uniform(RES_AT + ROWS * cols, 2, cols + 1);
+            float[] bias = withBias ? FusedCases.uniform(cols, 1, cols + 2) : null;
+            float[] gamma = FusedCases.uniform(cols, 1, cols + 3);
+            float[] beta = FusedCases.uniform(cols, 1, cols + 4);
+            float eps = 1e-12f;
+            float[] expected = x.clone();
+            TransformerKernels.biasResidualLayerNorm(expected, X_AT, ROWS, cols, bias, withResidual ? res : null,
+                    RES_AT, gamma, beta, eps);
+
+            ByteBuffer xb = direct(x);
+            ByteBuffer rb = withResidual ? direct(res) : null;
+            NativeLayerNorm.forward(xb, X_AT, rb, RES_AT, xb, X_AT, ROWS, cols, bias, gamma, beta, eps); // in place
+            ByteBuffer src = direct(x);
+            ByteBuffer dst = direct(new float[Y_AT + ROWS * cols]);
+            NativeLayerNorm.forward(src, X_AT, rb, RES_AT, dst, Y_AT, ROWS, cols, bias, gamma, beta, eps);
+            String what = " (bias " + withBias + ", residual " + withResidual + ")";
+            for (int i = 0; i < ROWS * cols; i++) {
+                int want = Float.floatToRawIntBits(expected[X_AT + i]);
+                assertEquals(want, Float.floatToRawIntBits(xb.getFloat((X_AT + i) * 4)), "in place, element " + i + what);
+                assertEquals(want, Float.floatToRawIntBits(dst.getFloat((Y_AT + i) * 4)), "copied, element " + i + what);
+                assertEquals(x[X_AT + i], src.getFloat((X_AT + i) * 4), "source untouched, element " + i + what);
+            }
+            double[] ref = FusedCases.toDouble(x);
+            ScalarTransformerKernels.biasResidualLayerNorm(ref, X_AT, ROWS, cols,
+                    bias == null ? null : FusedCases.toDouble(bias), withResidual ? FusedCases.toDouble(res) : null,
+                    RES_AT, FusedCases.toDouble(gamma), FusedCases.toDouble(beta), eps);
+            float[] got = new float[ref.length];
+            xb.asFloatBuffer().get(got);
+            assertTrue(FusedCases.worst(java.util.Arrays.copyOfRange(got, X_AT, got.length),
+                    java.util.Arrays.copyOfRange(ref, X_AT, ref.length), 1e-5, 1e-5) <= 1, "double reference" + what);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("widths")
+    void backwardIsTheHeapKernelBitForBit(int cols) {
+        float[] x = FusedCases.uniform(X_AT + ROWS * cols, 3, cols + 5);
+        float[] dy = FusedCases.uniform(X_AT + ROWS * cols, 1, cols + 6);
+        float[] gamma = FusedCases.uniform(cols, 1, cols + 7);
+        float eps = 1e-12f;
+        float[] dx = new float[x.length];
+        float[] dGamma = FusedCases.uniform(cols, 1, cols + 8); // sums accumulate onto what is there
+        float[] dBeta = FusedCases.uniform(cols, 1, cols + 9);
+        float[] dGammaNative = dGamma.clone();
+        float[] dBetaNative = dBeta.clone();
+        BackwardKernels.layerNorm(x, dy, dx, X_AT, ROWS, cols, gamma, eps, dGamma, dBeta);
+
+        ByteBuffer xb = direct(x);
+        ByteBuffer dyb = direct(dy);
+        ByteBuffer dxb = direct(new float[Y_AT + ROWS * cols]);
+        NativeLayerNorm.backward(xb, X_AT, dyb, X_AT, dxb, Y_AT, ROWS, cols, gamma, eps, dGammaNative, dBetaNative);
+        ByteBuffer inPlace = direct(dy);
+        float[] dGammaAgain = FusedCases.uniform(cols, 1, cols + 8);
+        float[] dBetaAgain = FusedCases.uniform(cols, 1, cols + 9);
+        NativeLayerNorm.backward(xb, X_AT, inPlace, X_AT, inPlace, X_AT, ROWS, cols, gamma, eps, dGammaAgain,
+                dBetaAgain);
+        for (int i = 0; i < ROWS * cols; i++) {
+            int want = Float.floatToRawIntBits(dx[X_AT + i]);
+            assertEquals(want, Float.floatToRawIntBits(dxb.getFloat((Y_AT + i) * 4)), "dx, element " + i);
+            assertEquals(want, Float.floatToRawIntBits(inPlace.getFloat((X_AT + i) * 4)), "dx over dy, element " + i);
+        }
+        for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToRawIntBits(dGamma[c]), Float.floatToRawIntBits(dGammaNative[c]), "dγ " + c);
+            assertEquals(Float.floatToRawIntBits(dBeta[c]), Float.floatToRawIntBits(dBetaNative[c]), "dβ " + c);
+            assertEquals(dGammaNative[c], dGammaAgain[c], "dγ " + c + ", in place");
+        }
+        double[] refDx = new double[x.length];
+        double[] refGamma = FusedCases.toDouble(FusedCases.uniform(cols, 1, cols + 8));
+        double[] refBeta = FusedCases.toDouble(FusedCases.uniform(cols, 1, cols + 9));
+        ScalarBackwardKernels.layerNorm(FusedCases.toDouble(x), FusedCases.toDouble(dy), refDx, X_AT, ROWS, cols,
+                FusedCases.toDouble(gamma), eps, refGamma, refBeta);
+        float[] got = new float[ROWS * cols];
+        for (int i = 0; i < got.length; i++) {
+            got[i] = dxb.getFloat((Y_AT + i) * 4);
+        }
+        assertTrue(FusedCases.worst(got, java.util.Arrays.copyOfRange(refDx, X_AT, refDx.length), 1e-4, 1e-3) <= 1,
+                "dx against the double reference");
+        assertTrue(FusedCases.worst(dGammaNative, refGamma, 1e-4, 1e-4) <= 1, "dγ against the double reference");
+        assertTrue(FusedCases.worst(dBetaNative, refBeta, 1e-5, 1e-5) <= 1, "dβ against the double reference");
+    }
+
+    @Test
+    void buffersThatDoNotFitOrAreInTheWrongOrderAreNamed() {
+        ByteBuffer small = direct(new float[10]);
+        float[] g = new float[4];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeLayerNorm.forward(small, 0, null, 0, direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
+        assertTrue(e.getMessage().contains("4 × 4 floats of x from float 0 do not fit its buffer of 40 bytes"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(direct(new float[16]), 0,
+                small, 0, direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
+        assertTrue(e.getMessage().contains("of residual"), e.getMessage());
+        ByteBuffer big = ByteBuffer.allocateDirect(64).order(ByteOrder.BIG_ENDIAN == ByteOrder.nativeOrder()
+                ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(direct(new float[16]), 0, big,
+                0, direct(new float[16]), 0, 4, 4, g, 1e-5f, g.clone(), g.clone()));
+        assertTrue(e.getMessage().contains("dy must be a buffer in native byte order"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(direct(new float[16]), 0,
+                null, 0, direct(new float[16]), 0, 4, 4, null, new float[3], g, 1e-5f));
+        assertTrue(e.getMessage().contains("need 4 values"), e.getMessage());
+    }
+
+    private static ByteBuffer direct(float[] values) {
+        ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(values);
+        return b;
+    }
+}

@@ -1,0 +1,77 @@
+package org.layerfuse.engine.fused;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link NativeRows} against the heap kernels it replaces ({@link TransformerKernels#biasAdd},
+ * {@link BackwardKernels#columnSums}): the same bits, over widths around the vector length; and
+ * the column sums against a double loop.
+ */
+class NativeRowsTest {
+
+    private static final int ROWS = 37;
+    private static final int AT = 3;
+
+    static int[] widths() {
+        return FusedCases.widths();
+    }
+
+    @ParameterizedTest
+    @MethodSource("widths")
+    void biasAddIsTheHeapKernelBitForBit(int cols) {
+        float[] x = FusedCases.uniform(AT + ROWS * cols + 2, 5, cols);
+        float[] bias = FusedCases.uniform(cols, 3, cols + 1);
+        float[] expected = x.clone();
+        TransformerKernels.biasAdd(expected, AT, ROWS, cols, bias);
+        ByteBuffer b = direct(x);
+        NativeRows.biasAdd(b, AT, ROWS, cols, bias);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(b.getFloat(4 * i)),
+                    "element " + i + (i < AT || i >= AT + ROWS * cols ? " (outside the rows: untouched)" : ""));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("widths")
+    void columnSumsAreTheHeapKernelBitForBit(int cols) {
+        float[] x = FusedCases.uniform(AT + ROWS * cols, 5, cols + 2);
+        float[] expected = FusedCases.uniform(cols, 1, cols + 3); // sums accumulate onto what is there
+        float[] got = expected.clone();
+        double[] ref = FusedCases.toDouble(expected);
+        BackwardKernels.columnSums(x, AT, ROWS, cols, expected);
+        NativeRows.columnSums(direct(x), AT, ROWS, cols, got);
+        for (int r = 0; r < ROWS; r++) {
+            for (int c = 0; c < cols; c++) {
+                ref[c] += x[AT + r * cols + c];
+            }
+        }
+        for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToRawIntBits(expected[c]), Float.floatToRawIntBits(got[c]), "column " + c);
+        }
+        assertTrue(FusedCases.worst(got, ref, 1e-5, 1e-5) <= 1, "against the double loop");
+    }
+
+    @Test
+    void rowsOutsideTheBufferOrAShortVectorAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeRows.biasAdd(direct(new float[10]), 2, 3, 3, new float[3]));
+        assertTrue(e.getMessage().contains("3 × 3 floats from float 2 do not fit a buffer of 40 bytes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NativeRows.columnSums(direct(new float[12]), 0, 3, 4, new float[3]));
+        assertTrue(e.getMessage().contains("the accumulator has 3 values, expected 4"), e.getMessage());
+    }
+
+    private static ByteBuffer direct(float[] values) {
+        ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(values);
+        return b;
+    }
+}
