@@ -49,7 +49,7 @@ final class FloatPlanKernels implements PlanKernels {
         float[] bt = NativeFloats.toArray(beta);
         int rows = tokens.ids().length;
         int block = Math.max(1, BLOCK_FLOATS / h);
-        ParallelRows.run(rows, minRows(h), (from, to) -> {
+        ParallelRows.each(rows, minRows(h), (from, to) -> {
             Scratch s = SCRATCH.get();
             s.a = Scratch.atLeast(s.a, block * h);
             s.b = Scratch.atLeast(s.b, h);
@@ -80,7 +80,7 @@ final class FloatPlanKernels implements PlanKernels {
         if (activation != Activation.RELU) {
             // GELU in one pass over the native rows (NativeGelu: the heap kernels' bits, no copies)
             boolean erf = activation == Activation.GELU_ERF;
-            ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
+            ParallelRows.each((int) x.rows(), minRows(cols), (from, to) -> {
                 int at = span.start() + from * cols;
                 if (erf) {
                     NativeGelu.biasGeluErf(span.bytes(), at, span.bytes(), at, to - from, cols, b);
@@ -92,7 +92,7 @@ final class FloatPlanKernels implements PlanKernels {
             return;
         }
         int block = Math.max(1, BLOCK_FLOATS / cols);
-        ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
+        ParallelRows.each((int) x.rows(), minRows(cols), (from, to) -> {
             Scratch s = SCRATCH.get();
             s.a = Scratch.atLeast(s.a, block * cols);
             float[] buf = s.a;
@@ -115,7 +115,7 @@ final class FloatPlanKernels implements PlanKernels {
         float[] g = NativeFloats.toArray(gamma);
         float[] bt = NativeFloats.toArray(beta);
         // row by row over the native buffers (NativeLayerNorm: the heap kernel's bits, no copies)
-        ParallelRows.run((int) x.rows(), minRows(cols), (from, to) -> {
+        ParallelRows.each((int) x.rows(), minRows(cols), (from, to) -> {
             int at = span.start() + from * cols;
             NativeLayerNorm.forward(span.bytes(), at, res.bytes(), res.start() + from * cols, span.bytes(), at,
                     to - from, cols, b, g, bt, (float) eps);

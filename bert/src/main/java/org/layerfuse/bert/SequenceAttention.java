@@ -54,7 +54,7 @@ public final class SequenceAttention {
         float[] biasQ = bq == null ? null : NativeFloats.toArray(bq);
         float[] biasK = bk == null ? null : NativeFloats.toArray(bk);
         float[] biasV = bv == null ? null : NativeFloats.toArray(bv);
-        ParallelRows.run(batch, 1, (from, to) -> {
+        ParallelRows.each(batch, 1, (from, to) -> {
             float[][] s = SCRATCH.get();
             int[] sizes = {span, span, span, span, probs == null ? 0 : probsSpan, AttentionKernel.workSize(seq, d)};
             for (int i = 0; i < sizes.length; i++) {

@@ -64,14 +64,15 @@ public final class AdamWKernel {
     }
 
     /**
-     * Splits the update into one block of whole vectors per core ({@link ParallelRows}; the
-     * elements are independent and each is computed as it would be in one pass, so the result
-     * does not depend on the split). Large parameters only: a block is at least 64 Ki floats.
+     * Splits the update into chunks of whole vectors that the cores take in turn
+     * ({@link ParallelRows#each}; the elements are independent and each is computed as it would
+     * be in one pass, so the result does not depend on the split). Large parameters only: a
+     * chunk is at least 64 Ki floats.
      */
     static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, Step s) {
         int step = SPECIES.length();
         int vectors = n / step;
-        ParallelRows.run(vectors, MIN_BLOCK / step, (from, to) ->
+        ParallelRows.each(vectors, MIN_BLOCK / step, (from, to) ->
                 updateRange(p, g, m, v, from * step, to == vectors ? n : to * step, s));
     }
 

@@ -64,7 +64,7 @@ public final class AttentionBpOp extends JavaOp {
             }
             NativeFloats.Span[] outs = {NativeFloats.of(out[0], "query gradient"), NativeFloats.of(out[1], "key gradient"),
                 NativeFloats.of(out[2], "value gradient")};
-            ParallelRows.run(batch, 1, (from, to) -> {
+            ParallelRows.each(batch, 1, (from, to) -> {
                 float[][] s = RowBlocks.scratch(Math.max(span, probsSpan));
                 float[][] t = RowBlocks.scratch2(span);
                 float[] work = RowBlocks.work(AttentionKernel.backwardWorkSize(seq, d));

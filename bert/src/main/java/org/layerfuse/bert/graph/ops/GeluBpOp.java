@@ -42,7 +42,7 @@ public final class GeluBpOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span dys = NativeFloats.of(in[1], "GELU output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "GELU input gradient");
-            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> { // one pass over native memory
+            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> { // one pass over native memory
                 int at = from * cols;
                 int n = (to - from) * cols;
                 if (erf) {

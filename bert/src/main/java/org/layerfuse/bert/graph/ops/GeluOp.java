@@ -49,7 +49,7 @@ public final class GeluOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "GELU output");
             float[] zero = new float[cols];
-            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> {
+            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
                 int src = xs.start() + from * cols;
                 int dst = ys.start() + from * cols;
                 if (erf) {

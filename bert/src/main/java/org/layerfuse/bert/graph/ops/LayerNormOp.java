@@ -47,7 +47,7 @@ public final class LayerNormOp extends JavaOp {
             NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
             float[] gamma = NativeFloats.toArray(in[1]);
             float[] beta = NativeFloats.toArray(in[2]);
-            ParallelRows.run(rows, RowBlocks.minRows(cols), (from, to) -> NativeLayerNorm.forward(xs.bytes(),
+            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> NativeLayerNorm.forward(xs.bytes(),
                     xs.start() + from * cols, null, 0, ys.bytes(), ys.start() + from * cols, to - from, cols, null,
                     gamma, beta, (float) eps));
             java.lang.ref.Reference.reachabilityFence(x);

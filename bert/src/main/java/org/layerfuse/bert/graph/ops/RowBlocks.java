@@ -56,7 +56,7 @@ final class RowBlocks {
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
         float[] b = NativeFloats.toArray(bias);
-        ParallelRows.run((int) x.rows(), minRows(cols),
+        ParallelRows.each((int) x.rows(), minRows(cols),
                 (from, to) -> NativeRows.biasAdd(xs.bytes(), xs.start() + from * cols, to - from, cols, b));
         java.lang.ref.Reference.reachabilityFence(x);
     }
