@@ -83,7 +83,35 @@ public final class AttentionKernel {
                 }
             }
             product(k, ho, h, 1, s, d, work, qt, sp, sp, work, st, sp);
-            keySoftmax(work, st, s, sp, scale, mask, maskOff);
+            // Softmax over the keys, down each column of Sᵀ, a strip of a vector's width of
+            // columns at a time (a strip of 128 keys is 8 KB: it stays in the first-level cache
+            // through the five passes): x·scale + mask[key], minus the column's maximum, exp,
+            // divided by the column's sum. Every step is lane-wise (the maximum and the sum need
+            // no reduction across lanes, which cost more than the arithmetic for 32 keys); the
+            // sum adds the keys in order; padding columns are computed too and ignored. Written
+            // here rather than in a helper: a helper was compiled on its own at C1's level and,
+            // with the compiler busy with a training graph's methods, stayed there (its vector
+            // operations then ran as Java fallbacks) for tens of seconds.
+            for (int c = st; c < st + sp; c += LANES) {
+                FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+                for (int j = 0, at = c; j < s; j++, at += sp) {
+                    FloatVector x = FloatVector.fromArray(SPECIES, work, at).mul(scale).add(mask[maskOff + j]);
+                    x.intoArray(work, at);
+                    max = max.max(x);
+                }
+                for (int j = 0, at = c; j < s; j++, at += sp) {
+                    FloatVector.fromArray(SPECIES, work, at).sub(max).intoArray(work, at);
+                }
+                FloatExp.expRows(work, c, s, sp);
+                FloatVector sum = FloatVector.zero(SPECIES);
+                for (int j = 0, at = c; j < s; j++, at += sp) {
+                    sum = sum.add(FloatVector.fromArray(SPECIES, work, at));
+                }
+                FloatVector inv = FloatVector.broadcast(SPECIES, 1f).div(sum);
+                for (int j = 0, at = c; j < s; j++, at += sp) {
+                    FloatVector.fromArray(SPECIES, work, at).mul(inv).intoArray(work, at);
+                }
+            }
             if (direct) {
                 product(work, st, 1, sp, s, s, v, ho, h, d, ctx, ctxOff + head * d, h);
             } else {
@@ -103,37 +131,6 @@ public final class AttentionKernel {
                         probs[po + i * s + j] = work[row + i];
                     }
                 }
-            }
-        }
-    }
-
-    /**
-     * Softmax over the keys of the transposed scores {@code x} ({@code rows} keys, each a row of
-     * {@code stride} query columns): x·scale + mask[key], minus the column's maximum, exp, divided
-     * by the column's sum, one strip of a vector's width of columns at a time (a strip of 128 keys
-     * is 8 KB: it stays in the first-level cache through the five passes). Every step is lane-wise
-     * down a column: the maximum and sum need no reduction across lanes; the sum adds the keys in
-     * order. The padding columns are computed too and ignored.
-     */
-    static void keySoftmax(float[] x, int off, int rows, int stride, float scale, float[] mask, int maskOff) {
-        for (int c = off; c < off + stride; c += LANES) {
-            FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-            for (int j = 0, at = c; j < rows; j++, at += stride) {
-                FloatVector v = FloatVector.fromArray(SPECIES, x, at).mul(scale).add(mask[maskOff + j]);
-                v.intoArray(x, at);
-                max = max.max(v);
-            }
-            for (int j = 0, at = c; j < rows; j++, at += stride) {
-                FloatVector.fromArray(SPECIES, x, at).sub(max).intoArray(x, at);
-            }
-            FloatExp.expRows(x, c, rows, stride);
-            FloatVector sum = FloatVector.zero(SPECIES);
-            for (int j = 0, at = c; j < rows; j++, at += stride) {
-                sum = sum.add(FloatVector.fromArray(SPECIES, x, at));
-            }
-            FloatVector inv = FloatVector.broadcast(SPECIES, 1f).div(sum);
-            for (int j = 0, at = c; j < rows; j++, at += stride) {
-                FloatVector.fromArray(SPECIES, x, at).mul(inv).intoArray(x, at);
             }
         }
     }
