@@ -5,6 +5,8 @@ import java.util.concurrent.TimeUnit;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.BackwardKernels;
 import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.NativeLayerNorm;
+import org.layerfuse.engine.fused.NativeRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.fused.TransformerKernels;
@@ -161,15 +163,44 @@ public class FusedKernelBench {
     }
 
     java.nio.ByteBuffer ffnNative;
+    java.nio.ByteBuffer hiddenNative;
+    java.nio.ByteBuffer residualNative;
 
-    /** The FFN block in native memory, restored before every call (not timed). */
+    /** The FFN and hidden blocks in native memory, restored before every call (not timed). */
     @Setup(Level.Invocation)
     public void refreshNative() {
         if (ffnNative == null) {
-            ffnNative = java.nio.ByteBuffer.allocateDirect(ffnBlock.length * Float.BYTES)
-                    .order(java.nio.ByteOrder.nativeOrder());
+            ffnNative = direct(ffnBlock.length);
+            hiddenNative = direct(hiddenBlock.length);
+            residualNative = direct(residual.length);
+            residualNative.asFloatBuffer().put(0, residual);
         }
         ffnNative.asFloatBuffer().put(0, ffnFresh == null ? ffnBlock : ffnFresh);
+        hiddenNative.asFloatBuffer().put(0, hiddenFresh == null ? hiddenBlock : hiddenFresh);
+    }
+
+    private static java.nio.ByteBuffer direct(int floats) {
+        return java.nio.ByteBuffer.allocateDirect(floats * Float.BYTES).order(java.nio.ByteOrder.nativeOrder());
+    }
+
+    /** A dense layer's bias over the FFN's [tokens, 4H] output, in place (the training graph's bias add). */
+    @Benchmark
+    public float[] biasAddVector() {
+        TransformerKernels.biasAdd(ffnBlock, 0, tokens, ffn, bias);
+        return ffnBlock;
+    }
+
+    @Benchmark
+    public double[] biasAddScalar() {
+        ScalarTransformerKernels.biasAdd(ffnBlockD, 0, tokens, ffn, biasD);
+        return ffnBlockD;
+    }
+
+    /** {@link NativeRows#biasAdd}: the same over native memory, no copies in and out. */
+    @Benchmark
+    public java.nio.ByteBuffer biasAddNative() {
+        NativeRows.biasAdd(ffnNative, 0, tokens, ffn, bias);
+        return ffnNative;
     }
 
     /** {@link NativeGelu}: the same GELU in one pass over native memory (no copies in and out). */
@@ -195,6 +226,14 @@ public class FusedKernelBench {
     public float[] biasResidualLayerNormVector() {
         TransformerKernels.biasResidualLayerNorm(hiddenBlock, 0, tokens, hidden, bias, residual, 0, gamma, beta, 1e-12f);
         return hiddenBlock;
+    }
+
+    /** {@link NativeLayerNorm#forward}: the same row by row over native memory, no copies in and out. */
+    @Benchmark
+    public java.nio.ByteBuffer biasResidualLayerNormNative() {
+        NativeLayerNorm.forward(hiddenNative, 0, residualNative, 0, hiddenNative, 0, tokens, hidden, bias, gamma, beta,
+                1e-12f);
+        return hiddenNative;
     }
 
     @Benchmark
@@ -270,6 +309,24 @@ public class FusedKernelBench {
         return dGamma;
     }
 
+    /** {@link NativeLayerNorm#backward}: x and dy read, dx written, over native memory. */
+    @Benchmark
+    public float[] layerNormBackwardNative() {
+        float[] dGamma = new float[hidden];
+        NativeLayerNorm.backward(hiddenNative, 0, residualNative, 0, hiddenGradNative(), 0, tokens, hidden, gamma,
+                1e-12f, dGamma, new float[hidden]);
+        return dGamma;
+    }
+
+    java.nio.ByteBuffer hiddenGradNative;
+
+    private java.nio.ByteBuffer hiddenGradNative() {
+        if (hiddenGradNative == null) {
+            hiddenGradNative = direct(tokens * hidden);
+        }
+        return hiddenGradNative;
+    }
+
     @Benchmark
     public double[] layerNormBackwardScalar() {
         double[] dGamma = new double[hidden];
@@ -334,6 +391,14 @@ public class FusedKernelBench {
     public float[] columnSumsVector() {
         float[] acc = new float[ffn];
         BackwardKernels.columnSums(ffnFresh(), 0, tokens, ffn, acc);
+        return acc;
+    }
+
+    /** {@link NativeRows#columnSums}: the same over native memory. */
+    @Benchmark
+    public float[] columnSumsNative() {
+        float[] acc = new float[ffn];
+        NativeRows.columnSums(ffnNative, 0, tokens, ffn, acc);
         return acc;
     }
 

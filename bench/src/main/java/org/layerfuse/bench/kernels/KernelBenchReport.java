@@ -212,7 +212,7 @@ public final class KernelBenchReport {
                 long n;
                 double bytesPerElement;
                 switch (baseKernel(k.getKey())) {
-                    case "biasGeluErf", "biasGeluTanh" -> {
+                    case "biasGeluErf", "biasGeluTanh", "biasAdd" -> {
                         n = tokens * 4 * hidden;
                         bytesPerElement = 8;
                     }

@@ -7,18 +7,20 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Layer norm and its gradient over rows of floats in native memory (direct buffers in native
- * order), row by row with no copy to the heap: {@link TransformerKernels#biasResidualLayerNorm}
- * and {@link BackwardKernels#layerNorm} do the same arithmetic on heap arrays, after a copy out
- * of native memory and before a copy back. A row (a few kilobytes) stays in the first-level
- * cache through its passes, so the copies were most of the memory traffic. The lanes see the
- * same operations in the same order as the heap kernels', so the results are bit for bit
- * theirs (tested); the heap kernels remain the reference and the benchmark baseline.
+ * order), a row at a time: each native row is read once into a heap row of this thread (a few
+ * kilobytes, in the first-level cache), the passes run there, and the result is written once.
+ * {@link TransformerKernels#biasResidualLayerNorm} and {@link BackwardKernels#layerNorm} do the
+ * same arithmetic on heap arrays, after a copy of blocks of rows out of native memory and before
+ * a copy back. The lanes see the same operations in the same order as the heap kernels', so the
+ * results are bit for bit theirs (tested); the heap kernels remain the reference and the
+ * benchmark baseline.
  */
 public final class NativeLayerNorm {
 
     private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = TransformerKernels.SPECIES;
     private static final int LANES = TransformerKernels.LANES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private NativeLayerNorm() {
     }
@@ -40,52 +42,58 @@ public final class NativeLayerNorm {
             throw new IllegalArgumentException("NativeLayerNorm.forward: gamma, beta and bias need " + cols
                     + " values, got " + gamma.length + ", " + beta.length + ", " + (bias == null ? "none" : bias.length));
         }
+        float[] v = row(0, cols);
         for (int r = 0; r < rows; r++) {
             forwardRow(x, 4 * (xAt + r * cols), residual, 4 * (resAt + r * cols), y, 4 * (yAt + r * cols), cols, bias,
-                    gamma, beta, eps);
+                    gamma, beta, eps, v);
         }
     }
 
-    /** One row of {@link #forward}, byte offsets. */
+    /**
+     * One row of {@link #forward}, byte offsets: pass 1 reads the native row (and residual) once
+     * into the heap row {@code v}, passes 2 and 3 run there, pass 3 writes the native output.
+     * (All passes on the native buffers ran 6 % slower on MiniLM's rows: a vector access to a
+     * direct buffer costs more than one to an array in the first-level cache.)
+     */
     private static void forwardRow(ByteBuffer x, int from, ByteBuffer residual, int res, ByteBuffer y, int to,
-                                   int cols, float[] bias, float[] gamma, float[] beta, float eps) {
+                                   int cols, float[] bias, float[] gamma, float[] beta, float eps, float[] v) {
         int bound = SPECIES.loopBound(cols);
-        // Pass 1: y = x + bias + residual (stored), Σ y.
+        // Pass 1: v = x + bias + residual, Σ v.
         FloatVector acc = FloatVector.zero(SPECIES);
         int c = 0;
         for (; c < bound; c += LANES) {
-            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, from + 4 * c, ORDER);
+            FloatVector t = FloatVector.fromByteBuffer(SPECIES, x, from + 4 * c, ORDER);
             if (bias != null) {
-                v = v.add(FloatVector.fromArray(SPECIES, bias, c));
+                t = t.add(FloatVector.fromArray(SPECIES, bias, c));
             }
             if (residual != null) {
-                v = v.add(FloatVector.fromByteBuffer(SPECIES, residual, res + 4 * c, ORDER));
+                t = t.add(FloatVector.fromByteBuffer(SPECIES, residual, res + 4 * c, ORDER));
             }
-            v.intoByteBuffer(y, to + 4 * c, ORDER);
-            acc = acc.add(v);
+            t.intoArray(v, c);
+            acc = acc.add(t);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; c < cols; c++) {
-            float v = x.getFloat(from + 4 * c);
+            float t = x.getFloat(from + 4 * c);
             if (bias != null) {
-                v += bias[c];
+                t += bias[c];
             }
             if (residual != null) {
-                v += residual.getFloat(res + 4 * c);
+                t += residual.getFloat(res + 4 * c);
             }
-            y.putFloat(to + 4 * c, v);
-            sum += v;
+            v[c] = t;
+            sum += t;
         }
         float mean = sum / cols;
-        float inv = inverseStd(y, to, cols, mean, eps);
-        // Pass 3: normalise, scale, shift.
+        float inv = TransformerKernels.inverseStd(v, 0, cols, mean, eps);
+        // Pass 3: normalise, scale, shift, into the native output.
         for (c = 0; c < bound; c += LANES) {
-            FloatVector.fromByteBuffer(SPECIES, y, to + 4 * c, ORDER).sub(mean).mul(inv)
+            FloatVector.fromArray(SPECIES, v, c).sub(mean).mul(inv)
                     .fma(FloatVector.fromArray(SPECIES, gamma, c), FloatVector.fromArray(SPECIES, beta, c))
                     .intoByteBuffer(y, to + 4 * c, ORDER);
         }
         for (; c < cols; c++) {
-            y.putFloat(to + 4 * c, Math.fma((y.getFloat(to + 4 * c) - mean) * inv, gamma[c], beta[c]));
+            y.putFloat(to + 4 * c, Math.fma((v[c] - mean) * inv, gamma[c], beta[c]));
         }
     }
 
@@ -104,33 +112,44 @@ public final class NativeLayerNorm {
             throw new IllegalArgumentException("NativeLayerNorm.backward: gamma, dGamma and dBeta need " + cols
                     + " values, got " + gamma.length + ", " + dGamma.length + ", " + dBeta.length);
         }
+        float[] xs = row(0, cols);
+        float[] ds = row(1, cols);
         for (int r = 0; r < rows; r++) {
             backwardRow(x, 4 * (xAt + r * cols), dy, 4 * (dyAt + r * cols), dx, 4 * (dxAt + r * cols), cols, gamma,
-                    eps, dGamma, dBeta);
+                    eps, dGamma, dBeta, xs, ds);
         }
     }
 
-    /** One row of {@link #backward}, byte offsets. */
+    /**
+     * One row of {@link #backward}, byte offsets: x and dy read once from native memory into the
+     * heap rows {@code xs} and {@code ds}, the passes of {@link BackwardKernels#layerNorm} there,
+     * dx written once.
+     */
     private static void backwardRow(ByteBuffer x, int xb, ByteBuffer dy, int dyb, ByteBuffer dx, int dxb, int cols,
-                                    float[] gamma, float eps, float[] dGamma, float[] dBeta) {
+                                    float[] gamma, float eps, float[] dGamma, float[] dBeta, float[] xs, float[] ds) {
         int bound = SPECIES.loopBound(cols);
         FloatVector acc = FloatVector.zero(SPECIES);
         int c = 0;
         for (; c < bound; c += LANES) {
-            acc = acc.add(FloatVector.fromByteBuffer(SPECIES, x, xb + 4 * c, ORDER));
+            FloatVector t = FloatVector.fromByteBuffer(SPECIES, x, xb + 4 * c, ORDER);
+            t.intoArray(xs, c);
+            FloatVector.fromByteBuffer(SPECIES, dy, dyb + 4 * c, ORDER).intoArray(ds, c);
+            acc = acc.add(t);
         }
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; c < cols; c++) {
-            sum += x.getFloat(xb + 4 * c);
+            xs[c] = x.getFloat(xb + 4 * c);
+            ds[c] = dy.getFloat(dyb + 4 * c);
+            sum += xs[c];
         }
         float mean = sum / cols;
-        float inv = inverseStd(x, xb, cols, mean, eps);
+        float inv = TransformerKernels.inverseStd(xs, 0, cols, mean, eps);
         // Σ g and Σ g·x̂; dγ += dy·x̂, dβ += dy.
         FloatVector gs = FloatVector.zero(SPECIES);
         FloatVector gxs = FloatVector.zero(SPECIES);
         for (c = 0; c < bound; c += LANES) {
-            FloatVector xh = FloatVector.fromByteBuffer(SPECIES, x, xb + 4 * c, ORDER).sub(mean).mul(inv);
-            FloatVector d = FloatVector.fromByteBuffer(SPECIES, dy, dyb + 4 * c, ORDER);
+            FloatVector xh = FloatVector.fromArray(SPECIES, xs, c).sub(mean).mul(inv);
+            FloatVector d = FloatVector.fromArray(SPECIES, ds, c);
             FloatVector g = d.mul(FloatVector.fromArray(SPECIES, gamma, c));
             gs = gs.add(g);
             gxs = g.fma(xh, gxs);
@@ -140,8 +159,8 @@ public final class NativeLayerNorm {
         float gSum = gs.reduceLanes(VectorOperators.ADD);
         float gxSum = gxs.reduceLanes(VectorOperators.ADD);
         for (; c < cols; c++) {
-            float xh = (x.getFloat(xb + 4 * c) - mean) * inv;
-            float d = dy.getFloat(dyb + 4 * c);
+            float xh = (xs[c] - mean) * inv;
+            float d = ds[c];
             float g = d * gamma[c];
             gSum += g;
             gxSum += g * xh;
@@ -151,33 +170,24 @@ public final class NativeLayerNorm {
         float gMean = gSum / cols;
         float gxMean = gxSum / cols;
         for (c = 0; c < bound; c += LANES) {
-            FloatVector xh = FloatVector.fromByteBuffer(SPECIES, x, xb + 4 * c, ORDER).sub(mean).mul(inv);
-            FloatVector g = FloatVector.fromByteBuffer(SPECIES, dy, dyb + 4 * c, ORDER)
-                    .mul(FloatVector.fromArray(SPECIES, gamma, c));
+            FloatVector xh = FloatVector.fromArray(SPECIES, xs, c).sub(mean).mul(inv);
+            FloatVector g = FloatVector.fromArray(SPECIES, ds, c).mul(FloatVector.fromArray(SPECIES, gamma, c));
             g.sub(gMean).sub(xh.mul(gxMean)).mul(inv).intoByteBuffer(dx, dxb + 4 * c, ORDER);
         }
         for (; c < cols; c++) {
-            float xh = (x.getFloat(xb + 4 * c) - mean) * inv;
-            float g = dy.getFloat(dyb + 4 * c) * gamma[c];
+            float xh = (xs[c] - mean) * inv;
+            float g = ds[c] * gamma[c];
             dx.putFloat(dxb + 4 * c, (g - gMean - xh * gxMean) * inv);
         }
     }
 
-    /** {@link TransformerKernels#inverseStd} over a native row at byte offset {@code at}. */
-    private static float inverseStd(ByteBuffer x, int at, int cols, float mean, float eps) {
-        int bound = SPECIES.loopBound(cols);
-        FloatVector sq = FloatVector.zero(SPECIES);
-        int c = 0;
-        for (; c < bound; c += LANES) {
-            FloatVector d = FloatVector.fromByteBuffer(SPECIES, x, at + 4 * c, ORDER).sub(mean);
-            sq = d.fma(d, sq);
+    /** This thread's heap row number {@code which}, at least {@code cols} floats (grown on demand, kept). */
+    private static float[] row(int which, int cols) {
+        float[][] rows = ROWS.get();
+        if (rows[which].length < cols) {
+            rows[which] = new float[cols];
         }
-        float ss = sq.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float d = x.getFloat(at + 4 * c) - mean;
-            ss += d * d;
-        }
-        return (float) (1.0 / Math.sqrt(ss / cols + (double) eps));
+        return rows[which];
     }
 
     private static void check(String what, String name, ByteBuffer b, int at, int rows, int cols) {
