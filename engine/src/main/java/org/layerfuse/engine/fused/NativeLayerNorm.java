@@ -2,23 +2,21 @@ package org.layerfuse.engine.fused;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import java.nio.FloatBuffer;
 
 /**
  * Layer norm and its gradient over rows of floats in native memory (direct buffers in native
- * order), a row at a time: each native row is read once into a heap row of this thread (a few
- * kilobytes, in the first-level cache), the passes run there, and the result is written once.
- * {@link TransformerKernels#biasResidualLayerNorm} and {@link BackwardKernels#layerNorm} do the
- * same arithmetic on heap arrays, after a copy of blocks of rows out of native memory and before
- * a copy back. The lanes see the same operations in the same order as the heap kernels', so the
- * results are bit for bit theirs (tested); the heap kernels remain the reference and the
- * benchmark baseline.
+ * order), a row at a time: each native row is copied into a heap row of this thread (a few
+ * kilobytes, in the first-level cache), {@link TransformerKernels#biasResidualLayerNorm} or
+ * {@link BackwardKernels#layerNorm} runs on it, and the result is copied back: the heap kernels'
+ * arithmetic, so their bits. The graph's ops and the fused forward used to stage blocks of 16 Ki
+ * floats (64 KB an array: the second-level cache); a row at a time was 1–13 % faster on the
+ * forward's rows (interleaved loops at MiniLM's and BERT-base's widths) and within 6 % of passes
+ * reading the direct buffer with vector loads, which had to write the heap kernels' arithmetic
+ * out a second time.
  */
 public final class NativeLayerNorm {
 
-    private static final jdk.incubator.vector.VectorSpecies<Float> SPECIES = TransformerKernels.SPECIES;
-    private static final int LANES = TransformerKernels.LANES;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[2][0]);
 
@@ -42,58 +40,18 @@ public final class NativeLayerNorm {
             throw new IllegalArgumentException("NativeLayerNorm.forward: gamma, beta and bias need " + cols
                     + " values, got " + gamma.length + ", " + beta.length + ", " + (bias == null ? "none" : bias.length));
         }
+        FloatBuffer xs = x.asFloatBuffer();
+        FloatBuffer ys = y.asFloatBuffer();
+        FloatBuffer rs = residual == null ? null : residual.asFloatBuffer();
         float[] v = row(0, cols);
+        float[] w = rs == null ? null : row(1, cols);
         for (int r = 0; r < rows; r++) {
-            forwardRow(x, 4 * (xAt + r * cols), residual, 4 * (resAt + r * cols), y, 4 * (yAt + r * cols), cols, bias,
-                    gamma, beta, eps, v);
-        }
-    }
-
-    /**
-     * One row of {@link #forward}, byte offsets: pass 1 reads the native row (and residual) once
-     * into the heap row {@code v}, passes 2 and 3 run there, pass 3 writes the native output.
-     * (All passes on the native buffers ran 6 % slower on MiniLM's rows: a vector access to a
-     * direct buffer costs more than one to an array in the first-level cache.)
-     */
-    private static void forwardRow(ByteBuffer x, int from, ByteBuffer residual, int res, ByteBuffer y, int to,
-                                   int cols, float[] bias, float[] gamma, float[] beta, float eps, float[] v) {
-        int bound = SPECIES.loopBound(cols);
-        // Pass 1: v = x + bias + residual, Σ v.
-        FloatVector acc = FloatVector.zero(SPECIES);
-        int c = 0;
-        for (; c < bound; c += LANES) {
-            FloatVector t = FloatVector.fromByteBuffer(SPECIES, x, from + 4 * c, ORDER);
-            if (bias != null) {
-                t = t.add(FloatVector.fromArray(SPECIES, bias, c));
+            xs.get(xAt + r * cols, v, 0, cols);
+            if (rs != null) {
+                rs.get(resAt + r * cols, w, 0, cols);
             }
-            if (residual != null) {
-                t = t.add(FloatVector.fromByteBuffer(SPECIES, residual, res + 4 * c, ORDER));
-            }
-            t.intoArray(v, c);
-            acc = acc.add(t);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float t = x.getFloat(from + 4 * c);
-            if (bias != null) {
-                t += bias[c];
-            }
-            if (residual != null) {
-                t += residual.getFloat(res + 4 * c);
-            }
-            v[c] = t;
-            sum += t;
-        }
-        float mean = sum / cols;
-        float inv = TransformerKernels.inverseStd(v, 0, cols, mean, eps);
-        // Pass 3: normalise, scale, shift, into the native output.
-        for (c = 0; c < bound; c += LANES) {
-            FloatVector.fromArray(SPECIES, v, c).sub(mean).mul(inv)
-                    .fma(FloatVector.fromArray(SPECIES, gamma, c), FloatVector.fromArray(SPECIES, beta, c))
-                    .intoByteBuffer(y, to + 4 * c, ORDER);
-        }
-        for (; c < cols; c++) {
-            y.putFloat(to + 4 * c, Math.fma((v[c] - mean) * inv, gamma[c], beta[c]));
+            TransformerKernels.biasResidualLayerNorm(v, 0, 1, cols, bias, w, 0, gamma, beta, eps);
+            ys.put(yAt + r * cols, v, 0, cols);
         }
     }
 
@@ -112,72 +70,16 @@ public final class NativeLayerNorm {
             throw new IllegalArgumentException("NativeLayerNorm.backward: gamma, dGamma and dBeta need " + cols
                     + " values, got " + gamma.length + ", " + dGamma.length + ", " + dBeta.length);
         }
-        float[] xs = row(0, cols);
-        float[] ds = row(1, cols);
+        FloatBuffer xs = x.asFloatBuffer();
+        FloatBuffer dys = dy.asFloatBuffer();
+        FloatBuffer dxs = dx.asFloatBuffer();
+        float[] xr = row(0, cols);
+        float[] g = row(1, cols);
         for (int r = 0; r < rows; r++) {
-            backwardRow(x, 4 * (xAt + r * cols), dy, 4 * (dyAt + r * cols), dx, 4 * (dxAt + r * cols), cols, gamma,
-                    eps, dGamma, dBeta, xs, ds);
-        }
-    }
-
-    /**
-     * One row of {@link #backward}, byte offsets: x and dy read once from native memory into the
-     * heap rows {@code xs} and {@code ds}, the passes of {@link BackwardKernels#layerNorm} there,
-     * dx written once.
-     */
-    private static void backwardRow(ByteBuffer x, int xb, ByteBuffer dy, int dyb, ByteBuffer dx, int dxb, int cols,
-                                    float[] gamma, float eps, float[] dGamma, float[] dBeta, float[] xs, float[] ds) {
-        int bound = SPECIES.loopBound(cols);
-        FloatVector acc = FloatVector.zero(SPECIES);
-        int c = 0;
-        for (; c < bound; c += LANES) {
-            FloatVector t = FloatVector.fromByteBuffer(SPECIES, x, xb + 4 * c, ORDER);
-            t.intoArray(xs, c);
-            FloatVector.fromByteBuffer(SPECIES, dy, dyb + 4 * c, ORDER).intoArray(ds, c);
-            acc = acc.add(t);
-        }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            xs[c] = x.getFloat(xb + 4 * c);
-            ds[c] = dy.getFloat(dyb + 4 * c);
-            sum += xs[c];
-        }
-        float mean = sum / cols;
-        float inv = TransformerKernels.inverseStd(xs, 0, cols, mean, eps);
-        // Σ g and Σ g·x̂; dγ += dy·x̂, dβ += dy.
-        FloatVector gs = FloatVector.zero(SPECIES);
-        FloatVector gxs = FloatVector.zero(SPECIES);
-        for (c = 0; c < bound; c += LANES) {
-            FloatVector xh = FloatVector.fromArray(SPECIES, xs, c).sub(mean).mul(inv);
-            FloatVector d = FloatVector.fromArray(SPECIES, ds, c);
-            FloatVector g = d.mul(FloatVector.fromArray(SPECIES, gamma, c));
-            gs = gs.add(g);
-            gxs = g.fma(xh, gxs);
-            d.fma(xh, FloatVector.fromArray(SPECIES, dGamma, c)).intoArray(dGamma, c);
-            d.add(FloatVector.fromArray(SPECIES, dBeta, c)).intoArray(dBeta, c);
-        }
-        float gSum = gs.reduceLanes(VectorOperators.ADD);
-        float gxSum = gxs.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float xh = (xs[c] - mean) * inv;
-            float d = ds[c];
-            float g = d * gamma[c];
-            gSum += g;
-            gxSum += g * xh;
-            dGamma[c] += d * xh;
-            dBeta[c] += d;
-        }
-        float gMean = gSum / cols;
-        float gxMean = gxSum / cols;
-        for (c = 0; c < bound; c += LANES) {
-            FloatVector xh = FloatVector.fromArray(SPECIES, xs, c).sub(mean).mul(inv);
-            FloatVector g = FloatVector.fromArray(SPECIES, ds, c).mul(FloatVector.fromArray(SPECIES, gamma, c));
-            g.sub(gMean).sub(xh.mul(gxMean)).mul(inv).intoByteBuffer(dx, dxb + 4 * c, ORDER);
-        }
-        for (; c < cols; c++) {
-            float xh = (xs[c] - mean) * inv;
-            float g = ds[c] * gamma[c];
-            dx.putFloat(dxb + 4 * c, (g - gMean - xh * gxMean) * inv);
+            xs.get(xAt + r * cols, xr, 0, cols);
+            dys.get(dyAt + r * cols, g, 0, cols);
+            BackwardKernels.layerNorm(xr, g, g, 0, 1, cols, gamma, eps, dGamma, dBeta);
+            dxs.put(dxAt + r * cols, g, 0, cols);
         }
     }
 
