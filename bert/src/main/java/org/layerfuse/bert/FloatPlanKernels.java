@@ -114,7 +114,7 @@ final class FloatPlanKernels implements PlanKernels {
         float[] b = NativeFloats.toArray(bias);
         float[] g = NativeFloats.toArray(gamma);
         float[] bt = NativeFloats.toArray(beta);
-        // row by row over the native buffers (NativeLayerNorm: the heap kernel's bits, no copies)
+        // a row at a time through an L1-sized heap row (NativeLayerNorm: the heap kernel, its bits)
         ParallelRows.each((int) x.rows(), minRows(cols), (from, to) -> {
             int at = span.start() + from * cols;
             NativeLayerNorm.forward(span.bytes(), at, res.bytes(), res.start() + from * cols, span.bytes(), at,

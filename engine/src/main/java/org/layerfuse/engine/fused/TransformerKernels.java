@@ -204,6 +204,9 @@ public final class TransformerKernels {
     /**
      * Row-wise softmax(x·scale + mask) in place, over {@code cols} values of rows {@code stride}
      * apart; {@code mask} (additive, {@code cols} values from {@code maskOff}) is shared by all rows.
+     * {@link AttentionKernel} no longer calls it (it softmaxes down the columns of the transposed
+     * scores, without the two reductions across lanes a row costs here); kept as a kernel of its
+     * own, tested against the double loop, with its JMH row.
      */
     public static void scaleMaskSoftmax(float[] x, int off, int rows, int cols, int stride, float scale, float[] mask,
                                         int maskOff) {

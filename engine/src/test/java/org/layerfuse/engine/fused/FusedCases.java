@@ -2,12 +2,20 @@ package org.layerfuse.engine.fused;
 
 import java.util.SplittableRandom;
 
-/** Random inputs for the fused-kernel tests, as float arrays and their exact double copies. */
+/** Random inputs for the fused-kernel tests, as float arrays, their exact double copies and direct buffers. */
 final class FusedCases {
 
     static final int LANES = TransformerKernels.LANES;
 
     private FusedCases() {
+    }
+
+    /** The values in a direct buffer in native byte order (as ND4J's arrays hold them). */
+    static java.nio.ByteBuffer direct(float[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(values.length * Float.BYTES)
+                .order(java.nio.ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(values);
+        return b;
     }
 
     /** Widths around the vector length and the real hidden sizes. */

@@ -63,9 +63,9 @@ class NativeGeluTest {
         float[] expected = x.clone();
         heap.apply(expected, SRC_AT, ROWS, cols, bias);
 
-        ByteBuffer src = direct(x);
+        ByteBuffer src = FusedCases.direct(x);
         direct.apply(src, SRC_AT, src, SRC_AT, ROWS, cols, bias); // in place
-        ByteBuffer other = direct(x);
+        ByteBuffer other = FusedCases.direct(x);
         ByteBuffer dst = ByteBuffer.allocateDirect((DST_AT + ROWS * cols) * Float.BYTES).order(ByteOrder.nativeOrder());
         direct.apply(other, SRC_AT, dst, DST_AT, ROWS, cols, bias); // into another buffer
         for (int i = 0; i < ROWS * cols; i++) {
@@ -110,7 +110,7 @@ class NativeGeluTest {
         float[] expected = new float[off + n];
         heap.apply(x, dy, expected, off, n);
         ByteBuffer dx = ByteBuffer.allocateDirect((DST_AT + n) * Float.BYTES).order(ByteOrder.nativeOrder());
-        direct.apply(direct(x), off, direct(dy), off, dx, DST_AT, n);
+        direct.apply(FusedCases.direct(x), off, FusedCases.direct(dy), off, dx, DST_AT, n);
         double[] ref = new double[off + n];
         float[] got = new float[off + n];
         for (int i = 0; i < n; i++) {
@@ -121,12 +121,6 @@ class NativeGeluTest {
         }
         assertTrue(FusedCases.worst(java.util.Arrays.copyOfRange(got, off, off + n),
                 java.util.Arrays.copyOfRange(ref, off, off + n), 2e-6, 2e-5) <= 1, what + " against the double reference");
-    }
-
-    private static ByteBuffer direct(float[] values) {
-        ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
-        b.asFloatBuffer().put(values);
-        return b;
     }
 
     @Test

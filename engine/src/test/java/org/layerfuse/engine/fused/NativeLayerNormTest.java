@@ -45,11 +45,11 @@ class NativeLayerNormTest {
             TransformerKernels.biasResidualLayerNorm(expected, X_AT, ROWS, cols, bias, withResidual ? res : null,
                     RES_AT, gamma, beta, eps);
 
-            ByteBuffer xb = direct(x);
-            ByteBuffer rb = withResidual ? direct(res) : null;
+            ByteBuffer xb = FusedCases.direct(x);
+            ByteBuffer rb = withResidual ? FusedCases.direct(res) : null;
             NativeLayerNorm.forward(xb, X_AT, rb, RES_AT, xb, X_AT, ROWS, cols, bias, gamma, beta, eps); // in place
-            ByteBuffer src = direct(x);
-            ByteBuffer dst = direct(new float[Y_AT + ROWS * cols]);
+            ByteBuffer src = FusedCases.direct(x);
+            ByteBuffer dst = FusedCases.direct(new float[Y_AT + ROWS * cols]);
             NativeLayerNorm.forward(src, X_AT, rb, RES_AT, dst, Y_AT, ROWS, cols, bias, gamma, beta, eps);
             String what = " (bias " + withBias + ", residual " + withResidual + ")";
             for (int i = 0; i < ROWS * cols; i++) {
@@ -83,11 +83,11 @@ class NativeLayerNormTest {
         float[] dBetaNative = dBeta.clone();
         BackwardKernels.layerNorm(x, dy, dx, X_AT, ROWS, cols, gamma, eps, dGamma, dBeta);
 
-        ByteBuffer xb = direct(x);
-        ByteBuffer dyb = direct(dy);
-        ByteBuffer dxb = direct(new float[Y_AT + ROWS * cols]);
+        ByteBuffer xb = FusedCases.direct(x);
+        ByteBuffer dyb = FusedCases.direct(dy);
+        ByteBuffer dxb = FusedCases.direct(new float[Y_AT + ROWS * cols]);
         NativeLayerNorm.backward(xb, X_AT, dyb, X_AT, dxb, Y_AT, ROWS, cols, gamma, eps, dGammaNative, dBetaNative);
-        ByteBuffer inPlace = direct(dy);
+        ByteBuffer inPlace = FusedCases.direct(dy);
         float[] dGammaAgain = FusedCases.uniform(cols, 1, cols + 8);
         float[] dBetaAgain = FusedCases.uniform(cols, 1, cols + 9);
         NativeLayerNorm.backward(xb, X_AT, inPlace, X_AT, inPlace, X_AT, ROWS, cols, gamma, eps, dGammaAgain,
@@ -119,28 +119,22 @@ class NativeLayerNormTest {
 
     @Test
     void buffersThatDoNotFitOrAreInTheWrongOrderAreNamed() {
-        ByteBuffer small = direct(new float[10]);
+        ByteBuffer small = FusedCases.direct(new float[10]);
         float[] g = new float[4];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NativeLayerNorm.forward(small, 0, null, 0, direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
+                () -> NativeLayerNorm.forward(small, 0, null, 0, FusedCases.direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
         assertTrue(e.getMessage().contains("4 × 4 floats of x from float 0 do not fit its buffer of 40 bytes"),
                 e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(direct(new float[16]), 0,
-                small, 0, direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(FusedCases.direct(new float[16]), 0,
+                small, 0, FusedCases.direct(new float[16]), 0, 4, 4, null, g, g, 1e-5f));
         assertTrue(e.getMessage().contains("of residual"), e.getMessage());
         ByteBuffer big = ByteBuffer.allocateDirect(64).order(ByteOrder.BIG_ENDIAN == ByteOrder.nativeOrder()
                 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
-        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(direct(new float[16]), 0, big,
-                0, direct(new float[16]), 0, 4, 4, g, 1e-5f, g.clone(), g.clone()));
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(FusedCases.direct(new float[16]), 0, big,
+                0, FusedCases.direct(new float[16]), 0, 4, 4, g, 1e-5f, g.clone(), g.clone()));
         assertTrue(e.getMessage().contains("dy must be a buffer in native byte order"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(direct(new float[16]), 0,
-                null, 0, direct(new float[16]), 0, 4, 4, null, new float[3], g, 1e-5f));
+        e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.forward(FusedCases.direct(new float[16]), 0,
+                null, 0, FusedCases.direct(new float[16]), 0, 4, 4, null, new float[3], g, 1e-5f));
         assertTrue(e.getMessage().contains("need 4 values"), e.getMessage());
-    }
-
-    private static ByteBuffer direct(float[] values) {
-        ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
-        b.asFloatBuffer().put(values);
-        return b;
     }
 }

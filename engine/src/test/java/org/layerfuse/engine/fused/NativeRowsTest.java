@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,7 +30,7 @@ class NativeRowsTest {
         float[] bias = FusedCases.uniform(cols, 3, cols + 1);
         float[] expected = x.clone();
         TransformerKernels.biasAdd(expected, AT, ROWS, cols, bias);
-        ByteBuffer b = direct(x);
+        ByteBuffer b = FusedCases.direct(x);
         NativeRows.biasAdd(b, AT, ROWS, cols, bias);
         for (int i = 0; i < x.length; i++) {
             assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(b.getFloat(4 * i)),
@@ -47,7 +46,7 @@ class NativeRowsTest {
         float[] got = expected.clone();
         double[] ref = FusedCases.toDouble(expected);
         BackwardKernels.columnSums(x, AT, ROWS, cols, expected);
-        NativeRows.columnSums(direct(x), AT, ROWS, cols, got);
+        NativeRows.columnSums(FusedCases.direct(x), AT, ROWS, cols, got);
         for (int r = 0; r < ROWS; r++) {
             for (int c = 0; c < cols; c++) {
                 ref[c] += x[AT + r * cols + c];
@@ -62,16 +61,10 @@ class NativeRowsTest {
     @Test
     void rowsOutsideTheBufferOrAShortVectorAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NativeRows.biasAdd(direct(new float[10]), 2, 3, 3, new float[3]));
+                () -> NativeRows.biasAdd(FusedCases.direct(new float[10]), 2, 3, 3, new float[3]));
         assertTrue(e.getMessage().contains("3 × 3 floats from float 2 do not fit a buffer of 40 bytes"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NativeRows.columnSums(direct(new float[12]), 0, 3, 4, new float[3]));
+                () -> NativeRows.columnSums(FusedCases.direct(new float[12]), 0, 3, 4, new float[3]));
         assertTrue(e.getMessage().contains("the accumulator has 3 values, expected 4"), e.getMessage());
-    }
-
-    private static ByteBuffer direct(float[] values) {
-        ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
-        b.asFloatBuffer().put(values);
-        return b;
     }
 }
