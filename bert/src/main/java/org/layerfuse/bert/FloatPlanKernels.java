@@ -11,12 +11,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link PlanKernels} for float32: blocks of rows are copied from the native buffer into a
- * per-thread heap array (a bulk copy, a few hundred kB/ms cheaper than the kernels' work),
- * transformed there by the {@code engine.fused} Vector-API kernels, and copied back; GELU alone
- * reads and writes the native rows directly ({@link NativeGelu}); the rows
- * are split over {@link ParallelRows}. Attention is {@link SequenceAttention}'s (one whole
- * sequence at a time: its {@code S × H} rows of Q, K and V are contiguous, so no head is ever permuted).
+ * {@link PlanKernels} for float32, the rows split over {@link ParallelRows}: bias + GELU reads and
+ * writes the native rows directly ({@link NativeGelu}), residual + layer norm goes a row at a time
+ * through an L1-sized heap row ({@link NativeLayerNorm}); the embeddings and bias + ReLU copy
+ * blocks of rows into a per-thread heap array (a bulk copy, cheap against the kernels' work),
+ * transform them there with the {@code engine.fused} Vector-API kernels and copy them back.
+ * Attention is {@link SequenceAttention}'s (one whole sequence at a time: its {@code S × H} rows
+ * of Q, K and V are contiguous, so no head is ever permuted).
  */
 final class FloatPlanKernels implements PlanKernels {
 

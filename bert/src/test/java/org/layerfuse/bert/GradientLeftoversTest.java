@@ -22,9 +22,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * A float32 gradient call leaves no floating-point array to the garbage collector once its
  * {@link Gradients} and the arrays its graph keeps for the next call are freed: every array it
  * made (session intermediates and the outputs no op consumed, the batch's inputs, the
- * embedding-sum gradient, the ops' temporaries) is closed when the call returns. Unclosed arrays pin native memory until a collection (MiniLM at 32 × 32:
- * 73.5 MB a call before this was fixed). Counted through ND4J's deallocator registry, which
- * every native buffer joins when it is made.
+ * embedding-sum gradient, the ops' temporaries) is closed when the call returns. Unclosed arrays
+ * pin native memory until a collection (MiniLM at 32 × 32: 73.5 MB a call before this was fixed).
+ * Counted through ND4J's deallocator registry, which every native buffer joins when it is made.
  */
 class GradientLeftoversTest {
 

@@ -57,7 +57,7 @@ public final class LayerNormBpOp extends JavaOp {
             NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
             float[] gamma = NativeFloats.toArray(in[1]);
             RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
-            RowBlocks.run(rows, cols, (from, count, s) -> {
+            RowBlocks.run(rows, cols, (from, count) -> {
                 float[][] part = sums.part(from);
                 NativeLayerNorm.backward(xs.bytes(), xs.start() + from * cols, dys.bytes(), dys.start() + from * cols,
                         dxs.bytes(), dxs.start() + from * cols, count, cols, gamma, (float) eps, part[0], part[1]);

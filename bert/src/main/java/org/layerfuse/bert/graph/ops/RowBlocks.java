@@ -8,14 +8,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row passes of the Java graph ops over float32 arrays in native memory: the rows are split
- * over {@link ParallelRows}. Kernels with a native-memory form (bias add and column sums here,
- * GELU and layer norm in their ops) run on the buffers directly; the others on blocks of whole
- * rows staged in each thread's heap arrays (grown on demand and kept).
+ * over {@link ParallelRows} and the kernels work on the buffers (bias add and column sums here,
+ * GELU and layer norm in their ops); the attention gradient stages whole sequences in each
+ * thread's heap arrays (grown on demand and kept).
  */
 final class RowBlocks {
 
-    /** Floats per staged block: a few blocks fit in L2 together. */
-    static final int BLOCK_FLOATS = 16 * 1024;
+    /** Floats per block of {@link #run} (its bodies sum per block: the size fixes their bits). */
+    private static final int BLOCK_FLOATS = 16 * 1024;
     /** Fewer rows than this per thread are not worth a second thread. */
     private static final int MIN_PARALLEL_FLOATS = 32 * 1024;
 
@@ -23,10 +23,10 @@ final class RowBlocks {
     private static final ThreadLocal<float[][]> SCRATCH2 = ThreadLocal.withInitial(() -> new float[4][0]);
     private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    /** The body of a row pass over rows [from, from + count), given the thread's scratch arrays. */
+    /** The body of a row pass over rows [from, from + count). */
     @FunctionalInterface
     interface Block {
-        void run(int from, int count, float[][] scratch);
+        void run(int from, int count);
     }
 
     private RowBlocks() {
@@ -37,13 +37,15 @@ final class RowBlocks {
         return Math.max(1, MIN_PARALLEL_FLOATS / cols);
     }
 
-    /** Runs {@code body} over [0, rows) in blocks of at most {@link #BLOCK_FLOATS} / cols rows. */
+    /**
+     * Runs {@code body} over [0, rows) in blocks of at most {@link #BLOCK_FLOATS} / cols rows
+     * within each thread's fixed range: the same blocks every call, for bodies that sum per block.
+     */
     static void run(int rows, int cols, Block body) {
         int block = Math.max(1, BLOCK_FLOATS / cols);
         ParallelRows.run(rows, minRows(cols), (from, to) -> {
-            float[][] scratch = scratch(block * cols);
             for (int r = from; r < to; r += block) {
-                body.run(r, Math.min(block, to - r), scratch);
+                body.run(r, Math.min(block, to - r));
             }
         });
     }
