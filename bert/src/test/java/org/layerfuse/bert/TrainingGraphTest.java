@@ -62,11 +62,23 @@ class TrainingGraphTest {
             ops.merge(op.getOp().opName(), 1, Integer::sum);
         }
         int layers = 3;
-        assertEquals(6 * layers + 2, ops.get("layerfuse_dense"), "Q, K, V, output, FFN ×2 per layer, pooler, classifier: " + ops);
+        assertEquals(3 * layers + 2, ops.get("layerfuse_dense"), "attention output, FFN ×2 per layer, pooler, classifier: "
+                + ops);
+        assertEquals(layers, ops.get("layerfuse_projections"), "Q, K and V in one op: " + ops);
         assertEquals(layers, ops.get("layerfuse_attention"), ops.toString());
         assertEquals(2 * layers + 1, ops.get("layerfuse_layer_norm"), ops.toString());
         assertEquals(layers, ops.get("layerfuse_gelu"), ops.toString());
         assertEquals(null, ops.get("permute"), "no head permutes: " + ops);
         assertEquals(null, ops.get("erfc"), "GELU is one op: " + ops);
+        assertTrue(ops.getOrDefault("add", 0) <= 1, "residual adds are inside the layer norms (one add is the loss's): "
+                + ops);
+        Map<String, Integer> gradientOps = new TreeMap<>();
+        for (SameDiffOp op : model.sameDiff().getFunction("grad").getOps().values()) {
+            gradientOps.merge(op.getOp().opName(), 1, Integer::sum);
+        }
+        assertEquals(layers, gradientOps.get("layerfuse_projections_bp"), gradientOps.toString());
+        assertEquals(2 * layers, gradientOps.get("layerfuse_residual_layer_norm_bp"), gradientOps.toString());
+        assertTrue(gradientOps.getOrDefault("add_bp", 0) <= 1, "no residual add to differentiate (one is the loss's): "
+                + gradientOps);
     }
 }

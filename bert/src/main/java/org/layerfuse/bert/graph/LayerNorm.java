@@ -23,6 +23,18 @@ final class LayerNorm {
     private LayerNorm() {
     }
 
+    /**
+     * Layer norm of x + residual: one {@link LayerNormOp} where the Java ops are (the sum is no
+     * array of its own), else an add and the layer norm.
+     */
+    static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable residual, SDVariable gamma,
+                            SDVariable beta, double eps) {
+        if (JavaOps.available()) {
+            return new LayerNormOp(sd, x, residual, gamma, beta, eps).outputVariable().rename(name);
+        }
+        return apply(sd, name, x.add(residual), gamma, beta, eps);
+    }
+
     static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable gamma, SDVariable beta, double eps) {
         if (JavaOps.available()) {
             return new LayerNormOp(sd, x, gamma, beta, eps).outputVariable().rename(name);

@@ -1,6 +1,7 @@
 package org.layerfuse.bert.graph;
 
 import org.layerfuse.bert.graph.ops.AttentionOp;
+import org.layerfuse.bert.graph.ops.ProjectionsOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -36,9 +37,9 @@ final class MultiHeadAttention {
                         SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                         SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
         if (JavaOps.available()) {
-            SDVariable[] out = new AttentionOp(sd, Dense.apply(sd, prefix + "q", x, wq, bq),
-                    Dense.apply(sd, prefix + "k", x, wk, bk), Dense.apply(sd, prefix + "v", x, wv, bv), mask,
-                    hidden / headSize, maskValue).outputVariables();
+            SDVariable[] qkv = new ProjectionsOp(sd, x, wq, bq, wk, bk, wv, bv).outputVariables();
+            SDVariable[] out = new AttentionOp(sd, qkv[0].rename(prefix + "q"), qkv[1].rename(prefix + "k"),
+                    qkv[2].rename(prefix + "v"), mask, hidden / headSize, maskValue).outputVariables();
             SDVariable probabilities = out[1].rename(prefix + "probs");
             return new Result(Dense.apply(sd, prefix + "out", out[0], wo, bo), probabilities);
         }

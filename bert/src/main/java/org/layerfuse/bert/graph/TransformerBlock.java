@@ -32,14 +32,14 @@ public record TransformerBlock(int index) implements EncoderLayer {
                 c.param(QUERY.kernel(l)), c.param(QUERY.bias(l)), c.param(KEY.kernel(l)), c.param(KEY.bias(l)),
                 c.param(VALUE.kernel(l)), c.param(VALUE.bias(l)),
                 c.param(ATTENTION_OUTPUT.kernel(l)), c.param(ATTENTION_OUTPUT.bias(l)));
-        SDVariable attended = LayerNorm.apply(sd, p + "attention.ln", attention.output().add(x),
+        SDVariable attended = LayerNorm.apply(sd, p + "attention.ln", attention.output(), x,
                 c.param(ParamNames.attentionLnGamma(l)), c.param(ParamNames.attentionLnBeta(l)), cfg.layerNormEps());
 
         SDVariable intermediate = Gelu.apply(sd, p + "ffn.act",
                 Dense.apply(sd, p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l)),
                         c.param(INTERMEDIATE.bias(l))), cfg.hiddenAct());
         SDVariable ffn = Dense.apply(sd, p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)), c.param(OUTPUT.bias(l)));
-        return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn.add(attended),
+        return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn, attended,
                 c.param(ParamNames.ffnLnGamma(l)), c.param(ParamNames.ffnLnBeta(l)), cfg.layerNormEps());
     }
 

@@ -18,7 +18,7 @@ import java.nio.FloatBuffer;
 public final class NativeLayerNorm {
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<float[][]> ROWS = ThreadLocal.withInitial(() -> new float[3][0]);
 
     private NativeLayerNorm() {
     }
@@ -63,20 +63,42 @@ public final class NativeLayerNorm {
      */
     public static void backward(ByteBuffer x, int xAt, ByteBuffer dy, int dyAt, ByteBuffer dx, int dxAt, int rows,
                                 int cols, float[] gamma, float eps, float[] dGamma, float[] dBeta) {
+        backward(x, xAt, null, 0, dy, dyAt, dx, dxAt, rows, cols, gamma, eps, dGamma, dBeta);
+    }
+
+    /**
+     * As above for a layer norm of x + residual ({@link #forward} with a residual and no bias):
+     * each row's sum is formed again as the forward formed it (one float addition per element,
+     * the same bits), so the sum need not be kept. {@code residual} may be null.
+     */
+    public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
+                                ByteBuffer dx, int dxAt, int rows, int cols, float[] gamma, float eps, float[] dGamma,
+                                float[] dBeta) {
         check("backward", "x", x, xAt, rows, cols);
         check("backward", "dy", dy, dyAt, rows, cols);
         check("backward", "dx", dx, dxAt, rows, cols);
+        if (residual != null) {
+            check("backward", "residual", residual, resAt, rows, cols);
+        }
         if (gamma.length < cols || dGamma.length < cols || dBeta.length < cols) {
             throw new IllegalArgumentException("NativeLayerNorm.backward: gamma, dGamma and dBeta need " + cols
                     + " values, got " + gamma.length + ", " + dGamma.length + ", " + dBeta.length);
         }
         FloatBuffer xs = x.asFloatBuffer();
+        FloatBuffer rs = residual == null ? null : residual.asFloatBuffer();
         FloatBuffer dys = dy.asFloatBuffer();
         FloatBuffer dxs = dx.asFloatBuffer();
         float[] xr = row(0, cols);
         float[] g = row(1, cols);
+        float[] w = rs == null ? null : row(2, cols);
         for (int r = 0; r < rows; r++) {
             xs.get(xAt + r * cols, xr, 0, cols);
+            if (rs != null) {
+                rs.get(resAt + r * cols, w, 0, cols);
+                for (int c = 0; c < cols; c++) {
+                    xr[c] += w[c];
+                }
+            }
             dys.get(dyAt + r * cols, g, 0, cols);
             BackwardKernels.layerNorm(xr, g, g, 0, 1, cols, gamma, eps, dGamma, dBeta);
             dxs.put(dxAt + r * cols, g, 0, cols);

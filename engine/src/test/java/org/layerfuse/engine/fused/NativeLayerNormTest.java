@@ -117,6 +117,49 @@ class NativeLayerNormTest {
         assertTrue(FusedCases.worst(dBetaNative, refBeta, 1e-5, 1e-5) <= 1, "dβ against the double reference");
     }
 
+    @ParameterizedTest
+    @MethodSource("widths")
+    void backwardWithResidualIsTheHeapKernelOnTheForwardsSum(int cols) {
+        float[] x = FusedCases.uniform(X_AT + ROWS * cols, 3, cols + 10);
+        float[] res = FusedCases.uniform(RES_AT + ROWS * cols, 2, cols + 11);
+        float[] dy = FusedCases.uniform(X_AT + ROWS * cols, 1, cols + 12);
+        float[] gamma = FusedCases.uniform(cols, 1, cols + 13);
+        float[] beta = FusedCases.uniform(cols, 1, cols + 14);
+        float eps = 1e-12f;
+        // the sum exactly as the forward forms it (its stored pass-1 values, before normalising)
+        float[] sum = x.clone();
+        for (int i = 0; i < ROWS * cols; i++) {
+            sum[X_AT + i] = x[X_AT + i] + res[RES_AT + i];
+        }
+        float[] forwardOnSum = sum.clone();
+        TransformerKernels.biasResidualLayerNorm(forwardOnSum, X_AT, ROWS, cols, null, null, 0, gamma, beta, eps);
+        float[] forwardWithResidual = x.clone();
+        TransformerKernels.biasResidualLayerNorm(forwardWithResidual, X_AT, ROWS, cols, null, res, RES_AT, gamma, beta,
+                eps);
+        for (int i = 0; i < ROWS * cols; i++) {
+            assertEquals(Float.floatToRawIntBits(forwardOnSum[X_AT + i]),
+                    Float.floatToRawIntBits(forwardWithResidual[X_AT + i]), "the forward normalises that sum, " + i);
+        }
+        float[] dx = new float[x.length];
+        float[] dGamma = new float[cols];
+        float[] dBeta = new float[cols];
+        BackwardKernels.layerNorm(sum, dy, dx, X_AT, ROWS, cols, gamma, eps, dGamma, dBeta);
+
+        ByteBuffer dxb = FusedCases.direct(new float[Y_AT + ROWS * cols]);
+        float[] dGammaNative = new float[cols];
+        float[] dBetaNative = new float[cols];
+        NativeLayerNorm.backward(FusedCases.direct(x), X_AT, FusedCases.direct(res), RES_AT, FusedCases.direct(dy), X_AT,
+                dxb, Y_AT, ROWS, cols, gamma, eps, dGammaNative, dBetaNative);
+        for (int i = 0; i < ROWS * cols; i++) {
+            assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(dxb.getFloat((Y_AT + i) * 4)),
+                    "dx, element " + i);
+        }
+        for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToRawIntBits(dGamma[c]), Float.floatToRawIntBits(dGammaNative[c]), "dγ " + c);
+            assertEquals(Float.floatToRawIntBits(dBeta[c]), Float.floatToRawIntBits(dBetaNative[c]), "dβ " + c);
+        }
+    }
+
     @Test
     void buffersThatDoNotFitOrAreInTheWrongOrderAreNamed() {
         ByteBuffer small = FusedCases.direct(new float[10]);

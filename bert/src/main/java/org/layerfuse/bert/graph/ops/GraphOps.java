@@ -7,8 +7,9 @@ package org.layerfuse.bert.graph.ops;
  */
 public final class GraphOps {
 
-    private static final Class<?>[] ALL = {DenseOp.class, DenseBpOp.class, AttentionOp.class, AttentionBpOp.class,
-        GeluOp.class, GeluBpOp.class, LayerNormOp.class, LayerNormBpOp.class};
+    private static final Class<?>[] ALL = {DenseOp.class, DenseBpOp.class, ProjectionsOp.class,
+        ProjectionsBpOp.class, AttentionOp.class, AttentionBpOp.class, GeluOp.class, GeluBpOp.class, LayerNormOp.class,
+        LayerNormBpOp.class, ResidualLayerNormBpOp.class};
 
     private GraphOps() {
     }

@@ -12,9 +12,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient of {@link LayerNormOp}: inputs x, γ, dy; outputs dx, dγ, dβ. Mean and variance are
- * recomputed from x (cheaper than keeping them). dγ and dβ are summed per block of rows, then
- * the blocks' sums are added in row order, so a given thread count always gives the same bits.
+ * Gradient of {@link LayerNormOp}: inputs x, γ, dy and, for a layer norm of x + r, the residual
+ * r; outputs dx, dγ, dβ ({@link ResidualLayerNormBpOp} adds dr, a copy of dx). Mean and variance
+ * are recomputed from x (or from x + r, formed again as the forward formed it): cheaper than
+ * keeping them. dγ and dβ are summed per block of rows, then the blocks' sums are added in row
+ * order, so a given thread count always gives the same bits.
  */
 public final class LayerNormBpOp extends JavaOp {
 
@@ -28,6 +30,16 @@ public final class LayerNormBpOp extends JavaOp {
     LayerNormBpOp(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, double eps) {
         super(sd, x, gamma, dy);
         addTArgument(eps);
+    }
+
+    /** The layer norm's input as doubles in row order: x, or x + residual added in x's type. */
+    static double[] input(INDArray x, INDArray residual) {
+        if (residual == null) {
+            return x.dup('c').data().asDouble();
+        }
+        try (INDArray sum = x.add(residual)) {
+            return sum.dup('c').data().asDouble();
+        }
     }
 
     @Override
@@ -47,29 +59,37 @@ public final class LayerNormBpOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
+        gradients(in, out, tArgs()[0]);
+    }
+
+    /** dx, dγ, dβ into out[0..2] from x, γ, dy and the optional residual in[3]. */
+    static void gradients(INDArray[] in, INDArray[] out, double eps) {
         INDArray x = in[0];
         int rows = (int) x.rows();
         int cols = (int) x.columns();
-        double eps = tArgs()[0];
+        INDArray residual = in.length > 3 ? in[3] : null;
         if (x.dataType() == DataType.FLOAT) {
             NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
+            NativeFloats.Span rs = residual == null ? null : NativeFloats.of(residual, "layer norm residual");
             NativeFloats.Span dys = NativeFloats.of(in[2], "layer norm output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
             float[] gamma = NativeFloats.toArray(in[1]);
             RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
             RowBlocks.run(rows, cols, (from, count) -> {
                 float[][] part = sums.part(from);
-                NativeLayerNorm.backward(xs.bytes(), xs.start() + from * cols, dys.bytes(), dys.start() + from * cols,
-                        dxs.bytes(), dxs.start() + from * cols, count, cols, gamma, (float) eps, part[0], part[1]);
+                NativeLayerNorm.backward(xs.bytes(), xs.start() + from * cols, rs == null ? null : rs.bytes(),
+                        rs == null ? 0 : rs.start() + from * cols, dys.bytes(), dys.start() + from * cols, dxs.bytes(),
+                        dxs.start() + from * cols, count, cols, gamma, (float) eps, part[0], part[1]);
             });
             java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(residual);
             java.lang.ref.Reference.reachabilityFence(in[2]);
             java.lang.ref.Reference.reachabilityFence(out[0]);
             float[][] total = sums.total();
             Ops.assign(out[1], total[0]);
             Ops.assign(out[2], total[1]);
         } else {
-            double[] xv = x.dup('c').data().asDouble();
+            double[] xv = input(x, residual);
             double[] dy = in[2].dup('c').data().asDouble();
             double[] dx = new double[xv.length];
             double[] dGamma = new double[cols];

@@ -15,7 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Layer normalisation over the last axis of {@code [rows, hidden]}: y = (x − μ)/√(σ² + ε)·γ + β
  * (biased variance, ε from the config) in one pass per row; gradient {@link LayerNormBpOp}.
- * Inputs x, γ, β.
+ * Inputs x, γ, β, and optionally a residual r of x's shape: then the op normalises x + r (one
+ * float addition per element, as a separate add op would make it) without the sum ever being
+ * an array, and a block's two residual adds and their gradient ops are gone (gradient
+ * {@link ResidualLayerNormBpOp}).
  */
 public final class LayerNormOp extends JavaOp {
 
@@ -31,6 +34,12 @@ public final class LayerNormOp extends JavaOp {
         addTArgument(eps);
     }
 
+    /** Layer norm of x + residual. */
+    public LayerNormOp(SameDiff sd, SDVariable x, SDVariable residual, SDVariable gamma, SDVariable beta, double eps) {
+        super(sd, x, gamma, beta, residual);
+        addTArgument(eps);
+    }
+
     @Override
     public String opName() {
         return "layerfuse_layer_norm";
@@ -42,18 +51,21 @@ public final class LayerNormOp extends JavaOp {
         int rows = (int) x.rows();
         int cols = (int) x.columns();
         double eps = tArgs()[0];
+        INDArray residual = in.length > 3 ? in[3] : null;
         if (x.dataType() == DataType.FLOAT) {
             NativeFloats.Span xs = NativeFloats.of(x, "layer norm input");
+            NativeFloats.Span rs = residual == null ? null : NativeFloats.of(residual, "layer norm residual");
             NativeFloats.Span ys = NativeFloats.of(out[0], "layer norm output");
             float[] gamma = NativeFloats.toArray(in[1]);
             float[] beta = NativeFloats.toArray(in[2]);
             ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> NativeLayerNorm.forward(xs.bytes(),
-                    xs.start() + from * cols, null, 0, ys.bytes(), ys.start() + from * cols, to - from, cols, null,
-                    gamma, beta, (float) eps));
+                    xs.start() + from * cols, rs == null ? null : rs.bytes(), rs == null ? 0 : rs.start() + from * cols,
+                    ys.bytes(), ys.start() + from * cols, to - from, cols, null, gamma, beta, (float) eps));
             java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(residual);
             java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
-            double[] xv = x.dup('c').data().asDouble();
+            double[] xv = LayerNormBpOp.input(x, residual);
             double[] y = new double[xv.length];
             ScalarBackwardKernels.layerNormForward(xv, y, 0, rows, cols, in[1].toDoubleVector(), in[2].toDoubleVector(),
                     eps);
@@ -63,6 +75,11 @@ public final class LayerNormOp extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (args().length > 3) {
+            SDVariable[] g = new ResidualLayerNormBpOp(sameDiff, arg(0), arg(1), grads.get(0), arg(3), tArgs()[0])
+                    .outputVariables();
+            return List.of(g[0], g[1], g[2], g[3]);
+        }
         SDVariable[] g = new LayerNormBpOp(sameDiff, arg(0), arg(1), grads.get(0), tArgs()[0]).outputVariables();
         return List.of(g[0], g[1], g[2]);
     }
