@@ -45,20 +45,20 @@ public final class DenseBpOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        INDArray x = in[0];
-        INDArray w = in[1];
-        INDArray dy = in[2];
-        GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
-        GemmRoute.run(route, () -> Gemm.gemm(dy, w, out[0], false, true, 1.0, 0.0));
-        parameterGradients(route, x, dy, out[1], out[2]);
+        gradients(in[0], in[1], in[2], out[0], 0.0, out[1], out[2]);
     }
 
     /**
-     * dW = xᵀ·dy into {@code dw} on {@code route} (the forward product's) and db = Σ_rows dy
-     * into {@code db}.
+     * dx = dy·Wᵀ + β·dx into {@code dx} (β = 1 adds this layer's input gradient to what is there),
+     * dW = xᵀ·dy into {@code dw} and db = Σ_rows dy into {@code db}, the products on the forward
+     * product's route.
      */
-    static void parameterGradients(GemmRoute.Route route, INDArray x, INDArray dy, INDArray dw, INDArray db) {
-        GemmRoute.run(route, () -> Gemm.gemm(x, dy, dw, true, false, 1.0, 0.0));
+    static void gradients(INDArray x, INDArray w, INDArray dy, INDArray dx, double beta, INDArray dw, INDArray db) {
+        GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
+        GemmRoute.run(route, () -> {
+            Gemm.gemm(dy, w, dx, false, true, 1.0, beta);
+            return Gemm.gemm(x, dy, dw, true, false, 1.0, 0.0);
+        });
         if (dy.dataType() == DataType.FLOAT && dy.rank() == 2) {
             Ops.assign(db, RowBlocks.columnSums(dy, "dense output gradient")); // dy.sum(0): 4.7 ms on [1024, 1536]
         } else {

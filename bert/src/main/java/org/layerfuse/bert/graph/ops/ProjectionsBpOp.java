@@ -1,8 +1,6 @@
 package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
-import org.layerfuse.engine.fused.Gemm;
-import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -46,15 +44,8 @@ public final class ProjectionsBpOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        INDArray x = in[0];
-        INDArray dx = out[0];
-        for (int p = 0; p < 3; p++) {
-            INDArray w = in[1 + p];
-            INDArray dy = in[4 + p];
-            double beta = p == 0 ? 0.0 : 1.0;
-            GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
-            GemmRoute.run(route, () -> Gemm.gemm(dy, w, dx, false, true, 1.0, beta));
-            DenseBpOp.parameterGradients(route, x, dy, out[1 + 2 * p], out[2 + 2 * p]);
+        for (int p = 0; p < 3; p++) { // dx: the first product writes it, the other two add to it
+            DenseBpOp.gradients(in[0], in[1 + p], in[4 + p], out[0], p == 0 ? 0.0 : 1.0, out[1 + 2 * p], out[2 + 2 * p]);
         }
     }
 
