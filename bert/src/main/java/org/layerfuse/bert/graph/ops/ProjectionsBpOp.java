@@ -45,7 +45,8 @@ public final class ProjectionsBpOp extends JavaOp {
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         for (int p = 0; p < 3; p++) { // dx: the first product writes it, the other two add to it
-            DenseBpOp.gradients(in[0], in[1 + p], in[4 + p], out[0], p == 0 ? 0.0 : 1.0, out[1 + 2 * p], out[2 + 2 * p]);
+            DenseBpOp.gradients(in[0], in[1 + p], in[4 + p], out[0], p == 0 ? 0.0 : 1.0, out[1 + 2 * p],
+                    out[2 + 2 * p]);
         }
     }
 
