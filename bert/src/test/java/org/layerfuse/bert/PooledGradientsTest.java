@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.layerfuse.bert.graph.GradientCalls;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Gradient calls that reuse the previous call's intermediate arrays ({@code graph.ArrayPool}),
@@ -20,6 +23,8 @@ class PooledGradientsTest {
     private static final List<String> LABELS = List.of("a", "b");
     private static final BertWeights WEIGHTS =
             TestModels.randomWeights(TestModels.tinyConfig(Activation.GELU_ERF, 2, LABELS), 41, true);
+
+    private static final List<String> SOME = List.of(ParamNames.WORD_EMBEDDINGS, ParamNames.ffnLnGamma(1));
 
     private static BertModel model() {
         return BertModel.fromWeights(WEIGHTS, DataType.FLOAT);
@@ -69,6 +74,46 @@ class PooledGradientsTest {
                 got.free();
             }
             fresh.free();
+        }
+    }
+
+    /**
+     * Calls of a model's graph run a fixed plan ({@code graph.GraphPlan}) instead of SameDiff's
+     * session: the same bits as the session's calls, for the plain loss, the distillation loss
+     * and a subset of parameters, across changes of batch shape and with results recycled.
+     */
+    @Test
+    void plannedCallsGiveTheBitsOfSameDiffsSession() {
+        BertModel planned = model();
+        BertModel session = model();
+        INDArray teacher = Nd4j.createFromArray(new float[][] {{0.3f, -0.2f}, {1.1f, 0.4f}, {-0.7f, 0.9f}});
+        INDArray smallTeacher = teacher.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).dup();
+        boolean[] sequence = {false, false, true, false, true};
+        try {
+            for (int i = 0; i < sequence.length; i++) {
+                boolean small = sequence[i];
+                String what = "call " + i + (small ? " (2 × 5)" : " (3 × 7)");
+                GradientCalls.usePlans(false);
+                Gradients expected = session.gradients(batch(small), labels(small));
+                Gradients expectedKd = session.gradients(batch(small), labels(small), small ? smallTeacher : teacher,
+                        0.5, 2.0);
+                Gradients expectedSome = session.gradients(batch(small), labels(small), SOME);
+                GradientCalls.usePlans(true);
+                Gradients got = planned.gradients(batch(small), labels(small));
+                assertSameBits(expected, got, what);
+                Gradients gotKd = planned.gradients(batch(small), labels(small), small ? smallTeacher : teacher, 0.5, 2.0);
+                assertSameBits(expectedKd, gotKd, what + ", distillation");
+                Gradients gotSome = planned.gradients(batch(small), labels(small), SOME);
+                assertSameBits(expectedSome, gotSome, what + ", two parameters");
+                for (Gradients g : List.of(got, gotKd, gotSome)) {
+                    planned.recycle(g);
+                }
+                for (Gradients g : List.of(expected, expectedKd, expectedSome)) {
+                    session.recycle(g);
+                }
+            }
+        } finally {
+            GradientCalls.usePlans(true);
         }
     }
 

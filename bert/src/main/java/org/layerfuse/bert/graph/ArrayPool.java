@@ -28,6 +28,10 @@ public final class ArrayPool implements AutoCloseable {
 
     private final long capacityBytes;
     private PooledMemory idle;
+    /** The graph's call plan ({@link GraphPlan}), used only by the call that holds the pool. */
+    private GraphPlan plan;
+    /** Set once a graph turned out to need SameDiff's own session ({@link GraphPlan#build} said null). */
+    private boolean unplannable;
     private boolean lent;
     private boolean closed;
 
@@ -58,6 +62,10 @@ public final class ArrayPool implements AutoCloseable {
     synchronized void giveBack(PooledMemory memory) {
         lent = false;
         if (closed) {
+            if (plan != null) {
+                plan.close();
+                plan = null;
+            }
             memory.close();
             return;
         }
@@ -72,7 +80,9 @@ public final class ArrayPool implements AutoCloseable {
      */
     public synchronized void recycle(Collection<INDArray> arrays) {
         for (INDArray a : arrays) {
-            if (idle != null && !closed) {
+            if (plan != null && !closed && !lent) {
+                plan.recycle(a);
+            } else if (idle != null && !closed) {
                 idle.release(a);
             } else if (a != null && !a.wasClosed() && a.closeable()) {
                 a.close();
@@ -80,15 +90,38 @@ public final class ArrayPool implements AutoCloseable {
         }
     }
 
+    /** The plan of the call holding the pool (null: none yet or unplannable). */
+    GraphPlan plan() {
+        return plan;
+    }
+
+    /** Whether the graph was found to need SameDiff's own session. */
+    boolean unplannable() {
+        return unplannable;
+    }
+
+    /** Replaces the plan (the old one's arrays are freed); null with {@code refused}: the graph cannot be planned. */
+    synchronized void plan(GraphPlan next, boolean refused) {
+        if (plan != null && plan != next) {
+            plan.close();
+        }
+        plan = next; // closed with the pool at giveBack if the pool was closed meanwhile
+        unplannable |= refused;
+    }
+
     /** Bytes of the arrays waiting for the next call. */
     public synchronized long pooledBytes() {
-        return idle == null ? 0 : idle.pooledBytes();
+        return (idle == null ? 0 : idle.pooledBytes()) + (plan == null ? 0 : plan.heldBytes());
     }
 
     /** Closes the pooled arrays now; later calls run unpooled. */
     @Override
     public synchronized void close() {
         closed = true;
+        if (plan != null && !lent) {
+            plan.close();
+            plan = null;
+        }
         if (idle != null) {
             idle.close();
             idle = null;

@@ -32,8 +32,15 @@ public final class GradientCalls {
 
     /** SameDiff's name of a graph's gradient function. */
     private static final String GRADIENT_FUNCTION = "grad";
+    /** {@code -Dlayerfuse.graphPlan=false}: pooled calls go through SameDiff's session as unpooled ones do. */
+    private static volatile boolean plans = !"false".equalsIgnoreCase(System.getProperty("layerfuse.graphPlan"));
 
     private GradientCalls() {
+    }
+
+    /** Whether pooled calls run through a {@link GraphPlan} (tests and benchmarks compare both ways). */
+    public static void usePlans(boolean on) {
+        plans = on;
     }
 
     /**
@@ -70,6 +77,12 @@ public final class GradientCalls {
         gradientFunction.setEnableCache(true);
         PooledMemory memory = pool == null ? null : pool.lend();
         try {
+            GraphPlan plan = memory == null || !plans || pool.unplannable() ? null
+                    : planFor(pool, gradientFunction, placeholders, names);
+            if (plan != null) {
+                values = plan.run(placeholders);
+                return split(values, outputs, gradientNames);
+            }
             if (memory != null) {
                 InferenceSession session = new InferenceSession(gradientFunction);
                 session.getMmgr().close();
@@ -91,6 +104,11 @@ public final class GradientCalls {
                 pool.giveBack(memory);
             }
         }
+        return split(values, outputs, gradientNames);
+    }
+
+    private static OutAndGrad split(Map<String, INDArray> values, List<String> outputs,
+                                    Map<String, String> gradientNames) {
         Map<String, INDArray> outs = new LinkedHashMap<>();
         for (String o : outputs) {
             outs.put(o, values.get(o));
@@ -100,6 +118,19 @@ public final class GradientCalls {
             grads.put(e.getKey(), values.get(e.getValue()));
         }
         return new OutAndGrad(outs, grads);
+    }
+
+    /** The pool's plan for these outputs and placeholder shapes, made (and the old one freed) if it has none. */
+    private static GraphPlan planFor(ArrayPool pool, SameDiff gradientFunction, Map<String, INDArray> placeholders,
+                                     List<String> names) {
+        List<String> wanted = names.stream().distinct().toList();
+        GraphPlan plan = pool.plan();
+        if (plan != null && plan.fits(placeholders, wanted)) {
+            return plan;
+        }
+        plan = GraphPlan.build(gradientFunction, placeholders, wanted);
+        pool.plan(plan, plan == null);
+        return plan;
     }
 
     /**

@@ -118,6 +118,76 @@ class GradientCallsTest {
     }
 
     /**
+     * Pooled calls run a {@link GraphPlan}: the same bits as SameDiff's own call at every call
+     * (the first one plans and allocates, later ones reuse), for batches of two sizes in turn
+     * (each change of shape makes a new plan), with the results given back between calls.
+     */
+    @Test
+    void plannedCallsEqualSameDiffsOwnCallBitForBit() {
+        Backend.init();
+        INDArray large = Nd4j.rand(DataType.FLOAT, 32, 16).subi(0.5);
+        INDArray small = Nd4j.rand(DataType.FLOAT, 5, 16).subi(0.5);
+        SameDiff sd = deepGraph();
+        try (ArrayPool pool = new ArrayPool()) {
+            INDArray[] inputs = {large, large, small, small, large};
+            for (int call = 0; call < inputs.length; call++) {
+                INDArray in = inputs[call];
+                OutAndGrad expected = deepGraph().calculateGradientsAndOutputs(Map.of("p", in), List.of("loss"),
+                        List.of("w1", "w2"));
+                OutAndGrad got = GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"),
+                        List.of("w1", "w2"), pool);
+                assertTrue(pool.plan() != null, "call " + call + " ran a plan");
+                for (String v : List.of("w1", "w2")) {
+                    assertArrayEquals(expected.getGradients().get(v).data().asFloat(),
+                            got.getGradients().get(v).data().asFloat(), "gradient of " + v + ", call " + call);
+                }
+                assertEquals(expected.getOutputs().get("loss").getFloat(0), got.getOutputs().get("loss").getFloat(0),
+                        "loss, call " + call);
+                if (call % 2 == 0) {
+                    pool.recycle(got.getGradients().values());
+                }
+            }
+        }
+    }
+
+    /** A plan's results belong to the caller: the next call writes into new arrays, not into them. */
+    @Test
+    void aPlansResultsSurviveTheNextCall() {
+        Backend.init();
+        SameDiff sd = deepGraph();
+        try (ArrayPool pool = new ArrayPool()) {
+            INDArray a = Nd4j.rand(DataType.FLOAT, 8, 16).subi(0.5);
+            INDArray b = Nd4j.rand(DataType.FLOAT, 8, 16).subi(0.5);
+            OutAndGrad first = GradientCalls.outputsAndGradients(sd, Map.of("p", a), List.of("loss"), List.of("w1"), pool);
+            float[] kept = first.getGradients().get("w1").data().asFloat();
+            OutAndGrad second = GradientCalls.outputsAndGradients(sd, Map.of("p", b), List.of("loss"), List.of("w1"), pool);
+            assertArrayEquals(kept, first.getGradients().get("w1").data().asFloat(), "first call's gradient untouched");
+            assertTrue(first.getGradients().get("w1") != second.getGradients().get("w1"), "a new array for the new call");
+            assertTrue(pool.pooledBytes() > 0, "the plan holds the intermediates for the next call");
+        }
+    }
+
+    /** With plans off ({@code -Dlayerfuse.graphPlan=false}), pooled calls go through SameDiff's session. */
+    @Test
+    void plansCanBeTurnedOff() {
+        Backend.init();
+        SameDiff sd = deepGraph();
+        INDArray in = Nd4j.rand(DataType.FLOAT, 8, 16).subi(0.5);
+        try (ArrayPool pool = new ArrayPool()) {
+            GradientCalls.usePlans(false);
+            OutAndGrad got = GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"), List.of("w1"), pool);
+            assertTrue(pool.plan() == null, "no plan made");
+            GradientCalls.usePlans(true);
+            OutAndGrad planned = GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"), List.of("w1"),
+                    pool);
+            assertArrayEquals(got.getGradients().get("w1").data().asFloat(),
+                    planned.getGradients().get("w1").data().asFloat());
+        } finally {
+            GradientCalls.usePlans(true);
+        }
+    }
+
+    /**
      * The regression this class exists for: SameDiff's own call releases nothing before it
      * returns and its session keeps everything afterwards.
      */
