@@ -100,10 +100,17 @@ public final class ArrayPool implements AutoCloseable {
         return unplannable;
     }
 
-    /** Replaces the plan (the old one's arrays are freed); null with {@code refused}: the graph cannot be planned. */
+    /**
+     * Replaces the plan; the old one's arrays go to the new one's first call ({@link GraphPlan#adopt})
+     * or are freed. Null with {@code refused}: the graph cannot be planned.
+     */
     synchronized void plan(GraphPlan next, boolean refused) {
         if (plan != null && plan != next) {
-            plan.close();
+            if (next != null) {
+                next.adopt(plan); // its arrays serve the new plan's first call where shapes match
+            } else {
+                plan.close();
+            }
         }
         plan = next; // closed with the pool at giveBack if the pool was closed meanwhile
         unplannable |= refused;

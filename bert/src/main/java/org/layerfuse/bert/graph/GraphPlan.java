@@ -83,6 +83,8 @@ final class GraphPlan implements AutoCloseable {
     private final List<List<String>> deadAfter;
     private final Map<String, INDArray> values = new HashMap<>();
     private final Map<Key, ArrayDeque<INDArray>> recycled = new HashMap<>();
+    /** Arrays of the plan this one replaced, offered to this plan's first call; the rest closed after it. */
+    private final List<INDArray> inherited = new ArrayList<>();
     private boolean planned;
     private boolean closed;
 
@@ -241,6 +243,32 @@ final class GraphPlan implements AutoCloseable {
         return dead;
     }
 
+    /**
+     * Takes over the arrays of the plan this one replaces (for other outputs or shapes): this
+     * plan's first call uses those of matching shapes, as SameDiff's array cache would, and closes
+     * the rest when it ends; {@code previous} is closed. Calls that alternate between two sets of
+     * outputs then reuse their arrays instead of freeing and allocating a call's worth each time.
+     */
+    void adopt(GraphPlan previous) {
+        if (previous == null || previous == this || planned) {
+            return;
+        }
+        Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Step s : previous.steps) {
+            if (s.planned != null) {
+                for (INDArray a : s.planned) {
+                    if (a != null && !a.wasClosed() && !a.isView() && !a.isEmpty() && seen.add(a)) {
+                        inherited.add(a);
+                    }
+                }
+                Arrays.fill(s.planned, null);
+            }
+        }
+        previous.recycled.forEach((k, list) -> recycled.computeIfAbsent(k, x -> new ArrayDeque<>()).addAll(list));
+        previous.recycled.clear();
+        previous.close();
+    }
+
     /** Whether these placeholders have the shapes the plan was made for. */
     boolean fits(Map<String, INDArray> placeholders, List<String> wanted) {
         if (!results.equals(wanted) || placeholders.size() != placeholderShapes.size()) {
@@ -261,6 +289,11 @@ final class GraphPlan implements AutoCloseable {
             throw new IllegalStateException("graph plan was closed");
         }
         Map<Key, ArrayDeque<INDArray>> free = planned ? null : new HashMap<>();
+        if (free != null) {
+            for (INDArray a : inherited) {
+                free.computeIfAbsent(Key.of(a.dataType(), a.ordering(), a.shape()), k -> new ArrayDeque<>()).addLast(a);
+            }
+        }
         Map<String, INDArray> out = new LinkedHashMap<>();
         try {
             for (int i = 0; i < steps.size(); i++) {
@@ -288,6 +321,7 @@ final class GraphPlan implements AutoCloseable {
                 }
             }
             planned = true;
+            closeUnused(inherited);
             for (String r : results) {
                 out.put(r, values.get(r));
             }
@@ -466,6 +500,22 @@ final class GraphPlan implements AutoCloseable {
         return bytes;
     }
 
+    /** Closes the inherited arrays the first call did not take. */
+    private void closeUnused(List<INDArray> arrays) {
+        Set<INDArray> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Step s : steps) {
+            if (s.planned != null) {
+                used.addAll(Arrays.asList(s.planned));
+            }
+        }
+        for (INDArray a : arrays) {
+            if (!used.contains(a) && !a.wasClosed() && a.closeable()) {
+                a.close();
+            }
+        }
+        arrays.clear();
+    }
+
     private void closeRecycled() {
         for (ArrayDeque<INDArray> list : recycled.values()) {
             for (INDArray a : list) {
@@ -502,5 +552,6 @@ final class GraphPlan implements AutoCloseable {
         }
         values.clear();
         closeRecycled();
+        closeUnused(inherited);
     }
 }
