@@ -516,6 +516,21 @@ final class GraphPlan implements AutoCloseable {
         arrays.clear();
     }
 
+    /** Bytes the intermediates would take with an array each, none shared (tests). */
+    long unsharedBytes() {
+        long bytes = 0;
+        for (Step s : steps) {
+            if (s.planned != null) {
+                for (INDArray a : s.planned) {
+                    if (a != null) {
+                        bytes += a.length() * a.dataType().width();
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
     private void closeRecycled() {
         for (ArrayDeque<INDArray> list : recycled.values()) {
             for (INDArray a : list) {

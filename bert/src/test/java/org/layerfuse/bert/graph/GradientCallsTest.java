@@ -167,6 +167,22 @@ class GradientCallsTest {
         }
     }
 
+    /** A plan hands a dead intermediate's array to a later op: it holds less than an array per intermediate. */
+    @Test
+    void aPlanSharesTheArraysOfDeadIntermediates() {
+        Backend.init();
+        SameDiff sd = deepGraph();
+        try (ArrayPool pool = new ArrayPool()) {
+            INDArray in = Nd4j.rand(DataType.FLOAT, 64, 16).subi(0.5);
+            GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"), List.of("w1", "w2"), pool);
+            GraphPlan plan = pool.plan();
+            long held = plan.heldBytes();
+            long unshared = plan.unsharedBytes();
+            assertTrue(held > 0 && held < unshared * 3 / 4, "plan holds " + held + " bytes, " + unshared
+                    + " with an array per intermediate");
+        }
+    }
+
     /** With plans off ({@code -Dlayerfuse.graphPlan=false}), pooled calls go through SameDiff's session. */
     @Test
     void plansCanBeTurnedOff() {
