@@ -78,6 +78,8 @@ final class GraphPlan implements AutoCloseable {
     private final List<Step> steps;
     private final List<String> results;
     private final Set<String> resultSet;
+    /** Results an identity op makes: the plan's own arrays under another name. */
+    private final Set<String> aliasResults = new HashSet<>();
     private final Map<String, long[]> placeholderShapes;
     /** Per step: the intermediates whose last reader it is (their arrays go to later ops at the first call). */
     private final List<List<String>> deadAfter;
@@ -101,6 +103,11 @@ final class GraphPlan implements AutoCloseable {
         this.resultSet = Set.copyOf(results);
         this.placeholderShapes = placeholderShapes;
         this.deadAfter = liveness(steps, resultSet);
+        for (Step s : steps) {
+            if (s.kind == Kind.IDENTITY && resultSet.contains(s.outputs[0])) {
+                aliasResults.add(s.outputs[0]);
+            }
+        }
     }
 
     /**
@@ -323,7 +330,14 @@ final class GraphPlan implements AutoCloseable {
             planned = true;
             closeUnused(inherited);
             for (String r : results) {
-                out.put(r, values.get(r));
+                INDArray a = values.get(r);
+                if (a == null || aliasResults.contains(r)) {
+                    // a variable, placeholder or alias asked for by name: a copy, so the caller
+                    // owns it as it owns every other result
+                    a = (a != null ? a : arguments(new Step(null, Kind.IDENTITY, new String[] {r}, new String[0]),
+                            placeholders)[0]).dup();
+                }
+                out.put(r, a);
             }
             return out;
         } finally {
@@ -346,7 +360,7 @@ final class GraphPlan implements AutoCloseable {
             };
             if (a == null) {
                 throw new IllegalStateException("graph plan: no array for '" + name + "', input " + i + " of op "
-                        + s.op.getOwnName());
+                        + (s.op == null ? "(result)" : s.op.getOwnName()));
             }
             args[i] = a;
         }

@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 class GradientCallsTest {
 
@@ -164,6 +165,29 @@ class GradientCallsTest {
             assertArrayEquals(kept, first.getGradients().get("w1").data().asFloat(), "first call's gradient untouched");
             assertTrue(first.getGradients().get("w1") != second.getGradients().get("w1"), "a new array for the new call");
             assertTrue(pool.pooledBytes() > 0, "the plan holds the intermediates for the next call");
+        }
+    }
+
+    /** An output that is another name of an intermediate (an identity op) is the caller's too. */
+    @Test
+    void anAliasedOutputSurvivesTheNextCall() {
+        Backend.init();
+        Nd4j.getRandom().setSeed(11);
+        SameDiff sd = SameDiff.create();
+        SDVariable p = sd.placeHolder("p", DataType.FLOAT, -1, 4);
+        SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 4, 4));
+        SDVariable h = sd.math().tanh(p.mmul(w));
+        sd.identity("seen", h);
+        h.mul(h).sum("loss").markAsLoss();
+        try (ArrayPool pool = new ArrayPool()) {
+            INDArray a = Nd4j.rand(DataType.FLOAT, 3, 4);
+            INDArray b = Nd4j.rand(DataType.FLOAT, 3, 4);
+            OutAndGrad first = GradientCalls.outputsAndGradients(sd, Map.of("p", a), List.of("loss", "seen"),
+                    List.of("w"), pool);
+            float[] seen = first.getOutputs().get("seen").data().asFloat();
+            assertArrayEquals(Transforms.tanh(a.mmul(w.getArr()), true).data().asFloat(), seen, 1e-6f);
+            GradientCalls.outputsAndGradients(sd, Map.of("p", b), List.of("loss", "seen"), List.of("w"), pool);
+            assertArrayEquals(seen, first.getOutputs().get("seen").data().asFloat(), "untouched by the second call");
         }
     }
 
