@@ -3,12 +3,15 @@ package org.layerfuse.bert.graph;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -17,6 +20,8 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseOp;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
@@ -24,11 +29,9 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Assign;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.Assign;
-import org.nd4j.linalg.api.ops.BaseOp;
-import org.nd4j.linalg.api.ops.BaseReduceOp;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
@@ -260,15 +263,14 @@ final class GraphPlan implements AutoCloseable {
         if (previous == null || previous == this || planned) {
             return;
         }
-        Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (INDArray a : previous.plannedArrays()) {
+            if (!a.wasClosed() && !a.isView() && !a.isEmpty()) {
+                inherited.add(a);
+            }
+        }
         for (Step s : previous.steps) {
             if (s.planned != null) {
-                for (INDArray a : s.planned) {
-                    if (a != null && !a.wasClosed() && !a.isView() && !a.isEmpty() && seen.add(a)) {
-                        inherited.add(a);
-                    }
-                }
-                Arrays.fill(s.planned, null);
+                Arrays.fill(s.planned, null); // now this plan's: not closed with the old one
             }
         }
         previous.recycled.forEach((k, list) -> recycled.computeIfAbsent(k, x -> new ArrayDeque<>()).addAll(list));
@@ -432,7 +434,7 @@ final class GraphPlan implements AutoCloseable {
     }
 
     /** Output {@code i} of a step: a result gets an array of its own at every call, the rest the plan's. */
-    private INDArray output(Step s, int i, java.util.function.Supplier<LongShapeDescriptor> shapeOf,
+    private INDArray output(Step s, int i, Supplier<LongShapeDescriptor> shapeOf,
                             Map<Key, ArrayDeque<INDArray>> free) {
         if (!planned && s.shapes == null) {
             s.shapes = new LongShapeDescriptor[s.outputs.length];
@@ -495,33 +497,36 @@ final class GraphPlan implements AutoCloseable {
 
     /** Bytes of the arrays the plan holds: its intermediates and the results given back for the next call. */
     long heldBytes() {
-        Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         long bytes = 0;
         for (ArrayDeque<INDArray> list : recycled.values()) {
             for (INDArray a : list) {
                 bytes += a.length() * a.dataType().width();
             }
         }
-        for (Step s : steps) {
-            if (s.planned != null) {
-                for (INDArray a : s.planned) {
-                    if (a != null && seen.add(a)) {
-                        bytes += a.length() * a.dataType().width();
-                    }
-                }
-            }
+        for (INDArray a : plannedArrays()) {
+            bytes += a.length() * a.dataType().width();
         }
         return bytes;
     }
 
-    /** Closes the inherited arrays the first call did not take. */
-    private void closeUnused(List<INDArray> arrays) {
-        Set<INDArray> used = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The intermediates' arrays, each once (a dead intermediate's array serves later ops too). */
+    private Set<INDArray> plannedArrays() {
+        Set<INDArray> arrays = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Step s : steps) {
             if (s.planned != null) {
-                used.addAll(Arrays.asList(s.planned));
+                for (INDArray a : s.planned) {
+                    if (a != null) {
+                        arrays.add(a);
+                    }
+                }
             }
         }
+        return arrays;
+    }
+
+    /** Closes the inherited arrays the first call did not take. */
+    private void closeUnused(List<INDArray> arrays) {
+        Set<INDArray> used = plannedArrays();
         for (INDArray a : arrays) {
             if (!used.contains(a) && !a.wasClosed() && a.closeable()) {
                 a.close();
@@ -562,15 +567,12 @@ final class GraphPlan implements AutoCloseable {
             return;
         }
         closed = true;
-        Set<INDArray> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (Step s : steps) {
-            if (s.planned != null) {
-                for (INDArray a : s.planned) {
-                    if (a != null && seen.add(a) && !a.wasClosed() && a.closeable()) {
-                        a.close();
-                    }
-                }
+        for (INDArray a : plannedArrays()) {
+            if (!a.wasClosed() && a.closeable()) {
+                a.close();
             }
+        }
+        for (Step s : steps) {
             if (s.context != null) {
                 try {
                     s.context.close();
