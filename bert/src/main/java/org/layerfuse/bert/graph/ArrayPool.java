@@ -102,9 +102,9 @@ public final class ArrayPool implements AutoCloseable {
 
     /**
      * Replaces the plan; the old one's arrays go to the new one's first call ({@link GraphPlan#adopt})
-     * or are freed. Null with {@code refused}: the graph cannot be planned.
+     * or are freed. Null: the graph cannot be planned, and later calls do not try again.
      */
-    synchronized void plan(GraphPlan next, boolean refused) {
+    synchronized void plan(GraphPlan next) {
         if (plan != null && plan != next) {
             if (next != null) {
                 next.adopt(plan); // its arrays serve the new plan's first call where shapes match
@@ -113,7 +113,7 @@ public final class ArrayPool implements AutoCloseable {
             }
         }
         plan = next; // closed with the pool at giveBack if the pool was closed meanwhile
-        unplannable |= refused;
+        unplannable |= next == null;
     }
 
     /** Bytes of the arrays waiting for the next call. */

@@ -79,12 +79,13 @@ public final class GradientCalls {
             gradientNames.put(v, gradient.name());
             names.add(gradient.name());
         }
+        List<String> wanted = names.stream().distinct().toList();
         Map<String, INDArray> values = Map.of();
         gradientFunction.setEnableCache(true);
         PooledMemory memory = pool == null ? null : pool.lend();
         try {
             GraphPlan plan = memory == null || !plans || pool.unplannable() ? null
-                    : planFor(pool, gradientFunction, placeholders, names);
+                    : planFor(pool, gradientFunction, placeholders, wanted);
             if (plan != null) {
                 values = plan.run(placeholders);
                 return split(values, outputs, gradientNames);
@@ -98,7 +99,7 @@ public final class GradientCalls {
                     previous.getMmgr().close();
                 }
             }
-            values = gradientFunction.output(placeholders, names.stream().distinct().toArray(String[]::new));
+            values = gradientFunction.output(placeholders, wanted.toArray(String[]::new));
         } finally {
             List<INDArray> kept = new ArrayList<>(values.values());
             kept.addAll(placeholders.values());
@@ -128,14 +129,13 @@ public final class GradientCalls {
 
     /** The pool's plan for these outputs and placeholder shapes, made (and the old one freed) if it has none. */
     private static GraphPlan planFor(ArrayPool pool, SameDiff gradientFunction, Map<String, INDArray> placeholders,
-                                     List<String> names) {
-        List<String> wanted = names.stream().distinct().toList();
+                                     List<String> wanted) {
         GraphPlan plan = pool.plan();
         if (plan != null && plan.fits(placeholders, wanted)) {
             return plan;
         }
         plan = GraphPlan.build(gradientFunction, placeholders, wanted);
-        pool.plan(plan, plan == null);
+        pool.plan(plan);
         return plan;
     }
 

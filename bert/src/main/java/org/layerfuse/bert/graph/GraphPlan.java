@@ -87,17 +87,11 @@ final class GraphPlan implements AutoCloseable {
     /** Per step: the intermediates whose last reader it is (their arrays go to later ops at the first call). */
     private final List<List<String>> deadAfter;
     private final Map<String, INDArray> values = new HashMap<>();
-    private final Map<Key, ArrayDeque<INDArray>> recycled = new HashMap<>();
+    private final Map<ArrayKey, ArrayDeque<INDArray>> recycled = new HashMap<>();
     /** Arrays of the plan this one replaced, offered to this plan's first call; the rest closed after it. */
     private final List<INDArray> inherited = new ArrayList<>();
     private boolean planned;
     private boolean closed;
-
-    private record Key(DataType type, char order, List<Long> shape) {
-        static Key of(DataType type, char order, long[] shape) {
-            return new Key(type, order, Arrays.stream(shape).boxed().toList());
-        }
-    }
 
     private GraphPlan(SameDiff sd, List<Step> steps, List<String> results, Map<String, long[]> placeholderShapes) {
         this.sd = sd;
@@ -297,10 +291,10 @@ final class GraphPlan implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("graph plan was closed");
         }
-        Map<Key, ArrayDeque<INDArray>> free = planned ? null : new HashMap<>();
+        Map<ArrayKey, ArrayDeque<INDArray>> free = planned ? null : new HashMap<>();
         if (free != null) {
             for (INDArray a : inherited) {
-                free.computeIfAbsent(Key.of(a.dataType(), a.ordering(), a.shape()), k -> new ArrayDeque<>()).addLast(a);
+                offer(free, a);
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
@@ -323,8 +317,7 @@ final class GraphPlan implements AutoCloseable {
                     for (String d : deadAfter.get(i)) {
                         INDArray a = values.get(d);
                         if (a != null && !a.isEmpty() && !a.isView()) {
-                            free.computeIfAbsent(Key.of(a.dataType(), a.ordering(), a.shape()), k -> new ArrayDeque<>())
-                                    .addLast(a);
+                            offer(free, a);
                         }
                     }
                 }
@@ -336,8 +329,7 @@ final class GraphPlan implements AutoCloseable {
                 if (a == null || aliasResults.contains(r)) {
                     // a variable, placeholder or alias asked for by name: a copy, so the caller
                     // owns it as it owns every other result
-                    a = (a != null ? a : arguments(new Step(null, Kind.IDENTITY, new String[] {r}, new String[0]),
-                            placeholders)[0]).dup();
+                    a = (a != null ? a : arrayOf(r, placeholders)).dup();
                 }
                 out.put(r, a);
             }
@@ -353,23 +345,26 @@ final class GraphPlan implements AutoCloseable {
     private INDArray[] arguments(Step s, Map<String, INDArray> placeholders) {
         INDArray[] args = new INDArray[s.inputs.length];
         for (int i = 0; i < args.length; i++) {
-            String name = s.inputs[i];
-            SDVariable v = sd.getVariable(name);
-            INDArray a = switch (v.getVariableType()) {
-                case VARIABLE, CONSTANT -> v.getArr();
-                case PLACEHOLDER -> placeholders.get(name);
-                default -> values.get(name);
-            };
-            if (a == null) {
-                throw new IllegalStateException("graph plan: no array for '" + name + "', input " + i + " of op "
-                        + (s.op == null ? "(result)" : s.op.getOwnName()));
+            args[i] = arrayOf(s.inputs[i], placeholders);
+            if (args[i] == null) {
+                throw new IllegalStateException("graph plan: no array for '" + s.inputs[i] + "', input " + i + " of op "
+                        + s.op.getOwnName());
             }
-            args[i] = a;
         }
         return args;
     }
 
-    private void runCustom(Step s, INDArray[] args, Map<Key, ArrayDeque<INDArray>> free) {
+    /** A variable's or constant's array, a placeholder's, or this call's value of an intermediate. */
+    private INDArray arrayOf(String name, Map<String, INDArray> placeholders) {
+        SDVariable v = sd.getVariable(name);
+        return switch (v.getVariableType()) {
+            case VARIABLE, CONSTANT -> v.getArr();
+            case PLACEHOLDER -> placeholders.get(name);
+            default -> values.get(name);
+        };
+    }
+
+    private void runCustom(Step s, INDArray[] args, Map<ArrayKey, ArrayDeque<INDArray>> free) {
         DynamicCustomOp op = (DynamicCustomOp) s.op;
         OpContext oc = s.context;
         oc.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
@@ -388,7 +383,7 @@ final class GraphPlan implements AutoCloseable {
         }
     }
 
-    private void runLegacy(Step s, INDArray[] args, Map<Key, ArrayDeque<INDArray>> free) {
+    private void runLegacy(Step s, INDArray[] args, Map<ArrayKey, ArrayDeque<INDArray>> free) {
         Op op = (Op) s.op;
         OpContext oc = s.context;
         if (!planned) {
@@ -435,7 +430,7 @@ final class GraphPlan implements AutoCloseable {
 
     /** Output {@code i} of a step: a result gets an array of its own at every call, the rest the plan's. */
     private INDArray output(Step s, int i, Supplier<LongShapeDescriptor> shapeOf,
-                            Map<Key, ArrayDeque<INDArray>> free) {
+                            Map<ArrayKey, ArrayDeque<INDArray>> free) {
         if (!planned && s.shapes == null) {
             s.shapes = new LongShapeDescriptor[s.outputs.length];
             s.planned = new INDArray[s.outputs.length];
@@ -450,31 +445,25 @@ final class GraphPlan implements AutoCloseable {
         if (planned) {
             return s.planned[i];
         }
-        INDArray a = null;
-        if (!d.isEmpty()) {
-            ArrayDeque<INDArray> list = free.get(Key.of(d.dataType(), d.getOrder(), d.getShape()));
-            a = list == null ? null : list.pollLast();
-        }
-        if (a == null) {
-            a = allocate(d);
-        }
-        s.planned[i] = a;
-        return a;
+        INDArray a = take(free, d);
+        s.planned[i] = a != null ? a : PooledMemory.fresh(d);
+        return s.planned[i];
     }
 
     private INDArray resultArray(LongShapeDescriptor d) {
-        if (!d.isEmpty()) {
-            ArrayDeque<INDArray> list = recycled.get(Key.of(d.dataType(), d.getOrder(), d.getShape()));
-            INDArray a = list == null ? null : list.pollLast();
-            if (a != null) {
-                return a;
-            }
-        }
-        return allocate(d);
+        INDArray a = take(recycled, d);
+        return a != null ? a : PooledMemory.fresh(d);
     }
 
-    private static INDArray allocate(LongShapeDescriptor d) {
-        return d.isEmpty() ? Nd4j.create(d) : Nd4j.createUninitializedDetached(d.dataType(), d.getOrder(), d.getShape());
+    /** Adds a free array to the list of its type and shape. */
+    private static void offer(Map<ArrayKey, ArrayDeque<INDArray>> lists, INDArray a) {
+        lists.computeIfAbsent(ArrayKey.of(a), k -> new ArrayDeque<>()).addLast(a);
+    }
+
+    /** A free array of this type and shape, or null. */
+    private static INDArray take(Map<ArrayKey, ArrayDeque<INDArray>> lists, LongShapeDescriptor d) {
+        ArrayDeque<INDArray> list = d.isEmpty() ? null : lists.get(ArrayKey.of(d));
+        return list == null ? null : list.pollLast();
     }
 
     /**
@@ -485,14 +474,11 @@ final class GraphPlan implements AutoCloseable {
         if (a == null || a.wasClosed() || closed || a.isView() || a.isEmpty() || !a.closeable()) {
             return;
         }
-        ArrayDeque<INDArray> list = recycled.computeIfAbsent(Key.of(a.dataType(), a.ordering(), a.shape()),
-                k -> new ArrayDeque<>());
-        for (INDArray held : list) {
-            if (held == a) {
-                return;
-            }
+        ArrayDeque<INDArray> list = recycled.get(ArrayKey.of(a));
+        if (list != null && list.stream().anyMatch(held -> held == a)) {
+            return; // given twice: kept once, never handed out twice
         }
-        list.addLast(a);
+        offer(recycled, a);
     }
 
     /** Bytes of the arrays the plan holds: its intermediates and the results given back for the next call. */

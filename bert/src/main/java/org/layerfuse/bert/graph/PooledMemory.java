@@ -2,7 +2,6 @@ package org.layerfuse.bert.graph;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -26,18 +25,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class PooledMemory extends AbstractMemoryMgr {
 
-    private record Key(DataType type, char order, List<Long> shape) {
-        static Key of(DataType type, char order, long[] shape) {
-            return new Key(type, order, Arrays.stream(shape).boxed().toList());
-        }
-    }
-
     /** A free array and the number of the call that released it. */
     private record Free(INDArray array, long call) {
     }
 
     private final long capacityBytes;
-    private final Map<Key, ArrayDeque<Free>> free = new HashMap<>();
+    private final Map<ArrayKey, ArrayDeque<Free>> free = new HashMap<>();
     /** The same arrays, by identity: an array given twice must not be handed out twice. */
     private final Set<INDArray> held = Collections.newSetFromMap(new IdentityHashMap<>());
     private long bytes;
@@ -55,11 +48,9 @@ final class PooledMemory extends AbstractMemoryMgr {
     @Override
     public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
         if (descriptor.isEmpty()) {
-            return Nd4j.create(descriptor);
+            return fresh(descriptor);
         }
-        long[] shape = descriptor.getShape();
-        char order = descriptor.getOrder();
-        ArrayDeque<Free> list = free.get(Key.of(descriptor.dataType(), order, shape));
+        ArrayDeque<Free> list = free.get(ArrayKey.of(descriptor));
         Free f = list == null ? null : list.pollLast();
         if (f != null) {
             held.remove(f.array());
@@ -67,7 +58,12 @@ final class PooledMemory extends AbstractMemoryMgr {
             ((BaseNDArray) f.array()).assignNewId();
             return f.array();
         }
-        return Nd4j.createUninitializedDetached(descriptor.dataType(), order, shape);
+        return fresh(descriptor);
+    }
+
+    /** A new array of this shape, its contents not set (an empty array where the shape is empty). */
+    static INDArray fresh(LongShapeDescriptor d) {
+        return d.isEmpty() ? Nd4j.create(d) : Nd4j.createUninitializedDetached(d.dataType(), d.getOrder(), d.getShape());
     }
 
     @Override
@@ -83,7 +79,7 @@ final class PooledMemory extends AbstractMemoryMgr {
         }
         bytes += byteSize(array);
         held.add(array);
-        free.computeIfAbsent(Key.of(array.dataType(), array.ordering(), array.shape()), k -> new ArrayDeque<>())
+        free.computeIfAbsent(ArrayKey.of(array), k -> new ArrayDeque<>())
                 .addLast(new Free(array, call));
     }
 
