@@ -14,68 +14,33 @@ import java.util.function.LongSupplier;
  * gradient call took 5.2 s, and 2.2–2.6 s once the dead arrays of the previous call are
  * collected first and their memory is reused; BERT-base 15.9 → 12–13 s.
  *
- * <p>{@link #reclaim()} asks for a collection before such a call when two things hold: the
- * native memory held from malloc has grown by {@link #DEFAULT_GROWTH} or more (option {@value
- * #GROWTH_PROPERTY}) above its lowest level since the last collection, so there may be dead
- * arrays worth collecting; and the collection fits a share of the wall time (default {@link
- * #DEFAULT_SHARE}; a collection costs ≈ 45 ms on a 130 MB heap). A loop that drops a call's
- * worth of arrays each time (SameDiff's own session) is collected before every call the share
- * allows; gradient calls that pool their arrays ({@code ArrayPool}) leave ≈ 1–2 MB a MiniLM step
- * to the collector, so a training loop runs dozens of steps between collections (a collection
- * before every step cost 5–7 % of a MiniLM step, measured alternated in one JVM). Where the C
- * library cannot say what it holds (not glibc 2.33+), the time share alone decides. {@code
- * -Dlayerfuse.reclaimShare=0} turns collections off, {@code -Dlayerfuse.reclaimGrowth=0} makes
- * every call the share allows collect.
+ * <p>{@link #reclaim()} asks for a collection before such a call, rate-limited so that
+ * collections take at most a share of the wall time (default {@link #DEFAULT_SHARE}) (a collection costs ≈ 45 ms on a
+ * 130 MB heap): with seconds-long steps it runs before every step, with the millisecond steps
+ * of small test models every few hundred steps. {@code -Dlayerfuse.reclaimShare=0} turns it off.
  */
 public final class NativeMemory {
 
     /** Default largest share of wall time spent in reclaiming collections. */
     public static final double DEFAULT_SHARE = 0.05;
-    /** Default growth of malloc'd memory since the last collection that calls for the next one. */
-    public static final long DEFAULT_GROWTH = 64L << 20;
-    /** System property: that growth, a byte count with an optional k, m or g suffix. */
-    public static final String GROWTH_PROPERTY = "layerfuse.reclaimGrowth";
     /** Time for ND4J's deallocator threads to free what a collection found dead. */
     private static final long TRIM_SETTLE_MS = 50;
 
-    private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc,
-            GlibcMalloc::allocatedBytes, growthFromProperty());
+    private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc);
 
     private final double share;
     private final LongSupplier clock;
     private final Runnable collector;
-    private final LongSupplier allocated;
-    private final long growth;
     private long lastEnd;
     private long lastCost = -1;
-    /**
-     * Lowest malloc'd size seen since the last collection: right after it, or lower once ND4J's
-     * deallocator threads have freed what it found dead.
-     */
-    private long floor = Long.MAX_VALUE;
 
-    /** The time share alone decides: every call it allows collects. */
     NativeMemory(double share, LongSupplier clock, Runnable collector) {
-        this(share, clock, collector, () -> -1, 0);
-    }
-
-    /**
-     * {@code allocated}: the bytes the process holds from malloc now, or a negative number where
-     * unknown; a call collects only once that has grown by {@code growth} above its lowest
-     * level since the last collection (and the time share allows it).
-     */
-    NativeMemory(double share, LongSupplier clock, Runnable collector, LongSupplier allocated, long growth) {
         if (!(share >= 0 && share <= 1)) {
             throw new IllegalArgumentException("layerfuse.reclaimShare must be between 0 and 1; got " + share);
-        }
-        if (growth < 0) {
-            throw new IllegalArgumentException(GROWTH_PROPERTY + " must be a byte count ≥ 0; got " + growth);
         }
         this.share = share;
         this.clock = clock;
         this.collector = collector;
-        this.allocated = allocated;
-        this.growth = growth;
     }
 
     /**
@@ -108,42 +73,14 @@ public final class NativeMemory {
             return false;
         }
         long now = clock.getAsLong();
-        if (lastCost >= 0 && growth > 0) {
-            long held = allocated.getAsLong();
-            if (held >= 0) {
-                floor = Math.min(floor, held);
-                if (held - floor < growth) {
-                    return false; // next to nothing for a collection to find
-                }
-            }
-        }
         if (lastCost >= 0 && (double) (now - lastEnd) * share < lastCost) {
             return false;
         }
         collector.run();
-        long after = growth > 0 ? allocated.getAsLong() : -1;
-        floor = after >= 0 ? after : Long.MAX_VALUE;
         long end = clock.getAsLong();
         lastCost = end - now;
         lastEnd = end;
         return true;
-    }
-
-    private static long growthFromProperty() {
-        return growthOf(System.getProperty(GROWTH_PROPERTY));
-    }
-
-    /** The growth a {@value #GROWTH_PROPERTY} value asks for (null or blank: the default). */
-    static long growthOf(String value) {
-        if (value == null || value.isBlank()) {
-            return DEFAULT_GROWTH;
-        }
-        try {
-            return ByteCount.parse(value.trim());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(GROWTH_PROPERTY + " must be a byte count with an optional k, m or g suffix "
-                    + "(e.g. 64m, 0 to collect whenever the time share allows); got '" + value + "'", e);
-        }
     }
 
     private static double shareFromProperty() {
