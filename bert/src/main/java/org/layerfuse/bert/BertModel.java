@@ -584,8 +584,13 @@ public final class BertModel {
             }
             INDArray lossArray = result.getOutputs().get(BertGraph.LOSS);
             double loss = lossArray.getDouble(0);
-            Gradients.freeArray(sumGrad); // only the tables above are returned
-            Gradients.freeArray(lossArray);
+            // not returned: to the next call's results (a steady loop then allocates nothing)
+            List<INDArray> spent = new ArrayList<>(2);
+            if (sumGrad != null) {
+                spent.add(sumGrad); // only the tables above are returned
+            }
+            spent.add(lossArray);
+            pool.recycle(spent);
             return new Gradients(loss, result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
         } finally {
             inputs.release(g.sd(), teacherLogits);

@@ -18,29 +18,68 @@ import java.util.function.LongSupplier;
  * collections take at most a share of the wall time (default {@link #DEFAULT_SHARE}) (a collection costs ≈ 45 ms on a
  * 130 MB heap): with seconds-long steps it runs before every step, with the millisecond steps
  * of small test models every few hundred steps. {@code -Dlayerfuse.reclaimShare=0} turns it off.
+ *
+ * <p>{@link #reclaimIfGrown()} is for a call whose predecessor allocated nothing (a gradient
+ * call that ran its plan on arrays it already had, its results in recycled arrays): it
+ * collects, within the same share, only once the memory held from malloc has grown by {@link
+ * #DEFAULT_GROWTH} (option {@value #GROWTH_PROPERTY}) above its lowest level since the last
+ * collection. A steady training loop leaves ≈ 1–2 MB a MiniLM step to the collector, and a
+ * collection before every step cost 5–7 % of the step (alternated in one JVM); a call that is
+ * about to allocate (a plan's first call) still collects first, since the freed holes it then
+ * reuses are what keeps glibc's arena from growing (without that, the main command's signal
+ * phase took 25 s instead of 20 s). Where the C library cannot say what it holds (not glibc
+ * 2.33+), the time share alone decides.
  */
 public final class NativeMemory {
 
     /** Default largest share of wall time spent in reclaiming collections. */
     public static final double DEFAULT_SHARE = 0.05;
+    /** Default growth of malloc'd memory since the last collection that calls for the next one. */
+    public static final long DEFAULT_GROWTH = 64L << 20;
+    /** System property: that growth, a byte count with an optional k, m or g suffix. */
+    public static final String GROWTH_PROPERTY = "layerfuse.reclaimGrowth";
     /** Time for ND4J's deallocator threads to free what a collection found dead. */
     private static final long TRIM_SETTLE_MS = 50;
 
-    private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc);
+    private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc,
+            GlibcMalloc::allocatedBytes, growthFromProperty());
 
     private final double share;
     private final LongSupplier clock;
     private final Runnable collector;
+    private final LongSupplier allocated;
+    private final long growth;
     private long lastEnd;
     private long lastCost = -1;
+    /**
+     * Lowest malloc'd size seen since the last collection: right after it, or lower once ND4J's
+     * deallocator threads have freed what it found dead.
+     */
+    private long floor = Long.MAX_VALUE;
 
+    /** The time share alone decides: every call it allows collects. */
     NativeMemory(double share, LongSupplier clock, Runnable collector) {
+        this(share, clock, collector, () -> -1, 0);
+    }
+
+    /**
+     * {@code allocated}: the bytes the process holds from malloc now, or a negative number where
+     * unknown; a {@linkplain #maybeCollect(boolean) quiet} call collects only once that has grown
+     * by {@code growth} above its lowest level since the last collection (and the time share
+     * allows it).
+     */
+    NativeMemory(double share, LongSupplier clock, Runnable collector, LongSupplier allocated, long growth) {
         if (!(share >= 0 && share <= 1)) {
             throw new IllegalArgumentException("layerfuse.reclaimShare must be between 0 and 1; got " + share);
+        }
+        if (growth < 0) {
+            throw new IllegalArgumentException(GROWTH_PROPERTY + " must be a byte count ≥ 0; got " + growth);
         }
         this.share = share;
         this.clock = clock;
         this.collector = collector;
+        this.allocated = allocated;
+        this.growth = growth;
     }
 
     /**
@@ -48,7 +87,15 @@ public final class NativeMemory {
      * it before a call that allocates much native memory. Returns whether it collected.
      */
     public static boolean reclaim() {
-        return GLOBAL.maybeCollect();
+        return GLOBAL.maybeCollect(false);
+    }
+
+    /**
+     * As {@link #reclaim()}, for a call whose predecessor allocated nothing: collects only once
+     * the memory held from malloc has grown by the growth threshold since the last collection.
+     */
+    public static boolean reclaimIfGrown() {
+        return GLOBAL.maybeCollect(true);
     }
 
     /**
@@ -68,19 +115,53 @@ public final class NativeMemory {
         GlibcMalloc.trim();
     }
 
+    /** {@link #reclaim()}: every call the time share allows collects. */
     synchronized boolean maybeCollect() {
+        return maybeCollect(false);
+    }
+
+    /** {@code quiet}: the growth threshold applies too ({@link #reclaimIfGrown()}). */
+    synchronized boolean maybeCollect(boolean quiet) {
         if (share == 0) {
             return false;
         }
         long now = clock.getAsLong();
+        if (quiet && lastCost >= 0 && growth > 0) {
+            long held = allocated.getAsLong();
+            if (held >= 0) {
+                floor = Math.min(floor, held);
+                if (held - floor < growth) {
+                    return false; // next to nothing for a collection to find
+                }
+            }
+        }
         if (lastCost >= 0 && (double) (now - lastEnd) * share < lastCost) {
             return false;
         }
         collector.run();
+        long after = growth > 0 ? allocated.getAsLong() : -1;
+        floor = after >= 0 ? after : Long.MAX_VALUE;
         long end = clock.getAsLong();
         lastCost = end - now;
         lastEnd = end;
         return true;
+    }
+
+    private static long growthFromProperty() {
+        return growthOf(System.getProperty(GROWTH_PROPERTY));
+    }
+
+    /** The growth a {@value #GROWTH_PROPERTY} value asks for (null or blank: the default). */
+    static long growthOf(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_GROWTH;
+        }
+        try {
+            return ByteCount.parse(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(GROWTH_PROPERTY + " must be a byte count with an optional k, m or g suffix "
+                    + "(e.g. 64m, 0 to collect whenever the time share allows); got '" + value + "'", e);
+        }
     }
 
     private static double shareFromProperty() {

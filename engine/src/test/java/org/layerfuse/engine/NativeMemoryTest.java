@@ -40,6 +40,77 @@ class NativeMemoryTest {
     }
 
     @Test
+    void aQuietCallCollectsOnlyOnceMallocdMemoryGrewByTheThreshold() {
+        AtomicLong now = new AtomicLong(1_000);
+        AtomicLong held = new AtomicLong(500);
+        AtomicInteger collections = new AtomicInteger();
+        NativeMemory memory = new NativeMemory(0.05, now::get, () -> {
+            collections.incrementAndGet();
+            now.addAndGet(10);
+        }, held::get, 100);
+        assertTrue(memory.maybeCollect(true), "the first call collects");
+        // long after: the share would allow it, but the memory held has not grown
+        for (int i = 0; i < 5; i++) {
+            now.addAndGet(10_000);
+            held.addAndGet(19); // +95 in all: under the threshold
+            assertFalse(memory.maybeCollect(true), "call " + i + ", held " + held.get());
+        }
+        // a call about to allocate collects whatever the growth, as the share allows
+        assertTrue(memory.maybeCollect(false));
+        now.addAndGet(10_000);
+        held.addAndGet(99);
+        assertFalse(memory.maybeCollect(true), "99 above the level right after the collection");
+        held.addAndGet(1);
+        assertTrue(memory.maybeCollect(true), "100 above the level right after the collection");
+        // the floor is the lowest level seen since the collection: its dead arrays freed later
+        now.addAndGet(10_000);
+        held.addAndGet(50);
+        assertFalse(memory.maybeCollect(true), "50 above the level right after the collection");
+        held.set(400);
+        assertFalse(memory.maybeCollect(true));
+        held.set(499);
+        assertFalse(memory.maybeCollect(true), "99 above the floor of 400");
+        held.set(500);
+        assertTrue(memory.maybeCollect(true), "100 above the floor of 400");
+        assertEquals(4, collections.get());
+        // growth allows it, the time share does not: 0.05 × 199 < 10
+        now.addAndGet(199);
+        held.addAndGet(1_000);
+        assertFalse(memory.maybeCollect(true));
+        now.addAndGet(1);
+        assertTrue(memory.maybeCollect(true));
+        assertEquals(5, collections.get());
+    }
+
+    @Test
+    void withoutMallocFiguresTheTimeShareAloneDecides() {
+        AtomicLong now = new AtomicLong(1_000);
+        AtomicInteger collections = new AtomicInteger();
+        NativeMemory memory = new NativeMemory(0.1, now::get, () -> {
+            collections.incrementAndGet();
+            now.addAndGet(40);
+        }, () -> -1, 100);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(memory.maybeCollect(true));
+            now.addAndGet(400);
+        }
+        assertEquals(4, collections.get());
+    }
+
+    @Test
+    void growthOptionIsAByteCountAndABadOneIsNamed() {
+        assertEquals(NativeMemory.DEFAULT_GROWTH, NativeMemory.growthOf(null));
+        assertEquals(NativeMemory.DEFAULT_GROWTH, NativeMemory.growthOf(" "));
+        assertEquals(16L << 20, NativeMemory.growthOf("16m"));
+        assertEquals(0, NativeMemory.growthOf("0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeMemory.growthOf("lots"));
+        assertTrue(e.getMessage().contains(NativeMemory.GROWTH_PROPERTY) && e.getMessage().contains("'lots'"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new NativeMemory(0.05, System::nanoTime, () -> { }, () -> 0, -1));
+    }
+
+    @Test
     void shareZeroNeverCollects() {
         AtomicInteger collections = new AtomicInteger();
         NativeMemory memory = new NativeMemory(0, System::nanoTime, collections::incrementAndGet);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.layerfuse.engine.NativeMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -41,6 +42,18 @@ public final class GradientCalls {
     /** {@code -Dlayerfuse.graphPlan=false}: pooled calls go through SameDiff's session as unpooled ones do. */
     private static volatile boolean plans = !"false".equalsIgnoreCase(System.getProperty("layerfuse.graphPlan"));
 
+    /**
+     * Collects dead arrays before a call ({@link NativeMemory}): argument true where the plan's
+     * last call allocated nothing, so that only a grown malloc total calls for a collection.
+     */
+    static volatile Consumer<Boolean> reclaimer = quiet -> {
+        if (quiet) {
+            NativeMemory.reclaimIfGrown();
+        } else {
+            NativeMemory.reclaim();
+        }
+    };
+
     private GradientCalls() {
     }
 
@@ -54,7 +67,9 @@ public final class GradientCalls {
      * per differentiated op to standard output while doing so, which would bury a user's
      * console under hundreds of lines, so standard output is muted for that step only. Dead
      * arrays of earlier calls are collected first ({@link NativeMemory#reclaim()}), so this call
-     * reuses their memory instead of faulting in fresh pages.
+     * reuses their memory instead of faulting in fresh pages; before a planned call whose last
+     * call allocated nothing (a steady training loop that recycles its results), only once the
+     * memory held from malloc has grown ({@link NativeMemory#reclaimIfGrown()}).
      */
     public static OutAndGrad outputsAndGradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
                                                  List<String> wrt) {
@@ -68,7 +83,6 @@ public final class GradientCalls {
     public static OutAndGrad outputsAndGradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
                                                  List<String> wrt, ArrayPool pool) {
         SameDiff gradientFunction = gradientFunction(sd);
-        NativeMemory.reclaim();
         List<String> names = new ArrayList<>(outputs);
         Map<String, String> gradientNames = new LinkedHashMap<>();
         for (String v : wrt) {
@@ -86,6 +100,7 @@ public final class GradientCalls {
         try {
             GraphPlan plan = memory == null || !plans || pool.unplannable() ? null
                     : planFor(pool, gradientFunction, placeholders, wanted);
+            reclaimer.accept(plan != null && plan.allocatedNothingLastCall());
             if (plan != null) {
                 values = plan.run(placeholders);
                 return split(values, outputs, gradientNames);

@@ -92,6 +92,10 @@ final class GraphPlan implements AutoCloseable {
     private final List<INDArray> inherited = new ArrayList<>();
     private boolean planned;
     private boolean closed;
+    /** Arrays the last call allocated: its fresh results and copies (0: it ran on arrays it already had). */
+    private int allocatedLastCall = -1;
+    /** Results of the running call not served by a recycled array. */
+    private int freshResults;
 
     private GraphPlan(SameDiff sd, List<Step> steps, List<String> results, Map<String, long[]> placeholderShapes) {
         this.sd = sd;
@@ -292,12 +296,16 @@ final class GraphPlan implements AutoCloseable {
             throw new IllegalStateException("graph plan was closed");
         }
         Map<ArrayKey, ArrayDeque<INDArray>> free = planned ? null : new HashMap<>();
+        boolean steadyCall = planned;
+        freshResults = 0;
+        allocatedLastCall = -1;
         if (free != null) {
             for (INDArray a : inherited) {
                 offer(free, a);
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
+        int allocated = 0;
         try {
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
@@ -330,9 +338,11 @@ final class GraphPlan implements AutoCloseable {
                     // a variable, placeholder or alias asked for by name: a copy, so the caller
                     // owns it as it owns every other result
                     a = (a != null ? a : arrayOf(r, placeholders)).dup();
+                    allocated++;
                 }
                 out.put(r, a);
             }
+            allocatedLastCall = steadyCall ? allocated + freshResults : -1;
             return out;
         } finally {
             for (String r : results) {
@@ -452,7 +462,20 @@ final class GraphPlan implements AutoCloseable {
 
     private INDArray resultArray(LongShapeDescriptor d) {
         INDArray a = take(recycled, d);
-        return a != null ? a : PooledMemory.fresh(d);
+        if (a == null) {
+            freshResults++;
+            return PooledMemory.fresh(d);
+        }
+        return a;
+    }
+
+    /**
+     * Whether the last call, a call after the first, allocated nothing: every intermediate in
+     * the plan's arrays and every result in an array the caller recycled. The next call of a
+     * loop that recycles its results then leaves nothing for the garbage collector to find.
+     */
+    boolean allocatedNothingLastCall() {
+        return planned && allocatedLastCall == 0;
     }
 
     /** Adds a free array to the list of its type and shape. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -205,6 +206,38 @@ class GradientCallsTest {
             assertTrue(held > 0 && held < unshared * 3 / 4, "plan holds " + held + " bytes, " + unshared
                     + " with an array per intermediate");
         }
+    }
+
+    /**
+     * A call collects dead arrays first unless its plan's last call allocated nothing (every
+     * result in a recycled array): a plan's first call, and a call after one whose results were
+     * not recycled, collect whenever the time share allows; a steady recycling loop only when
+     * malloc'd memory has grown.
+     */
+    @Test
+    void onlyACallAfterAnAllocationFreeCallSkipsTheCollection() {
+        Backend.init();
+        SameDiff sd = deepGraph();
+        INDArray in = Nd4j.rand(DataType.FLOAT, 8, 16).subi(0.5);
+        List<Boolean> quiet = new ArrayList<>();
+        java.util.function.Consumer<Boolean> saved = GradientCalls.reclaimer;
+        GradientCalls.reclaimer = quiet::add;
+        try (ArrayPool pool = new ArrayPool()) {
+            for (int call = 0; call < 6; call++) {
+                OutAndGrad got = GradientCalls.outputsAndGradients(sd, Map.of("p", in), List.of("loss"),
+                        List.of("w1", "w2"), pool);
+                if (call != 3) { // call 3's results are dropped: call 4 allocates fresh ones
+                    List<INDArray> spent = new ArrayList<>(got.getGradients().values());
+                    spent.addAll(got.getOutputs().values());
+                    pool.recycle(spent);
+                }
+            }
+        } finally {
+            GradientCalls.reclaimer = saved;
+        }
+        // 0: first call; 1: the first call's results were fresh; 2, 3, 4: the previous call
+        // allocated nothing; 5: call 4 allocated its results afresh
+        assertEquals(List.of(false, false, true, true, true, false), quiet);
     }
 
     /** With plans off ({@code -Dlayerfuse.graphPlan=false}), pooled calls go through SameDiff's session. */
