@@ -1,6 +1,8 @@
 package org.layerfuse.engine;
 
+import java.util.Arrays;
 import java.util.function.LongSupplier;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * Gives the native memory of dead ND4J arrays back before the next large call needs memory.
@@ -21,14 +23,16 @@ import java.util.function.LongSupplier;
  *
  * <p>{@link #reclaimIfGrown()} is for a call whose predecessor allocated nothing (a gradient
  * call that ran its plan on arrays it already had, its results in recycled arrays): it
- * collects, within the same share, only once the memory held from malloc has grown by {@link
- * #DEFAULT_GROWTH} (option {@value #GROWTH_PROPERTY}) above its lowest level since the last
- * collection. A steady training loop leaves ≈ 1–2 MB a MiniLM step to the collector, and a
+ * collects, within the same share, only once the memory held from malloc or the resident
+ * memory has grown by {@link #DEFAULT_GROWTH} (option {@value #GROWTH_PROPERTY}) above its
+ * lowest level since the last collection (resident memory too, because freed arrays whose
+ * small libnd4j structs wait for the collector leave holes that new arrays do not fit, so
+ * glibc's arena grows while what it holds does not: with the malloc figure alone the main
+ * command peaked 0.2–0.3 GB higher). A steady training loop leaves ≈ 1–2 MB a MiniLM step to the collector, and a
  * collection before every step cost 5–7 % of the step (alternated in one JVM); a call that is
  * about to allocate (a plan's first call) still collects first, since the freed holes it then
  * reuses are what keeps glibc's arena from growing (without that, the main command's signal
- * phase took 25 s instead of 20 s). Where the C library cannot say what it holds (not glibc
- * 2.33+), the time share alone decides.
+ * phase took 25 s instead of 20 s). Where neither size can be read, the time share alone decides.
  */
 public final class NativeMemory {
 
@@ -42,33 +46,34 @@ public final class NativeMemory {
     private static final long TRIM_SETTLE_MS = 50;
 
     private static final NativeMemory GLOBAL = new NativeMemory(shareFromProperty(), System::nanoTime, System::gc,
-            GlibcMalloc::allocatedBytes, growthFromProperty());
+            growthFromProperty(), GlibcMalloc::allocatedBytes, Pointer::physicalBytes);
 
     private final double share;
     private final LongSupplier clock;
     private final Runnable collector;
-    private final LongSupplier allocated;
+    /** What the growth is measured on: malloc'd bytes, resident bytes (negative where unknown). */
+    private final LongSupplier[] gauges;
     private final long growth;
     private long lastEnd;
     private long lastCost = -1;
     /**
-     * Lowest malloc'd size seen since the last collection: right after it, or lower once ND4J's
-     * deallocator threads have freed what it found dead.
+     * Per gauge, its lowest level seen since the last collection: right after it, or lower once
+     * ND4J's deallocator threads have freed what it found dead.
      */
-    private long floor = Long.MAX_VALUE;
+    private final long[] floors;
 
     /** The time share alone decides: every call it allows collects. */
     NativeMemory(double share, LongSupplier clock, Runnable collector) {
-        this(share, clock, collector, () -> -1, 0);
+        this(share, clock, collector, 0);
     }
 
     /**
-     * {@code allocated}: the bytes the process holds from malloc now, or a negative number where
-     * unknown; a {@linkplain #maybeCollect(boolean) quiet} call collects only once that has grown
-     * by {@code growth} above its lowest level since the last collection (and the time share
-     * allows it).
+     * {@code gauges}: sizes of the process's memory (bytes held from malloc, resident bytes), each
+     * negative where unknown; a {@linkplain #maybeCollect(boolean) quiet} call collects only once
+     * one of them has grown by {@code growth} above its lowest level since the last collection
+     * (and the time share allows it), or where none is known.
      */
-    NativeMemory(double share, LongSupplier clock, Runnable collector, LongSupplier allocated, long growth) {
+    NativeMemory(double share, LongSupplier clock, Runnable collector, long growth, LongSupplier... gauges) {
         if (!(share >= 0 && share <= 1)) {
             throw new IllegalArgumentException("layerfuse.reclaimShare must be between 0 and 1; got " + share);
         }
@@ -78,7 +83,9 @@ public final class NativeMemory {
         this.share = share;
         this.clock = clock;
         this.collector = collector;
-        this.allocated = allocated;
+        this.gauges = gauges.clone();
+        this.floors = new long[gauges.length];
+        Arrays.fill(floors, Long.MAX_VALUE);
         this.growth = growth;
     }
 
@@ -126,25 +133,36 @@ public final class NativeMemory {
             return false;
         }
         long now = clock.getAsLong();
-        if (quiet && lastCost >= 0 && growth > 0) {
-            long held = allocated.getAsLong();
-            if (held >= 0) {
-                floor = Math.min(floor, held);
-                if (held - floor < growth) {
-                    return false; // next to nothing for a collection to find
-                }
-            }
+        if (quiet && lastCost >= 0 && growth > 0 && !grown()) {
+            return false; // next to nothing for a collection to find
         }
         if (lastCost >= 0 && (double) (now - lastEnd) * share < lastCost) {
             return false;
         }
         collector.run();
-        long after = growth > 0 ? allocated.getAsLong() : -1;
-        floor = after >= 0 ? after : Long.MAX_VALUE;
+        for (int i = 0; i < gauges.length; i++) {
+            long after = growth > 0 ? gauges[i].getAsLong() : -1;
+            floors[i] = after >= 0 ? after : Long.MAX_VALUE;
+        }
         long end = clock.getAsLong();
         lastCost = end - now;
         lastEnd = end;
         return true;
+    }
+
+    /** Whether a known gauge grew by {@code growth} above its floor (each floor lowered to what it reads now); true where none is known. */
+    private boolean grown() {
+        boolean known = false;
+        boolean grown = false;
+        for (int i = 0; i < gauges.length; i++) {
+            long now = gauges[i].getAsLong();
+            if (now >= 0) {
+                known = true;
+                floors[i] = Math.min(floors[i], now);
+                grown |= now - floors[i] >= growth;
+            }
+        }
+        return grown || !known;
     }
 
     private static long growthFromProperty() {

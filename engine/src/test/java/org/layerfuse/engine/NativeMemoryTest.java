@@ -47,7 +47,7 @@ class NativeMemoryTest {
         NativeMemory memory = new NativeMemory(0.05, now::get, () -> {
             collections.incrementAndGet();
             now.addAndGet(10);
-        }, held::get, 100);
+        }, 100, held::get);
         assertTrue(memory.maybeCollect(true), "the first call collects");
         // long after: the share would allow it, but the memory held has not grown
         for (int i = 0; i < 5; i++) {
@@ -82,6 +82,34 @@ class NativeMemoryTest {
         assertEquals(5, collections.get());
     }
 
+    /** Either gauge growing calls for a collection: resident memory grows where freed holes go unused. */
+    @Test
+    void aQuietCallCollectsWhenEitherGaugeGrew() {
+        AtomicLong now = new AtomicLong(1_000);
+        AtomicLong held = new AtomicLong(500);
+        AtomicLong resident = new AtomicLong(2_000);
+        AtomicInteger collections = new AtomicInteger();
+        NativeMemory memory = new NativeMemory(0.05, now::get, () -> {
+            collections.incrementAndGet();
+            now.addAndGet(10);
+        }, 100, held::get, resident::get);
+        assertTrue(memory.maybeCollect(true));
+        now.addAndGet(10_000);
+        held.addAndGet(60);
+        resident.addAndGet(60);
+        assertFalse(memory.maybeCollect(true), "both under the threshold");
+        resident.addAndGet(40);
+        assertTrue(memory.maybeCollect(true), "resident 100 above its floor, held 60");
+        now.addAndGet(10_000);
+        held.addAndGet(100);
+        assertTrue(memory.maybeCollect(true), "held 100 above its floor, resident not");
+        now.addAndGet(10_000);
+        resident.set(-1); // unknown: the other gauge decides
+        held.addAndGet(99);
+        assertFalse(memory.maybeCollect(true));
+        assertEquals(3, collections.get());
+    }
+
     @Test
     void withoutMallocFiguresTheTimeShareAloneDecides() {
         AtomicLong now = new AtomicLong(1_000);
@@ -89,7 +117,7 @@ class NativeMemoryTest {
         NativeMemory memory = new NativeMemory(0.1, now::get, () -> {
             collections.incrementAndGet();
             now.addAndGet(40);
-        }, () -> -1, 100);
+        }, 100, () -> -1, () -> -1);
         for (int i = 0; i < 4; i++) {
             assertTrue(memory.maybeCollect(true));
             now.addAndGet(400);
@@ -107,7 +135,7 @@ class NativeMemoryTest {
         assertTrue(e.getMessage().contains(NativeMemory.GROWTH_PROPERTY) && e.getMessage().contains("'lots'"),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class,
-                () -> new NativeMemory(0.05, System::nanoTime, () -> { }, () -> 0, -1));
+                () -> new NativeMemory(0.05, System::nanoTime, () -> { }, -1, () -> 0));
     }
 
     @Test
