@@ -28,8 +28,9 @@ import org.bytedeco.javacpp.Pointer;
  * lowest level since the last collection (resident memory too, because freed arrays whose
  * small libnd4j structs wait for the collector leave holes that new arrays do not fit, so
  * glibc's arena grows while what it holds does not: with the malloc figure alone the main
- * command peaked 0.2–0.3 GB higher). A steady training loop leaves ≈ 1–2 MB a MiniLM step to the collector, and a
- * collection before every step cost 5–7 % of the step (alternated in one JVM); a call that is
+ * command peaked 0.2–0.3 GB higher). A steady training loop leaves ≈ 1–2 MB a MiniLM step to
+ * the collector, and a collection before every step the share allowed cost 6–11 % of the step
+ * (alternated in one JVM); a call that is
  * about to allocate (a plan's first call) still collects first, since the freed holes it then
  * reuses are what keeps glibc's arena from growing (without that, the main command's signal
  * phase took 25 s instead of 20 s). Where neither size can be read, the time share alone decides.
@@ -38,7 +39,7 @@ public final class NativeMemory {
 
     /** Default largest share of wall time spent in reclaiming collections. */
     public static final double DEFAULT_SHARE = 0.05;
-    /** Default growth of malloc'd memory since the last collection that calls for the next one. */
+    /** Default growth of malloc'd or resident memory since the last collection that calls for the next one. */
     public static final long DEFAULT_GROWTH = 64L << 20;
     /** System property: that growth, a byte count with an optional k, m or g suffix. */
     public static final String GROWTH_PROPERTY = "layerfuse.reclaimGrowth";
@@ -99,7 +100,8 @@ public final class NativeMemory {
 
     /**
      * As {@link #reclaim()}, for a call whose predecessor allocated nothing: collects only once
-     * the memory held from malloc has grown by the growth threshold since the last collection.
+     * the memory held from malloc or the resident memory has grown by the growth threshold since
+     * the last collection.
      */
     public static boolean reclaimIfGrown() {
         return GLOBAL.maybeCollect(true);
