@@ -124,11 +124,6 @@ public final class NativeMemory {
         GlibcMalloc.trim();
     }
 
-    /** {@link #reclaim()}: every call the time share allows collects. */
-    synchronized boolean maybeCollect() {
-        return maybeCollect(false);
-    }
-
     /** {@code quiet}: the growth threshold applies too ({@link #reclaimIfGrown()}). */
     synchronized boolean maybeCollect(boolean quiet) {
         if (share == 0) {

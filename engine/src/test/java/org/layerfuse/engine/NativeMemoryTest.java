@@ -25,16 +25,16 @@ class NativeMemoryTest {
             collections.incrementAndGet();
             now.addAndGet(40);
         });
-        assertTrue(memory.maybeCollect(), "the first call collects");
+        assertTrue(memory.maybeCollect(false), "the first call collects");
         now.addAndGet(399); // 399 × 0.1 < 40: too soon
-        assertFalse(memory.maybeCollect());
+        assertFalse(memory.maybeCollect(false));
         now.addAndGet(1); // 400 × 0.1 = 40: allowed
-        assertTrue(memory.maybeCollect());
+        assertTrue(memory.maybeCollect(false));
         assertEquals(2, collections.get());
         // long steps: a collection before every one
         for (int i = 0; i < 5; i++) {
             now.addAndGet(2_000);
-            assertTrue(memory.maybeCollect());
+            assertTrue(memory.maybeCollect(false));
         }
         assertEquals(7, collections.get());
     }
@@ -142,7 +142,7 @@ class NativeMemoryTest {
     void shareZeroNeverCollects() {
         AtomicInteger collections = new AtomicInteger();
         NativeMemory memory = new NativeMemory(0, System::nanoTime, collections::incrementAndGet);
-        assertFalse(memory.maybeCollect());
+        assertFalse(memory.maybeCollect(false));
         assertEquals(0, collections.get());
     }
 
@@ -160,7 +160,7 @@ class NativeMemoryTest {
         WeakReference<INDArray> ref = new WeakReference<>(array);
         array = null;
         NativeMemory memory = new NativeMemory(NativeMemory.DEFAULT_SHARE, System::nanoTime, System::gc);
-        assertTrue(memory.maybeCollect());
+        assertTrue(memory.maybeCollect(false));
         assertNull(ref.get(), "the unreachable array was collected, so ND4J can free its buffer");
     }
 }

@@ -44,7 +44,8 @@ public final class GradientCalls {
 
     /**
      * Collects dead arrays before a call ({@link NativeMemory}): argument true where the plan's
-     * last call allocated nothing, so that only a grown malloc total calls for a collection.
+     * last call allocated nothing, so that only grown malloc'd or resident memory calls for a
+     * collection.
      */
     static volatile Consumer<Boolean> reclaimer = quiet -> {
         if (quiet) {
@@ -68,8 +69,8 @@ public final class GradientCalls {
      * console under hundreds of lines, so standard output is muted for that step only. Dead
      * arrays of earlier calls are collected first ({@link NativeMemory#reclaim()}), so this call
      * reuses their memory instead of faulting in fresh pages; before a planned call whose last
-     * call allocated nothing (a steady training loop that recycles its results), only once the
-     * memory held from malloc has grown ({@link NativeMemory#reclaimIfGrown()}).
+     * call allocated nothing (a steady training loop that recycles its results), only once
+     * malloc'd or resident memory has grown ({@link NativeMemory#reclaimIfGrown()}).
      */
     public static OutAndGrad outputsAndGradients(SameDiff sd, Map<String, INDArray> placeholders, List<String> outputs,
                                                  List<String> wrt) {

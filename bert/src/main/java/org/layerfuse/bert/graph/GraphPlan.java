@@ -92,10 +92,10 @@ final class GraphPlan implements AutoCloseable {
     private final List<INDArray> inherited = new ArrayList<>();
     private boolean planned;
     private boolean closed;
-    /** Arrays the last call allocated: its fresh results and copies (0: it ran on arrays it already had). */
-    private int allocatedLastCall = -1;
-    /** Results of the running call not served by a recycled array. */
-    private int freshResults;
+    /** Arrays the running call allocated for its results: fresh ones and copies. */
+    private int allocations;
+    /** Whether the last call, a call after the first, allocated nothing. */
+    private boolean allocatedNothing;
 
     private GraphPlan(SameDiff sd, List<Step> steps, List<String> results, Map<String, long[]> placeholderShapes) {
         this.sd = sd;
@@ -297,15 +297,14 @@ final class GraphPlan implements AutoCloseable {
         }
         Map<ArrayKey, ArrayDeque<INDArray>> free = planned ? null : new HashMap<>();
         boolean steadyCall = planned;
-        freshResults = 0;
-        allocatedLastCall = -1;
+        allocations = 0;
+        allocatedNothing = false;
         if (free != null) {
             for (INDArray a : inherited) {
                 offer(free, a);
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
-        int allocated = 0;
         try {
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
@@ -338,11 +337,11 @@ final class GraphPlan implements AutoCloseable {
                     // a variable, placeholder or alias asked for by name: a copy, so the caller
                     // owns it as it owns every other result
                     a = (a != null ? a : arrayOf(r, placeholders)).dup();
-                    allocated++;
+                    allocations++;
                 }
                 out.put(r, a);
             }
-            allocatedLastCall = steadyCall ? allocated + freshResults : -1;
+            allocatedNothing = steadyCall && allocations == 0;
             return out;
         } finally {
             for (String r : results) {
@@ -463,7 +462,7 @@ final class GraphPlan implements AutoCloseable {
     private INDArray resultArray(LongShapeDescriptor d) {
         INDArray a = take(recycled, d);
         if (a == null) {
-            freshResults++;
+            allocations++;
             return PooledMemory.fresh(d);
         }
         return a;
@@ -475,7 +474,7 @@ final class GraphPlan implements AutoCloseable {
      * loop that recycles its results then leaves nothing for the garbage collector to find.
      */
     boolean allocatedNothingLastCall() {
-        return planned && allocatedLastCall == 0;
+        return allocatedNothing;
     }
 
     /** Adds a free array to the list of its type and shape. */
