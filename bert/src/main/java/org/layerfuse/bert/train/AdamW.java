@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.layerfuse.engine.kernels.AdamWKernel;
-import org.layerfuse.engine.kernels.BufferKernels;
 import org.layerfuse.engine.kernels.NdBuffers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -64,7 +63,7 @@ public final class AdamW {
         double sq = 0;
         for (INDArray g : grads.values()) {
             if (g.dataType() == DataType.FLOAT) {
-                sq += BufferKernels.sumSquares(NdBuffers.floatView(g));
+                sq += AdamWKernel.sumSquares(NdBuffers.floatView(g));
             } else {
                 double n = g.norm2Number().doubleValue();
                 sq += n * n;

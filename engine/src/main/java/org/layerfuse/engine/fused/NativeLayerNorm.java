@@ -74,6 +74,20 @@ public final class NativeLayerNorm {
     public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
                                 ByteBuffer dx, int dxAt, int rows, int cols, float[] gamma, float eps, float[] dGamma,
                                 float[] dBeta) {
+        backward(x, xAt, residual, resAt, dy, dyAt, dx, dxAt, null, 0, rows, cols, gamma, eps, dGamma, dBeta);
+    }
+
+    /**
+     * As above, the input gradient written twice: to {@code dx} and, unless null, to
+     * {@code dxCopy} (the residual's gradient, which equals dx: one more store per row instead
+     * of a copy that reads dx back).
+     */
+    public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
+                                ByteBuffer dx, int dxAt, ByteBuffer dxCopy, int copyAt, int rows, int cols,
+                                float[] gamma, float eps, float[] dGamma, float[] dBeta) {
+        if (dxCopy != null) {
+            check("backward", "dx copy", dxCopy, copyAt, rows, cols);
+        }
         check("backward", "x", x, xAt, rows, cols);
         check("backward", "dy", dy, dyAt, rows, cols);
         check("backward", "dx", dx, dxAt, rows, cols);
@@ -88,6 +102,7 @@ public final class NativeLayerNorm {
         FloatBuffer rs = residual == null ? null : residual.asFloatBuffer();
         FloatBuffer dys = dy.asFloatBuffer();
         FloatBuffer dxs = dx.asFloatBuffer();
+        FloatBuffer copies = dxCopy == null ? null : dxCopy.asFloatBuffer();
         float[] xr = row(0, cols);
         float[] g = row(1, cols);
         float[] w = rs == null ? null : row(2, cols);
@@ -102,6 +117,9 @@ public final class NativeLayerNorm {
             dys.get(dyAt + r * cols, g, 0, cols);
             BackwardKernels.layerNorm(xr, g, g, 0, 1, cols, gamma, eps, dGamma, dBeta);
             dxs.put(dxAt + r * cols, g, 0, cols);
+            if (copies != null) {
+                copies.put(copyAt + r * cols, g, 0, cols);
+            }
         }
     }
 

@@ -30,7 +30,42 @@ public final class AdamWKernel {
                        float epsilon, float decay) {
     }
 
+    /** Floats per part of {@link #sumSquares}: a multiple of every vector width's unrolled block. */
+    static final int NORM_PART = 1 << 18;
+
     private AdamWKernel() {
+    }
+
+    /**
+     * Σ g² of a float32 gradient (for the clipping norm) on every core: {@link BufferKernels}'
+     * sum over fixed parts of {@value #NORM_PART} floats, the parts' sums added in order, so the
+     * bits do not depend on the thread count. The same block sums as one pass over the whole
+     * array; only the double additions between parts are grouped differently. A MiniLM step's
+     * norm pass reads 91 MB, which one thread reads in ≈ 3.4 ms.
+     */
+    public static double sumSquares(FloatView g) {
+        int n = g.length();
+        int parts = (n + NORM_PART - 1) / NORM_PART;
+        if (parts <= 1) {
+            return BufferKernels.sumSquares(g);
+        }
+        double[] sums = new double[parts];
+        try {
+            ByteBuffer b = g.buffer();
+            ParallelRows.each(parts, 1, (from, to) -> {
+                for (int k = from; k < to; k++) {
+                    int start = k * NORM_PART;
+                    sums[k] = BufferKernels.sumSquares(b, start, Math.min(NORM_PART, n - start));
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(g);
+        }
+        double total = 0;
+        for (double s : sums) {
+            total += s;
+        }
+        return total;
     }
 
     /**

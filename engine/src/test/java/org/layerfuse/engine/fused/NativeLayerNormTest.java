@@ -158,6 +158,34 @@ class NativeLayerNormTest {
             assertEquals(Float.floatToRawIntBits(dGamma[c]), Float.floatToRawIntBits(dGammaNative[c]), "dγ " + c);
             assertEquals(Float.floatToRawIntBits(dBeta[c]), Float.floatToRawIntBits(dBetaNative[c]), "dβ " + c);
         }
+
+        // the residual's gradient written with dx (at another offset of another buffer): dx again, bit for bit
+        ByteBuffer dxAgain = FusedCases.direct(new float[Y_AT + ROWS * cols]);
+        ByteBuffer drb = FusedCases.direct(new float[RES_AT + ROWS * cols]);
+        float[] unusedGamma = new float[cols];
+        float[] unusedBeta = new float[cols];
+        NativeLayerNorm.backward(FusedCases.direct(x), X_AT, FusedCases.direct(res), RES_AT, FusedCases.direct(dy), X_AT,
+                dxAgain, Y_AT, drb, RES_AT, ROWS, cols, gamma, eps, unusedGamma, unusedBeta);
+        for (int i = 0; i < ROWS * cols; i++) {
+            assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(dxAgain.getFloat((Y_AT + i) * 4)),
+                    "dx with a copy, element " + i);
+            assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(drb.getFloat((RES_AT + i) * 4)),
+                    "the copy, element " + i);
+        }
+        for (int i = 0; i < RES_AT; i++) {
+            assertEquals(0, Float.floatToRawIntBits(drb.getFloat(i * 4)), "the copy's buffer before its offset, " + i);
+        }
+    }
+
+    @Test
+    void aCopyBufferThatDoesNotFitIsNamed() {
+        ByteBuffer rows = FusedCases.direct(new float[16]);
+        float[] g = new float[4];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(rows, 0,
+                null, 0, rows, 0, FusedCases.direct(new float[16]), 0, FusedCases.direct(new float[15]), 0, 4, 4, g,
+                1e-5f, new float[4], new float[4]));
+        assertTrue(e.getMessage().contains("4 × 4 floats of dx copy from float 0 do not fit its buffer of 60 bytes"),
+                e.getMessage());
     }
 
     @Test

@@ -78,6 +78,31 @@ class AdamWKernelTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {0, 5, AdamWKernel.NORM_PART - 1, AdamWKernel.NORM_PART, AdamWKernel.NORM_PART + 3,
+        5 * AdamWKernel.NORM_PART + 17})
+    void theParallelSumOfSquaresIsTheScalarSumAndItsPartsAddedInOrder(int n) {
+        Backend.init();
+        SplittableRandom r = new SplittableRandom(n + 1);
+        float[] g = new float[n];
+        double scalar = 0;
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) r.nextDouble(-2, 2);
+            scalar += (double) g[i] * g[i];
+        }
+        INDArray a = Nd4j.createFromArray(g);
+        double parallel = AdamWKernel.sumSquares(NdBuffers.floatView(a));
+        assertEquals(scalar, parallel, 1e-6 * Math.max(1, scalar), "against a double loop");
+        // the parts' sums (each the one-pass kernel on its range) added in order: the bits, whatever the thread count
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(Math.max(4, n * 4)).order(java.nio.ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(g);
+        double inOrder = n <= AdamWKernel.NORM_PART ? BufferKernels.sumSquares(b, 0, n) : 0;
+        for (int from = 0; n > AdamWKernel.NORM_PART && from < n; from += AdamWKernel.NORM_PART) {
+            inOrder += BufferKernels.sumSquares(b, from, Math.min(AdamWKernel.NORM_PART, n - from));
+        }
+        assertEquals(Double.doubleToRawLongBits(inOrder), Double.doubleToRawLongBits(parallel), "parts in order");
+    }
+
+    @ParameterizedTest
     @ValueSource(booleans = {true})
     void refusesArraysItCannotUpdateInPlace(boolean unused) {
         Backend.init();

@@ -16,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * r; outputs dx, dγ, dβ ({@link ResidualLayerNormBpOp} adds dr, a copy of dx). Mean and variance
  * are recomputed from x (or from x + r, formed again as the forward formed it): cheaper than
  * keeping them. dγ and dβ are summed per block of rows, then the blocks' sums are added in row
- * order, so a given thread count always gives the same bits.
+ * order: the blocks sit at fixed rows, so any thread count gives the same bits.
  */
 public final class LayerNormBpOp extends JavaOp {
 
@@ -62,7 +62,7 @@ public final class LayerNormBpOp extends JavaOp {
         gradients(in, out, tArgs()[0]);
     }
 
-    /** dx, dγ, dβ into out[0..2] from x, γ, dy and the optional residual in[3]. */
+    /** dx, dγ, dβ into out[0..2] from x, γ, dy and the optional residual in[3]; dx again into out[3] when given. */
     static void gradients(INDArray[] in, INDArray[] out, double eps) {
         INDArray x = in[0];
         int rows = (int) x.rows();
@@ -73,18 +73,23 @@ public final class LayerNormBpOp extends JavaOp {
             NativeFloats.Span rs = residual == null ? null : NativeFloats.of(residual, "layer norm residual");
             NativeFloats.Span dys = NativeFloats.of(in[2], "layer norm output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "layer norm input gradient");
+            NativeFloats.Span drs = out.length > 3 ? NativeFloats.of(out[3], "layer norm residual gradient") : null;
             float[] gamma = NativeFloats.toArray(in[1]);
             RowBlocks.RowOrderedSums sums = new RowBlocks.RowOrderedSums(2, cols); // dγ, dβ per block of rows
             RowBlocks.run(rows, cols, (from, count) -> {
                 float[][] part = sums.part(from);
                 NativeLayerNorm.backward(xs.bytes(), xs.start() + from * cols, rs == null ? null : rs.bytes(),
                         rs == null ? 0 : rs.start() + from * cols, dys.bytes(), dys.start() + from * cols, dxs.bytes(),
-                        dxs.start() + from * cols, count, cols, gamma, (float) eps, part[0], part[1]);
+                        dxs.start() + from * cols, drs == null ? null : drs.bytes(), drs == null ? 0 : drs.start() + from * cols,
+                        count, cols, gamma, (float) eps, part[0], part[1]);
             });
             java.lang.ref.Reference.reachabilityFence(x);
             java.lang.ref.Reference.reachabilityFence(residual);
             java.lang.ref.Reference.reachabilityFence(in[2]);
             java.lang.ref.Reference.reachabilityFence(out[0]);
+            if (drs != null) {
+                java.lang.ref.Reference.reachabilityFence(out[3]);
+            }
             float[][] total = sums.total();
             Ops.assign(out[1], total[0]);
             Ops.assign(out[2], total[1]);
@@ -98,6 +103,9 @@ public final class LayerNormBpOp extends JavaOp {
             Ops.assign(out[0], dx);
             Ops.assign(out[1], dGamma);
             Ops.assign(out[2], dBeta);
+            if (out.length > 3) {
+                Ops.assign(out[3], dx);
+            }
         }
     }
 

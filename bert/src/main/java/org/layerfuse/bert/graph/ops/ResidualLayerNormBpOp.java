@@ -44,8 +44,7 @@ public final class ResidualLayerNormBpOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        LayerNormBpOp.gradients(in, out, tArgs()[0]);
-        out[3].assign(out[0]);
+        LayerNormBpOp.gradients(in, out, tArgs()[0]); // dr (= dx) written with dx, row by row
     }
 
     @Override
