@@ -383,7 +383,7 @@ public final class BertModel {
     /** The forward pass through the SameDiff graph (the training graph), for parity tests and benchmarks. */
     public Forward forwardGraph(TokenBatch batch, boolean hiddenStates, boolean attention) {
         BertGraph.Built g = graph();
-        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd());
         if (!g.hasPooler()) {
             inputs.placeholders().remove(BertGraph.CLS_SELECT); // an encoder-only graph has no such placeholder
         }
@@ -546,7 +546,7 @@ public final class BertModel {
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                   double temperature, Set<String> wanted) {
         BertGraph.Built g = graph();
-        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params);
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd());
         try {
             inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
             inputs.bind(g.sd());

@@ -4,6 +4,7 @@ import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
+import org.layerfuse.engine.fused.NativeRows;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterUpdate;
@@ -25,6 +26,30 @@ final class EmbeddingLookup {
 
     static INDArray sum(INDArray words, INDArray positionTable, INDArray typeTable, int[] ids, int[] positions,
                         int[] types) {
+        return sum(words, positionTable, typeTable, ids, positions, types, null);
+    }
+
+    /**
+     * As above, written into {@code into} when it is a C-ordered float32 {@code [ids.length, H]}
+     * array and the tables are C-ordered float32 arrays of their own memory (the graph's
+     * embedding-sum variable: no array made and copied a call); else into a new array.
+     */
+    static INDArray sum(INDArray words, INDArray positionTable, INDArray typeTable, int[] ids, int[] positions,
+                        int[] types, INDArray into) {
+        long h = words.columns();
+        if (into != null && NativeFloats.accepts(into) && into.rank() == 2 && into.rows() == ids.length
+                && into.columns() == h && ownFloats(words) && ownFloats(positionTable) && ownFloats(typeTable)
+                && positionTable.columns() == h && typeTable.columns() == h) {
+            NativeFloats.Span out = NativeFloats.of(into, "embedding sum");
+            NativeRows.sumOfRows(out.bytes(), out.start(), (int) h, NativeFloats.of(words, "word embeddings").bytes(), ids,
+                    NativeFloats.of(positionTable, "position embeddings").bytes(), positions,
+                    NativeFloats.of(typeTable, "token type embeddings").bytes(), types);
+            java.lang.ref.Reference.reachabilityFence(into);
+            java.lang.ref.Reference.reachabilityFence(words);
+            java.lang.ref.Reference.reachabilityFence(positionTable);
+            java.lang.ref.Reference.reachabilityFence(typeTable);
+            return into;
+        }
         INDArray out = Nd4j.pullRows(words, 1, ids);
         try (INDArray p = Nd4j.pullRows(positionTable, 1, positions); INDArray t = Nd4j.pullRows(typeTable, 1, types)) {
             out.addi(p).addi(t);
@@ -158,6 +183,11 @@ final class EmbeddingLookup {
             Gradients.freeArray(previous);
         }
         return true;
+    }
+
+    /** A C-ordered float32 rank-2 array starting at its buffer's first float. */
+    private static boolean ownFloats(INDArray table) {
+        return table.rank() == 2 && NativeFloats.accepts(table) && table.offset() == 0;
     }
 
     private static DoubleBuffer doubles(INDArray c) {

@@ -58,6 +58,15 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
     }
 
     static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params) {
+        return encode(batch, config, dtype, params, null);
+    }
+
+    /**
+     * As above, the embedding sum written into the graph {@code sd}'s embedding-sum array when
+     * it has this batch's shape (it then needs no copy at {@link #bind}); null: a new array.
+     */
+    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params,
+                              org.nd4j.autodiff.samediff.SameDiff sd) {
         Flat flat = flatten(batch, config);
         int b = flat.batchSize();
         int s = flat.seqLen();
@@ -72,7 +81,7 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         }
         INDArray sum = EmbeddingLookup.sum(params.get(ParamNames.WORD_EMBEDDINGS),
                 params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), ids,
-                positions, types);
+                positions, types, sd == null ? null : sd.getVariable(BertGraph.EMBEDDINGS_SUM).getArr());
         Map<String, INDArray> ph = new HashMap<>();
         INDArray floatMask = Nd4j.create(mask, new long[] {b, s}, 'c');
         INDArray typedMask = floatMask.castTo(dtype);
@@ -114,13 +123,16 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
     void bind(org.nd4j.autodiff.samediff.SameDiff sd) {
         org.nd4j.autodiff.samediff.SDVariable v = sd.getVariable(BertGraph.EMBEDDINGS_SUM);
         INDArray held = v.getArr();
-        if (held != null && held != embeddingSum && java.util.Arrays.equals(held.shape(), embeddingSum.shape())
+        if (held == embeddingSum) {
+            return; // encoded in place
+        }
+        if (held != null && java.util.Arrays.equals(held.shape(), embeddingSum.shape())
                 && held.dataType() == embeddingSum.dataType()) {
             held.assign(embeddingSum);
             return;
         }
         v.setArray(embeddingSum);
-        if (held != null && held != embeddingSum) {
+        if (held != null) {
             Gradients.freeArray(held);
         }
     }

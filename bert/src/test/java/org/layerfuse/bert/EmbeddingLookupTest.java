@@ -2,6 +2,8 @@ package org.layerfuse.bert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -83,5 +85,39 @@ class EmbeddingLookupTest {
                     () -> EmbeddingLookup.tableGradient(Nd4j.ones(dtype, 3, 2), new int[] {0, 2, 3}, 3));
             assertEquals("embedding gradient: token 2 reads row 3 of a table of 3 rows", e.getMessage(), dtype + "");
         }
+    }
+
+    @Test
+    void theSumWrittenIntoAGivenArrayIsTheGatheredRowsAddedBitForBit() {
+        int n = 40;
+        int h = 37; // a vector and a scalar tail on any width
+        INDArray words = Nd4j.rand(DataType.FLOAT, 30, h).subi(0.5).muli(3);
+        INDArray positions = Nd4j.rand(DataType.FLOAT, 16, h);
+        INDArray types = Nd4j.rand(DataType.FLOAT, 2, h).subi(0.5);
+        SplittableRandom r = new SplittableRandom(3);
+        int[] ids = new int[n];
+        int[] pos = new int[n];
+        int[] tt = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = r.nextInt(30);
+            pos[i] = i % 16;
+            tt[i] = r.nextInt(2);
+        }
+        INDArray gathered = EmbeddingLookup.sum(words, positions, types, ids, pos, tt); // pullRows, then two adds
+        INDArray into = Nd4j.createUninitialized(DataType.FLOAT, n, h);
+        assertSame(into, EmbeddingLookup.sum(words, positions, types, ids, pos, tt, into));
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < h; j++) {
+                float want = words.getFloat(ids[i], j) + positions.getFloat(pos[i], j);
+                want += types.getFloat(tt[i], j);
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(into.getFloat(i, j)), i + ", " + j);
+                assertEquals(Float.floatToRawIntBits(gathered.getFloat(i, j)), Float.floatToRawIntBits(into.getFloat(i, j)),
+                        "the gathering path, " + i + ", " + j);
+            }
+        }
+        INDArray wrongShape = Nd4j.createUninitialized(DataType.FLOAT, n + 1, h);
+        INDArray made = EmbeddingLookup.sum(words, positions, types, ids, pos, tt, wrongShape);
+        assertNotSame(wrongShape, made, "an array of another shape is not written");
+        assertEquals(gathered, made);
     }
 }

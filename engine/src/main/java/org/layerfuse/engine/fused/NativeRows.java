@@ -51,6 +51,55 @@ public final class NativeRows {
         }
     }
 
+    /**
+     * Row i of {@code out} = (a[aRows[i]] + b[bRows[i]]) + c[cRows[i]] for i in [0, aRows.length),
+     * rows of {@code cols} floats (tables from float index 0, {@code out} from {@code outAt}):
+     * the embedding sum of word, position and token-type rows, the two additions in that order
+     * (as gathering the rows and adding the arrays gives).
+     */
+    public static void sumOfRows(ByteBuffer out, int outAt, int cols, ByteBuffer a, int[] aRows, ByteBuffer b,
+                                 int[] bRows, ByteBuffer c, int[] cRows) {
+        int n = aRows.length;
+        if (bRows.length != n || cRows.length != n) {
+            throw new IllegalArgumentException("NativeRows.sumOfRows: " + n + ", " + bRows.length + " and "
+                    + cRows.length + " row indices, expected as many of each");
+        }
+        check("sumOfRows", out, outAt, n, cols, new float[cols], "row");
+        checkRows("first table", a, aRows, cols);
+        checkRows("second table", b, bRows, cols);
+        checkRows("third table", c, cRows, cols);
+        int bound = SPECIES.loopBound(cols);
+        for (int i = 0; i < n; i++) {
+            int o = 4 * (outAt + i * cols);
+            int x = 4 * aRows[i] * cols;
+            int y = 4 * bRows[i] * cols;
+            int z = 4 * cRows[i] * cols;
+            int col = 0;
+            for (; col < bound; col += LANES) {
+                FloatVector.fromByteBuffer(SPECIES, a, x + 4 * col, ORDER)
+                        .add(FloatVector.fromByteBuffer(SPECIES, b, y + 4 * col, ORDER))
+                        .add(FloatVector.fromByteBuffer(SPECIES, c, z + 4 * col, ORDER))
+                        .intoByteBuffer(out, o + 4 * col, ORDER);
+            }
+            for (; col < cols; col++) {
+                out.putFloat(o + 4 * col, a.getFloat(x + 4 * col) + b.getFloat(y + 4 * col) + c.getFloat(z + 4 * col));
+            }
+        }
+    }
+
+    private static void checkRows(String name, ByteBuffer table, int[] rows, int cols) {
+        long tableRows = table.limit() / Float.BYTES / Math.max(1, cols);
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= tableRows) {
+                throw new IllegalArgumentException("NativeRows.sumOfRows: row " + rows[i] + " of the " + name
+                        + " (for output row " + i + ") is outside its " + tableRows + " rows of " + cols + " floats");
+            }
+        }
+        if (table.order() != ORDER) {
+            throw new IllegalArgumentException("NativeRows.sumOfRows: the " + name + " must be in native byte order");
+        }
+    }
+
     private static void check(String what, ByteBuffer x, int at, int rows, int cols, float[] vector, String name) {
         if (rows < 0 || cols < 0 || at < 0 || (at + (long) rows * cols) * Float.BYTES > x.limit()) {
             throw new IllegalArgumentException("NativeRows." + what + ": " + rows + " × " + cols + " floats from float "
