@@ -386,6 +386,81 @@ public class FusedKernelBench {
         return gradOutD;
     }
 
+    java.nio.ByteBuffer wordTable;
+    java.nio.ByteBuffer positionTable;
+    java.nio.ByteBuffer typeTable;
+    int[] wordRows;
+    int[] positionRows;
+    int[] typeRows;
+    float[][] wordTableHeap;
+    float[][] positionTableHeap;
+    float[][] typeTableHeap;
+
+    /**
+     * BERT's three embedding tables (vocabulary 30 522, 512 positions, 2 types) and a batch's rows,
+     * made at the embedding-sum benchmarks' first (warm-up) call only, so the other benchmarks
+     * do not fill 47–94 MB of tables they never read.
+     */
+    private void tables() {
+        SplittableRandom r = new SplittableRandom(9);
+        wordTableHeap = new float[30_522][];
+        positionTableHeap = new float[512][];
+        typeTableHeap = new float[2][];
+        wordTable = table(wordTableHeap, r);
+        positionTable = table(positionTableHeap, r);
+        typeTable = table(typeTableHeap, r);
+        wordRows = new int[tokens];
+        positionRows = new int[tokens];
+        typeRows = new int[tokens];
+        for (int i = 0; i < tokens; i++) {
+            wordRows[i] = r.nextInt(30_522);
+            positionRows[i] = i % seq;
+            typeRows[i] = (i % seq) < seq / 2 ? 0 : 1;
+        }
+    }
+
+    private java.nio.ByteBuffer table(float[][] heap, SplittableRandom r) {
+        java.nio.ByteBuffer b = direct(heap.length * hidden);
+        for (int row = 0; row < heap.length; row++) {
+            heap[row] = new float[hidden];
+            for (int c = 0; c < hidden; c++) {
+                heap[row][c] = (float) r.nextDouble(-0.1, 0.1);
+                b.putFloat((row * hidden + c) * Float.BYTES, heap[row][c]);
+            }
+        }
+        return b;
+    }
+
+    /**
+     * The embedding sum of a batch, word + position + token-type rows gathered from native tables
+     * into the graph's [tokens, H] array ({@link NativeRows#sumOfRows}).
+     */
+    @Benchmark
+    public java.nio.ByteBuffer embeddingSumVector() {
+        if (wordTable == null) {
+            tables();
+        }
+        NativeRows.sumOfRows(hiddenNative, 0, hidden, wordTable, wordRows, positionTable, positionRows, typeTable,
+                typeRows);
+        return hiddenNative;
+    }
+
+    @Benchmark
+    public double[] embeddingSumScalar() {
+        if (wordTable == null) {
+            tables();
+        }
+        for (int i = 0; i < tokens; i++) {
+            float[] w = wordTableHeap[wordRows[i]];
+            float[] p = positionTableHeap[positionRows[i]];
+            float[] t = typeTableHeap[typeRows[i]];
+            for (int c = 0; c < hidden; c++) {
+                hiddenBlockD[i * hidden + c] = (double) w[c] + p[c] + t[c];
+            }
+        }
+        return hiddenBlockD;
+    }
+
     /** A dense layer's bias gradient over the FFN's [tokens, 4H] output gradient. */
     @Benchmark
     public float[] columnSumsVector() {

@@ -199,7 +199,8 @@ public final class KernelBenchReport {
                 .append("`minilm`: MiniLM at batch 32 × 32 tokens (H 384, FFN 1536, 12 heads of 32); `bert-base`: "
                         + "BERT-base at 32 × 128 (H 768, FFN 3072, 12 heads of 64). Scalar = the double loops of "
                         + "`ScalarTransformerKernels` / `ScalarBackwardKernels`. GB/s = (read + write) bytes / time; "
-                        + "the `…Backward` and `columnSums` rows are the training graph's gradient kernels. "
+                        + "the `…Backward` and `columnSums` rows are the training graph's gradient kernels, `embeddingSum` its "
+                        + "input (rows gathered from the vocabulary-sized tables). "
                         + "Attention: one sequence, all heads, GFLOP/s.\n\n")
                 .append("| kernel | shape | elements | scalar ns/op | vector ns/op | speed-up | vector GB/s (GFLOP/s) | "
                         + "% of bandwidth |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -231,6 +232,10 @@ public final class KernelBenchReport {
                     case "geluErfBackward", "geluTanhBackward" -> {
                         n = tokens * 4 * hidden;
                         bytesPerElement = 12;
+                    }
+                    case "embeddingSum" -> {
+                        n = tokens * hidden;
+                        bytesPerElement = 16; // three table rows read, the sum written
                     }
                     case "columnSums" -> {
                         n = tokens * 4 * hidden;
