@@ -3,7 +3,7 @@ package org.layerfuse.bert;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.ConcurrentHashMap;
 import org.layerfuse.engine.fused.NativeRows;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,8 +57,12 @@ final class EmbeddingLookup {
         return out;
     }
 
-    /** The word-embedding gradient table a freed {@link Gradients} gave back ({@link #recycle}). */
-    private static final AtomicReference<INDArray> SPARE_TABLE = new AtomicReference<>();
+    /** The shape of a spare table. */
+    private record TableShape(DataType dtype, long rows, long cols) {
+    }
+
+    /** Gradient tables a freed {@link Gradients} gave back ({@link #recycle}): the last one of each shape. */
+    private static final ConcurrentHashMap<TableShape, INDArray> SPARE_TABLES = new ConcurrentHashMap<>();
 
     /**
      * ∂L/∂table for a table of {@code tableRows} rows, given ∂L/∂sum {@code [N, H]} and the rows
@@ -156,12 +160,13 @@ final class EmbeddingLookup {
      * has that shape, else a new one. The word-embedding gradient is a dense vocabulary-sized
      * table (47 MB for MiniLM); allocating it anew every training step cost ≈ 30 ms in fresh
      * pages (glibc maps blocks over 32 MB straight from the kernel and unmaps them on free),
-     * clearing a resident one costs a few milliseconds.
+     * clearing a resident one costs a few milliseconds. The position table (MiniLM: 512 × 384,
+     * 786 KB) is kept too: allocated anew, its pages cost up to ≈ 3.7 ms a step on this
+     * project's virtual machines, where a fresh page costs microseconds.
      */
     private static INDArray zeroTable(DataType dtype, long rows, long cols) {
-        INDArray spare = SPARE_TABLE.get();
-        if (spare != null && spare.dataType() == dtype && spare.rows() == rows && spare.columns() == cols
-                && SPARE_TABLE.compareAndSet(spare, null)) {
+        INDArray spare = SPARE_TABLES.remove(new TableShape(dtype, rows, cols));
+        if (spare != null) {
             Nd4j.getMemoryManager().memset(spare);
             return spare;
         }
@@ -169,17 +174,19 @@ final class EmbeddingLookup {
     }
 
     /**
-     * Takes a word-embedding gradient table whose owner is done with it, to be cleared and handed
-     * out again by the next {@link #tableGradient}; one is kept (the last given).
+     * Takes an embedding-table gradient whose owner is done with it, to be cleared and handed
+     * out again by the next {@link #tableGradient} of its shape; the last one given of each
+     * shape is kept.
      *
      * @return whether it was taken (else the caller frees it)
      */
     static boolean recycle(INDArray table) {
-        if (table == null || !table.closeable() || table.isView() || table.rank() != 2 || table.ordering() != 'c') {
+        if (table == null || !table.closeable() || table.wasClosed() || table.isView() || table.rank() != 2
+                || table.ordering() != 'c') {
             return false;
         }
-        INDArray previous = SPARE_TABLE.getAndSet(table);
-        if (previous != table) { // the same table given twice stays the spare
+        INDArray previous = SPARE_TABLES.put(new TableShape(table.dataType(), table.rows(), table.columns()), table);
+        if (previous != null && previous != table) { // the same table given twice stays the spare
             Gradients.freeArray(previous);
         }
         return true;

@@ -21,20 +21,24 @@ public record Gradients(double loss, INDArray logits, Map<String, INDArray> byPa
     }
 
     /**
-     * Frees the gradient arrays only (the logits stay usable). The word-embedding table is
-     * kept for the next backward call to clear and reuse (see {@code EmbeddingLookup}).
+     * Frees the gradient arrays only (the logits stay usable). The embedding tables' gradients
+     * are kept for the next backward call to clear and reuse (see {@code EmbeddingLookup}).
      */
     public void freeGradients() {
         handOverGradients(Gradients::freeArray);
     }
 
+    /** The embedding tables, whose gradients {@code EmbeddingLookup} keeps for the next backward call. */
+    private static final java.util.Set<String> TABLES = java.util.Set.of(ParamNames.WORD_EMBEDDINGS,
+            ParamNames.POSITION_EMBEDDINGS, ParamNames.TOKEN_TYPE_EMBEDDINGS);
+
     /**
-     * Gives the word-embedding table to the next backward call ({@code EmbeddingLookup}) and
-     * every other gradient array to {@code sink}, which disposes of it (frees or reuses it).
+     * Gives the embedding tables' gradients to the next backward call ({@code EmbeddingLookup})
+     * and every other gradient array to {@code sink}, which disposes of it (frees or reuses it).
      */
     void handOverGradients(Consumer<INDArray> sink) {
         for (Map.Entry<String, INDArray> e : byParameter.entrySet()) {
-            if (!(ParamNames.WORD_EMBEDDINGS.equals(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
+            if (!(TABLES.contains(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
                 sink.accept(e.getValue());
             }
         }

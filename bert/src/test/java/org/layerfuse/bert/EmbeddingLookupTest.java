@@ -2,6 +2,8 @@ package org.layerfuse.bert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -119,5 +121,34 @@ class EmbeddingLookupTest {
         INDArray made = EmbeddingLookup.sum(words, positions, types, ids, pos, tt, wrongShape);
         assertNotSame(wrongShape, made, "an array of another shape is not written");
         assertEquals(gathered, made);
+    }
+
+    @Test
+    void recycledTablesComeBackClearedOnePerShape() {
+        INDArray g = Nd4j.rand(DataType.FLOAT, 6, 4).subi(0.5);
+        int[] rows = {0, 1, 1, 3, 0, 2};
+        INDArray five = EmbeddingLookup.tableGradient(g, rows, 5);
+        INDArray seven = EmbeddingLookup.tableGradient(g, rows, 7);
+        float[] expectedFive = five.dup().data().asFloat();
+        float[] expectedSeven = seven.dup().data().asFloat();
+        five.addi(100); // whatever the owner left in them
+        seven.assign(-3);
+        assertTrue(EmbeddingLookup.recycle(five));
+        assertTrue(EmbeddingLookup.recycle(seven));
+        INDArray sevenAgain = EmbeddingLookup.tableGradient(g, rows, 7);
+        INDArray fiveAgain = EmbeddingLookup.tableGradient(g, rows, 5);
+        assertSame(seven, sevenAgain, "the spare of that shape");
+        assertSame(five, fiveAgain, "the spare of that shape");
+        float[] gotFive = fiveAgain.data().asFloat();
+        float[] gotSeven = sevenAgain.data().asFloat();
+        for (int k = 0; k < gotFive.length; k++) {
+            assertEquals(Float.floatToRawIntBits(expectedFive[k]), Float.floatToRawIntBits(gotFive[k]), "[5, 4] " + k);
+        }
+        for (int k = 0; k < gotSeven.length; k++) {
+            assertEquals(Float.floatToRawIntBits(expectedSeven[k]), Float.floatToRawIntBits(gotSeven[k]), "[7, 4] " + k);
+        }
+        INDArray fresh = EmbeddingLookup.tableGradient(g, rows, 5);
+        assertNotSame(five, fresh, "taken spares are not handed out twice");
+        assertFalse(EmbeddingLookup.recycle(fresh.getRow(0)), "a view is not kept");
     }
 }
