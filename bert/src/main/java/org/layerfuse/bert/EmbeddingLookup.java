@@ -24,15 +24,11 @@ final class EmbeddingLookup {
     private EmbeddingLookup() {
     }
 
-    static INDArray sum(INDArray words, INDArray positionTable, INDArray typeTable, int[] ids, int[] positions,
-                        int[] types) {
-        return sum(words, positionTable, typeTable, ids, positions, types, null);
-    }
-
     /**
-     * As above, written into {@code into} when it is a C-ordered float32 {@code [ids.length, H]}
-     * array and the tables are C-ordered float32 arrays of their own memory (the graph's
-     * embedding-sum variable: no array made and copied a call); else into a new array.
+     * Row i = word[ids[i]] + position[positions[i]] + type[types[i]], written into {@code into}
+     * when it is a C-ordered float32 {@code [ids.length, H]} array and the tables are C-ordered
+     * float32 arrays of their own memory (the graph's embedding-sum variable: no array made and
+     * copied a call); else (or with {@code into} null) into a new array of gathered rows.
      */
     static INDArray sum(INDArray words, INDArray positionTable, INDArray typeTable, int[] ids, int[] positions,
                         int[] types, INDArray into) {

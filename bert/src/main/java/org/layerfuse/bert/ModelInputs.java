@@ -57,13 +57,10 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         return new Flat(ids, positions, types, mask, b, s);
     }
 
-    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params) {
-        return encode(batch, config, dtype, params, null);
-    }
-
     /**
-     * As above, the embedding sum written into the graph {@code sd}'s embedding-sum array when
-     * it has this batch's shape (it then needs no copy at {@link #bind}); null: a new array.
+     * The graph's inputs for {@code batch}, the embedding sum written into the graph {@code sd}'s
+     * embedding-sum array when it has this batch's shape (it then needs no copy at {@link #bind});
+     * else (or with {@code sd} null) into a new array.
      */
     static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params,
                               org.nd4j.autodiff.samediff.SameDiff sd) {

@@ -105,7 +105,7 @@ class EmbeddingLookupTest {
             pos[i] = i % 16;
             tt[i] = r.nextInt(2);
         }
-        INDArray gathered = EmbeddingLookup.sum(words, positions, types, ids, pos, tt); // pullRows, then two adds
+        INDArray gathered = EmbeddingLookup.sum(words, positions, types, ids, pos, tt, null); // pullRows, then two adds
         INDArray into = Nd4j.createUninitialized(DataType.FLOAT, n, h);
         assertSame(into, EmbeddingLookup.sum(words, positions, types, ids, pos, tt, into));
         for (int i = 0; i < n; i++) {

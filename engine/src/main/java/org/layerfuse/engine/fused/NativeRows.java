@@ -64,7 +64,7 @@ public final class NativeRows {
             throw new IllegalArgumentException("NativeRows.sumOfRows: " + n + ", " + bRows.length + " and "
                     + cRows.length + " row indices, expected as many of each");
         }
-        check("sumOfRows", out, outAt, n, cols, new float[cols], "row");
+        checkBlock("sumOfRows", out, outAt, n, cols);
         checkRows("first table", a, aRows, cols);
         checkRows("second table", b, bRows, cols);
         checkRows("third table", c, cRows, cols);
@@ -101,13 +101,18 @@ public final class NativeRows {
     }
 
     private static void check(String what, ByteBuffer x, int at, int rows, int cols, float[] vector, String name) {
-        if (rows < 0 || cols < 0 || at < 0 || (at + (long) rows * cols) * Float.BYTES > x.limit()) {
-            throw new IllegalArgumentException("NativeRows." + what + ": " + rows + " × " + cols + " floats from float "
-                    + at + " do not fit a buffer of " + x.limit() + " bytes");
-        }
+        checkBlock(what, x, at, rows, cols);
         if (vector.length < cols) {
             throw new IllegalArgumentException("NativeRows." + what + ": the " + name + " has " + vector.length
                     + " values, expected " + cols);
+        }
+    }
+
+    /** {@code rows × cols} floats from float {@code at} fit {@code x}, a buffer in native byte order. */
+    private static void checkBlock(String what, ByteBuffer x, int at, int rows, int cols) {
+        if (rows < 0 || cols < 0 || at < 0 || (at + (long) rows * cols) * Float.BYTES > x.limit()) {
+            throw new IllegalArgumentException("NativeRows." + what + ": " + rows + " × " + cols + " floats from float "
+                    + at + " do not fit a buffer of " + x.limit() + " bytes");
         }
         if (x.order() != ORDER) {
             throw new IllegalArgumentException("NativeRows." + what + ": the buffer must be in native byte order");
