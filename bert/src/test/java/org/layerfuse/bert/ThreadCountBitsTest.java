@@ -81,8 +81,8 @@ class ThreadCountBitsTest {
                 System.getProperty("java.class.path"), ThreadCountBitsMain.class.getName()));
         Process other = new ProcessBuilder(command).redirectErrorStream(true).start();
         String there = null;
+        StringBuilder log = new StringBuilder();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8))) {
-            StringBuilder log = new StringBuilder();
             for (String line = out.readLine(); line != null; line = out.readLine()) {
                 if (line.startsWith("bits ")) {
                     there = line.substring(5);
@@ -95,6 +95,7 @@ class ThreadCountBitsTest {
         } finally {
             other.destroyForcibly();
         }
+        assertTrue(there != null, "the second JVM printed its bits:\n" + log);
         assertEquals(threadsThere + " ", there.substring(0, there.indexOf(' ') + 1), "the second JVM's thread count");
         assertEquals(here.substring(here.indexOf(' ')), there.substring(there.indexOf(' ')),
                 "the hash of every gradient and parameter float on " + threadsHere + " and " + threadsThere + " threads");
