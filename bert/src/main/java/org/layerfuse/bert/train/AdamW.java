@@ -1,5 +1,7 @@
 package org.layerfuse.bert.train;
 
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * The state (m, v, step) can be saved and restored for exact resumption.
  *
  * <p>Float32 parameters on the CPU are updated by the fused {@link AdamWKernel} (one pass
- * over memory); other types (float64 in gradient checks) and devices use ND4J ops.
+ * over memory); other types (float64 in gradient checks) and devices use ND4J ops. The kernel
+ * skips segments whose moments are still zero and whose gradient is zero (the rows of an
+ * embedding table no batch has read yet): the same bits, a fraction of the memory traffic.
+ * The moments returned by {@link #state()} are the optimizer's own arrays: read them, do not
+ * write them.
  */
 public final class AdamW {
 
@@ -46,6 +52,8 @@ public final class AdamW {
     private final Predicate<String> decays;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
+    /** Per float32 parameter, which segments of m and v are known +0 ({@link AdamWKernel#update} skips them). */
+    private final Map<String, boolean[]> zeroMoments = new HashMap<>();
     private long step;
 
     /** @param decays which parameter names take weight decay (e.g. not biases and layer norms) */
@@ -83,14 +91,28 @@ public final class AdamW {
             if (g == null) {
                 throw new IllegalArgumentException("no gradient for parameter '" + name + "'");
             }
+            boolean fresh = !m.containsKey(name) && !v.containsKey(name);
             INDArray mi = m.computeIfAbsent(name, k -> p.like());
             INDArray vi = v.computeIfAbsent(name, k -> p.like());
             boolean decay = hyper.weightDecay() > 0 && decays.test(name);
             AdamWKernel.Step s = new AdamWKernel.Step((float) clip, (float) b1, (float) b2, (float) correction1,
                     (float) correction2, (float) lr, (float) hyper.epsilon(),
                     decay ? (float) (lr * hyper.weightDecay()) : 0f);
-            if (p.dataType() == DataType.FLOAT && AdamWKernel.update(p, g, mi, vi, s)) {
-                continue;
+            if (p.dataType() == DataType.FLOAT) {
+                boolean[] zero = zeroMoments.get(name);
+                if (zero == null || zero.length != AdamWKernel.segments(p.length())) {
+                    zero = new boolean[AdamWKernel.segments(p.length())];
+                    if (fresh) {
+                        Arrays.fill(zero, true); // p.like() is zeros
+                    } else if (mi.length() == p.length() && vi.length() == p.length()) {
+                        zero = AdamWKernel.zeroSegments(mi, vi); // restored moments
+                    }
+                    zeroMoments.put(name, zero);
+                }
+                if (AdamWKernel.update(p, g, mi, vi, s, zero)) {
+                    continue;
+                }
+                zeroMoments.remove(name); // the ND4J ops below write m and v everywhere
             }
             INDArray gc = clip == 1.0 ? g : g.mul(clip);
             mi.muli(b1).addi(gc.mul(1 - b1));
@@ -117,6 +139,7 @@ public final class AdamW {
             });
             moments.clear();
         }
+        zeroMoments.clear();
     }
 
     public long stepCount() {
@@ -139,6 +162,7 @@ public final class AdamW {
     public void restore(Map<String, INDArray> state, long steps) {
         m.clear();
         v.clear();
+        zeroMoments.clear(); // found again from the restored moments
         state.forEach((k, a) -> {
             if (k.startsWith("m:")) {
                 m.put(k.substring(2), a);

@@ -1,9 +1,12 @@
 package org.layerfuse.bert.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -140,6 +143,90 @@ class AdamWTest {
         }
         assertTrue(worst <= 1e-5, "max |float32 kernel - double reference| = " + worst);
         assertEquals(5, adam.stepCount());
+    }
+
+    /**
+     * Embedding-like gradients (all rows zero but the few a batch reads, which change from step
+     * to step): AdamW skips the zero segments of a table whose moments are still zero, and gives
+     * bit for bit what the one-pass kernel gives updating every float; a run resumed after three
+     * steps from {@code state()} (the zero segments found again in the restored moments) too.
+     */
+    @Test
+    void sparseGradientRowsGiveTheOnePassBitsAlsoAfterARestore() {
+        Backend.init();
+        AdamW.Hyper h = new AdamW.Hyper(0.9, 0.999, 1e-8, 0.1, 0.5);
+        java.util.function.Predicate<String> decays = name -> name.endsWith(".kernel");
+        int rows = 300;
+        int cols = 384;
+        Map<String, INDArray> start = new LinkedHashMap<>();
+        start.put("table.kernel", Nd4j.rand(DataType.FLOAT, rows, cols).subi(0.5));
+        start.put("w.bias", Nd4j.rand(DataType.FLOAT, 37));
+        List<Map<String, INDArray>> grads = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(9);
+        for (int t = 0; t < 6; t++) {
+            INDArray table = Nd4j.zeros(DataType.FLOAT, rows, cols);
+            for (int k = 0; k < 5; k++) {
+                table.getRow(r.nextInt(rows)).assign(Nd4j.rand(DataType.FLOAT, cols).subi(0.5));
+            }
+            grads.add(Map.of("table.kernel", table, "w.bias", Nd4j.rand(DataType.FLOAT, 37)));
+        }
+        // the reference: the one-pass kernel over every float, with AdamW's norm, clipping and scalars
+        Map<String, INDArray> expected = copy(start);
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        for (int t = 1; t <= 6; t++) {
+            Map<String, INDArray> g = grads.get(t - 1);
+            double sq = 0;
+            for (INDArray gi : g.values()) {
+                sq += org.layerfuse.engine.kernels.AdamWKernel.sumSquares(
+                        org.layerfuse.engine.kernels.NdBuffers.floatView(gi));
+            }
+            double norm = Math.sqrt(sq);
+            double clip = norm > h.maxGradNorm() ? h.maxGradNorm() / (norm + 1e-6) : 1.0;
+            double lr = 0.01 * t;
+            for (String name : expected.keySet()) {
+                INDArray p = expected.get(name);
+                org.layerfuse.engine.kernels.AdamWKernel.Step s = new org.layerfuse.engine.kernels.AdamWKernel.Step(
+                        (float) clip, 0.9f, 0.999f, (float) (1 - Math.pow(0.9, t)), (float) (1 - Math.pow(0.999, t)),
+                        (float) lr, 1e-8f, decays.test(name) ? (float) (lr * h.weightDecay()) : 0f);
+                assertTrue(org.layerfuse.engine.kernels.AdamWKernel.update(p, g.get(name),
+                        m.computeIfAbsent(name, k -> p.like()), v.computeIfAbsent(name, k -> p.like()), s));
+            }
+        }
+        Map<String, INDArray> straight = copy(start);
+        AdamW adam = new AdamW(h, decays);
+        Map<String, INDArray> resumed = copy(start);
+        AdamW first = new AdamW(h, decays);
+        for (int t = 1; t <= 6; t++) {
+            adam.step(straight, grads.get(t - 1), 0.01 * t);
+            if (t == 4) {
+                AdamW second = new AdamW(h, decays);
+                second.restore(copy(first.state()), first.stepCount());
+                first = second;
+            }
+            first.step(resumed, grads.get(t - 1), 0.01 * t);
+        }
+        for (String name : start.keySet()) {
+            assertArrayEquals(bits(expected.get(name)), bits(straight.get(name)), name + ": straight run");
+            assertArrayEquals(bits(expected.get(name)), bits(resumed.get(name)), name + ": resumed after three steps");
+            assertArrayEquals(bits(m.get(name)), bits(adam.state().get("m:" + name)), name + ": first moment");
+            assertArrayEquals(bits(v.get(name)), bits(first.state().get("v:" + name)), name + ": second moment");
+        }
+    }
+
+    private static Map<String, INDArray> copy(Map<String, INDArray> arrays) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        arrays.forEach((k, a) -> out.put(k, a.dup()));
+        return out;
+    }
+
+    private static int[] bits(INDArray a) {
+        float[] f = a.dup().data().asFloat();
+        int[] b = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            b[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return b;
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -94,6 +95,167 @@ public final class AdamWKernel {
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(mv);
             Reference.reachabilityFence(vv);
+        }
+        return true;
+    }
+
+    /**
+     * Floats per segment of {@link #update(INDArray, INDArray, INDArray, INDArray, Step, boolean[])}:
+     * a multiple of every vector width (whole vectors from a segment's start, as in the one-pass update).
+     */
+    public static final int SEGMENT = 256;
+
+    static {
+        if (SEGMENT % SPECIES.length() != 0) { // vector widths are powers of two up to 64 floats
+            throw new IllegalStateException("AdamWKernel.SEGMENT " + SEGMENT + " is no multiple of the vector width "
+                    + SPECIES.length());
+        }
+    }
+
+    /** Segments of an array of {@code n} floats (one flag each). */
+    public static int segments(long n) {
+        return Math.toIntExact((n + SEGMENT - 1) / SEGMENT);
+    }
+
+    /**
+     * {@link #update(INDArray, INDArray, INDArray, INDArray, Step)} that skips what it can prove
+     * unchanged, segment by segment ({@value #SEGMENT} floats): where {@code zeroMoments} says m
+     * and v are +0 and the gradient is ±0 throughout, the full step would write m = v = +0 again
+     * and θ·(1 − d) − lr·(+0)/(…) = θ·(1 − d), so only θ·(1 − d) is written (nothing without
+     * decay) and m, v and the second read of the gradient are skipped. Other segments get the
+     * full step and their flag is cleared. The bits are the one-pass update's (tested).
+     *
+     * <p>An embedding table's gradient is zero outside the rows a batch reads: MiniLM's word
+     * table is half of its parameters, and a fine-tuning run reads a fraction of the vocabulary,
+     * so most of that table then costs one read of the gradient and one of θ instead of four
+     * reads and three writes.
+     *
+     * @param zeroMoments one flag per segment ({@link #segments}): true claims m and v are +0
+     *                    there; cleared where the segment is updated
+     * @return false, having written nothing, as the other overload
+     */
+    public static boolean update(INDArray param, INDArray grad, INDArray m, INDArray v, Step s, boolean[] zeroMoments) {
+        long n = param.length();
+        if (grad.length() != n || m.length() != n || v.length() != n) {
+            throw new IllegalArgumentException("AdamWKernel.update: lengths differ: param " + n + ", grad "
+                    + grad.length() + ", m " + m.length() + ", v " + v.length());
+        }
+        if (zeroMoments.length != segments(n)) {
+            throw new IllegalArgumentException("AdamWKernel.update: " + zeroMoments.length + " zero-moment flags for "
+                    + n + " floats (needs " + segments(n) + ", one per " + SEGMENT + ")");
+        }
+        FloatView p = NdBuffers.floatView(param);
+        FloatView g = NdBuffers.floatView(grad);
+        FloatView mv = NdBuffers.floatView(m);
+        FloatView vv = NdBuffers.floatView(v);
+        if (!p.zeroCopy() || !g.zeroCopy() || !mv.zeroCopy() || !vv.zeroCopy()) {
+            return false;
+        }
+        try {
+            update(p.buffer(), g.buffer(), mv.buffer(), vv.buffer(), p.length(), s, zeroMoments);
+        } finally {
+            Reference.reachabilityFence(p);
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(mv);
+            Reference.reachabilityFence(vv);
+        }
+        return true;
+    }
+
+    /** The segmented update over buffers (see the INDArray overload); segments go to the cores in turn. */
+    static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, Step s, boolean[] zeroMoments) {
+        // m = v = +0 and g = ±0 give a zero step only when every factor on the way is finite
+        boolean skippable = Float.isFinite(s.gradScale()) && Float.isFinite(1 / s.correction1())
+                && Float.isFinite(1 / s.correction2()) && Float.isFinite(s.lr()) && s.epsilon() > 0;
+        int segments = segments(n);
+        float keep = 1 - s.decay();
+        ParallelRows.each(segments, Math.max(1, MIN_BLOCK / SEGMENT), (from, to) -> {
+            int run = from * SEGMENT; // start of the segments still to update in full (one call for a run of them)
+            for (int k = from; k < to; k++) {
+                int start = k * SEGMENT;
+                int end = Math.min(n, start + SEGMENT);
+                if (skippable && zeroMoments[k] && allZero(g, start, end)) {
+                    if (run < start) {
+                        updateRange(p, g, m, v, run, start, s);
+                    }
+                    run = end;
+                    if (keep != 1f) {
+                        scale(p, start, end, keep);
+                    }
+                } else {
+                    zeroMoments[k] = false;
+                }
+            }
+            int last = Math.min(n, to * SEGMENT);
+            if (run < last) {
+                updateRange(p, g, m, v, run, last, s);
+            }
+        });
+    }
+
+    /** Whether every float in [from, to) is +0 or −0. */
+    static boolean allZero(ByteBuffer a, int from, int to) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        int step = SPECIES.length();
+        int i = from;
+        for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += step) {
+            if (FloatVector.fromByteBuffer(SPECIES, a, i * Float.BYTES, order).compare(VectorOperators.NE, 0f).anyTrue()) {
+                return false;
+            }
+        }
+        for (; i < to; i++) {
+            if (a.getFloat(i * Float.BYTES) != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** θ ← θ·keep over [from, to): the step's decay, the one product it makes where the rest is zero. */
+    private static void scale(ByteBuffer p, int from, int to, float keep) {
+        ByteOrder order = ByteOrder.nativeOrder();
+        int step = SPECIES.length();
+        int i = from;
+        for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += step) {
+            FloatVector.fromByteBuffer(SPECIES, p, i * Float.BYTES, order).mul(keep).intoByteBuffer(p, i * Float.BYTES, order);
+        }
+        for (; i < to; i++) {
+            p.putFloat(i * Float.BYTES, p.getFloat(i * Float.BYTES) * keep);
+        }
+    }
+
+    /**
+     * One flag per segment of {@code m} and {@code v} ({@link #segments}): whether both are +0
+     * throughout it (for moments restored from a checkpoint).
+     */
+    public static boolean[] zeroSegments(INDArray m, INDArray v) {
+        long n = m.length();
+        if (v.length() != n) {
+            throw new IllegalArgumentException("AdamWKernel.zeroSegments: m has " + n + " floats, v " + v.length());
+        }
+        boolean[] zero = new boolean[segments(n)];
+        FloatView mv = NdBuffers.floatView(m);
+        FloatView vv = NdBuffers.floatView(v);
+        try {
+            ByteBuffer mb = mv.buffer();
+            ByteBuffer vb = vv.buffer();
+            for (int k = 0; k < zero.length; k++) {
+                int start = k * SEGMENT;
+                int end = (int) Math.min(n, start + SEGMENT);
+                zero[k] = positiveZeros(mb, start, end) && positiveZeros(vb, start, end);
+            }
+        } finally {
+            Reference.reachabilityFence(mv);
+            Reference.reachabilityFence(vv);
+        }
+        return zero;
+    }
+
+    private static boolean positiveZeros(ByteBuffer a, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (Float.floatToRawIntBits(a.getFloat(i * Float.BYTES)) != 0) {
+                return false;
+            }
         }
         return true;
     }

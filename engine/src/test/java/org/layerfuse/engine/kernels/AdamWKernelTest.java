@@ -115,4 +115,98 @@ class AdamWKernelTest {
         assertFalse(AdamWKernel.update(Nd4j.rand(DataType.DOUBLE, 4, 3), Nd4j.rand(DataType.DOUBLE, 4, 3),
                 Nd4j.zeros(DataType.DOUBLE, 4, 3), Nd4j.zeros(DataType.DOUBLE, 4, 3), s));
     }
+
+    /**
+     * The segmented update against the one-pass update on copies, two steps, bit for bit: segments
+     * whose moments are +0 and whose gradient is ±0 (skipped: θ·(1 − d) only, or nothing without
+     * decay), segments with a single nonzero gradient float at either end, moments flagged zero
+     * that are not (the flag is the caller's claim; here it is kept true only where it holds),
+     * lengths around the segment and vector widths, a −0 parameter; and a step whose learning
+     * rate is infinite (nothing may be skipped: the full step writes NaN).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 13, AdamWKernel.SEGMENT - 1, AdamWKernel.SEGMENT, AdamWKernel.SEGMENT + 5,
+        40 * AdamWKernel.SEGMENT + 9, 300_007})
+    void theSegmentedUpdateGivesTheOnePassBits(int n) {
+        Backend.init();
+        for (float lr : new float[] {1e-3f, Float.POSITIVE_INFINITY}) {
+            for (float decay : new float[] {1e-5f, 0f}) {
+                SplittableRandom r = new SplittableRandom(n * 31L + (decay == 0 ? 1 : 0));
+                int segments = AdamWKernel.segments(n);
+                float[][] a = new float[4][n]; // p, g, m, v
+                boolean[] flags = new boolean[segments];
+                for (int k = 0; k < segments; k++) {
+                    flags[k] = r.nextInt(3) > 0;
+                    int kind = r.nextInt(4); // gradient: 0 zeros, 1 random, 2 one float at the start, 3 one at the end
+                    int from = k * AdamWKernel.SEGMENT;
+                    int to = Math.min(n, from + AdamWKernel.SEGMENT);
+                    for (int i = from; i < to; i++) {
+                        a[0][i] = i % 97 == 0 ? -0f : (float) r.nextDouble(-1, 1);
+                        a[1][i] = kind == 1 ? (float) r.nextDouble(-2, 2) : r.nextBoolean() ? -0f : 0f;
+                        a[2][i] = flags[k] ? 0f : (float) r.nextDouble(-0.1, 0.1);
+                        a[3][i] = flags[k] ? 0f : (float) r.nextDouble(0, 0.01);
+                    }
+                    if (kind == 2 || kind == 3) {
+                        a[1][kind == 2 ? from : to - 1] = 0.5f;
+                    }
+                }
+                INDArray[] onePass = new INDArray[4];
+                INDArray[] segmented = new INDArray[4];
+                for (int j = 0; j < 4; j++) {
+                    onePass[j] = Nd4j.createFromArray(a[j]);
+                    segmented[j] = Nd4j.createFromArray(a[j]);
+                }
+                boolean[] expectedFlags = flags.clone();
+                for (int k = 0; k < segments; k++) {
+                    expectedFlags[k] &= Float.isFinite(lr) && allZero(a[1], k * AdamWKernel.SEGMENT,
+                            Math.min(n, (k + 1) * AdamWKernel.SEGMENT));
+                }
+                for (int t = 1; t <= 2; t++) {
+                    AdamWKernel.Step s = new AdamWKernel.Step(0.8f, 0.9f, 0.999f, 1 - (float) Math.pow(0.9, t),
+                            1 - (float) Math.pow(0.999, t), lr, 1e-8f, decay);
+                    assertTrue(AdamWKernel.update(onePass[0], onePass[1], onePass[2], onePass[3], s));
+                    assertTrue(AdamWKernel.update(segmented[0], segmented[1], segmented[2], segmented[3], s, flags));
+                    for (int j = 0; j < 4; j += j == 0 ? 2 : 1) {
+                        float[] e = onePass[j].toFloatVector();
+                        float[] g = segmented[j].toFloatVector();
+                        for (int i = 0; i < n; i++) {
+                            if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(g[i])) {
+                                throw new AssertionError("n " + n + ", lr " + lr + ", decay " + decay + ", step " + t + ": "
+                                        + "p m v".split(" ")[j == 0 ? 0 : j - 1] + "[" + i + "] " + g[i] + " != " + e[i]
+                                        + " (segment " + i / AdamWKernel.SEGMENT + ")");
+                            }
+                        }
+                    }
+                    assertEquals(java.util.Arrays.toString(expectedFlags), java.util.Arrays.toString(flags),
+                            "flags kept exactly where the segment was skipped");
+                }
+            }
+        }
+    }
+
+    private static boolean allZero(float[] a, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (a[i] != 0f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void zeroSegmentsAreThoseWhereBothMomentsArePositiveZero() {
+        Backend.init();
+        int n = 3 * AdamWKernel.SEGMENT + 7;
+        float[] m = new float[n];
+        float[] v = new float[n];
+        m[AdamWKernel.SEGMENT + 3] = -0f; // not +0: the full step would write +0 there
+        v[2 * AdamWKernel.SEGMENT] = 1e-30f;
+        boolean[] zero = AdamWKernel.zeroSegments(Nd4j.createFromArray(m), Nd4j.createFromArray(v));
+        assertEquals("[true, false, false, true]", java.util.Arrays.toString(zero));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> AdamWKernel.update(Nd4j.createFromArray(m), Nd4j.createFromArray(m), Nd4j.createFromArray(m),
+                        Nd4j.createFromArray(v), new AdamWKernel.Step(1, 0.9f, 0.999f, 0.1f, 0.001f, 1e-3f, 1e-8f, 0),
+                        new boolean[2]));
+        assertTrue(e.getMessage().contains("2 zero-moment flags for " + n + " floats (needs 4"), e.getMessage());
+    }
 }
