@@ -30,7 +30,7 @@ final class Gelu {
     static SDVariable apply(SameDiff sd, String name, SDVariable x, Activation activation) {
         if (JavaOps.available() && activation != Activation.RELU) {
             long form = activation == Activation.GELU_ERF ? GeluOp.ERF : GeluOp.TANH;
-            return new GeluOp(sd, x, form).outputVariable().rename(name);
+            return new GeluOp(sd, x, form).outputVariables()[0].rename(name);
         }
         return switch (activation) {
             case GELU_ERF -> sd.math().erfc(x.mul(MINUS_SQRT_HALF)).mul(x).mul(name, 0.5);

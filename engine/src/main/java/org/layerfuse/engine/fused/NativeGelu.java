@@ -130,7 +130,8 @@ public final class NativeGelu {
 
     /**
      * dx = dy·GELU'(x), exact form, for {@code n} floats of x, dy and dx from their float indices
-     * (dx a buffer of its own): the arithmetic of {@link BackwardKernels#geluErf} over the same
+     * (dx a buffer of its own; the training graph gets these bits as {@link #erfWithDerivative}'s
+     * d times dy, and this one pass is their reference): the arithmetic of {@link BackwardKernels#geluErf} over the same
      * {@code n} values (the density φ(x) = e^{−x²/2}/√(2π), Φ(x) = ½(1 + erf(x/√2)), then
      * (x·φ + Φ)·dy), in one pass, so the bits are that kernel's for a block of {@code n}.
      */
@@ -247,6 +248,193 @@ public final class NativeGelu {
             float du = (1f + 3 * TransformerKernels.GELU_CUBIC * v * v) * TransformerKernels.SQRT_2_OVER_PI;
             dx.putFloat(dxAt + 4 * i, (0.5f * (1f + tanh) + 0.5f * v * (1f - tanh * tanh) * du)
                     * dy.getFloat(dyAt + 4 * i));
+        }
+    }
+
+    /**
+     * y = GELU(x) and d = GELU'(x), exact form, for {@code rows × cols} floats, so that the
+     * gradient later is one product dx = d·dy ({@link #multiply}) instead of the erf, exp and
+     * product of {@link #erfBackward}. y has the bits of {@link #biasGeluErf} with a zero bias and
+     * d·dy those of {@link #erfBackward} over the same {@code rows · cols} floats (tested). When
+     * {@code cols} is a multiple of the vector width no float takes a scalar tail in either, and
+     * one pass shares the erf between y and d (the GELU's argument and x differ only for x = −0,
+     * where erf is ±0 and 1 + erf is 1 either way); otherwise it is those two kernels' passes.
+     */
+    public static void erfWithDerivative(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt, int rows,
+                                         int cols) {
+        int n = Math.multiplyExact(rows, cols);
+        checkBackward("erfWithDerivative", x, xAt, y, yAt, d, dAt, n);
+        if (cols % LANES != 0) {
+            biasGeluErf(x, xAt, y, yAt, rows, cols, new float[cols]);
+            erfDerivative(x, xAt, d, dAt, n);
+            return;
+        }
+        for (int i = 0; i < n; i += CHUNK) {
+            erfWithDerivativeChunk(x, 4 * (xAt + i), y, 4 * (yAt + i), d, 4 * (dAt + i), Math.min(CHUNK, n - i));
+        }
+    }
+
+    /** {@code n} floats (a multiple of the vector width) of {@link #erfWithDerivative}, each buffer from the given byte. */
+    private static void erfWithDerivativeChunk(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt,
+                                               int n) {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (int i = 0; i < n; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
+            FloatVector arg = v.add(zero); // the forward's x + bias with a zero bias (−0 becomes +0)
+            FloatVector z = arg.mul(TransformerKernels.SQRT_HALF).max(-4f).min(4f);
+            FloatVector x2 = z.mul(z);
+            FloatVector a = x2.fma(FloatErf.A13, FloatErf.A11);
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A9));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A7));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A5));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A3));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A1));
+            FloatVector b = x2.fma(FloatErf.B8, FloatErf.B6);
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B4));
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B2));
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B0));
+            FloatVector erfPlusOne = z.mul(a).lanewise(VectorOperators.DIV, b).add(1f);
+            erfPlusOne.mul(arg).mul(0.5f).intoByteBuffer(y, yAt + 4 * i, ORDER);
+            FloatVector dd = v.mul(v).mul(-0.5f);
+            VectorMask<Float> underflow = dd.lt(FloatExp.MIN_ARG);
+            FloatVector cl = dd.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
+            FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
+            FloatVector k = t.sub(FloatExp.ROUNDER);
+            FloatVector rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
+            rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), rr);
+            FloatVector p = rr.fma(1f / 5040f, 1f / 720f);
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
+            p = rr.fma(p, one);
+            p = rr.fma(p, one);
+            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
+                    .lanewise(VectorOperators.LSHL, 23);
+            FloatVector density = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow)
+                    .mul(BackwardKernels.INV_SQRT_2PI);
+            v.fma(density, erfPlusOne.mul(0.5f)).intoByteBuffer(d, dAt + 4 * i, ORDER);
+        }
+    }
+
+    /** d = GELU'(x), exact form: {@link #erfBackward}'s factor of dy, the same floats by vector or by tail. */
+    public static void erfDerivative(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
+        checkBackward("erfDerivative", x, xAt, x, xAt, d, dAt, n);
+        for (int i = 0; i < n; i += CHUNK) {
+            erfDerivativeChunk(x, 4 * (xAt + i), d, 4 * (dAt + i), Math.min(CHUNK, n - i));
+        }
+    }
+
+    private static void erfDerivativeChunk(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
+        int bound = SPECIES.loopBound(n);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
+            FloatVector dd = v.mul(v).mul(-0.5f);
+            VectorMask<Float> underflow = dd.lt(FloatExp.MIN_ARG);
+            FloatVector cl = dd.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
+            FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
+            FloatVector k = t.sub(FloatExp.ROUNDER);
+            FloatVector rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
+            rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), rr);
+            FloatVector p = rr.fma(1f / 5040f, 1f / 720f);
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
+            p = rr.fma(p, one);
+            p = rr.fma(p, one);
+            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
+                    .lanewise(VectorOperators.LSHL, 23);
+            FloatVector density = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow)
+                    .mul(BackwardKernels.INV_SQRT_2PI);
+            FloatVector z = v.mul(TransformerKernels.SQRT_HALF).max(-4f).min(4f);
+            FloatVector x2 = z.mul(z);
+            FloatVector a = x2.fma(FloatErf.A13, FloatErf.A11);
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A9));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A7));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A5));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A3));
+            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A1));
+            FloatVector b = x2.fma(FloatErf.B8, FloatErf.B6);
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B4));
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B2));
+            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B0));
+            FloatVector cdf = z.mul(a).lanewise(VectorOperators.DIV, b).add(1f).mul(0.5f);
+            v.fma(density, cdf).intoByteBuffer(d, dAt + 4 * i, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = x.getFloat(xAt + 4 * i);
+            float density = (float) Math.exp(-0.5f * v * v) * BackwardKernels.INV_SQRT_2PI;
+            float cdf = (FloatErf.erf(v * TransformerKernels.SQRT_HALF) + 1f) * 0.5f;
+            d.putFloat(dAt + 4 * i, Math.fma(v, density, cdf));
+        }
+    }
+
+    /** d = GELU'(x), tanh form: {@link #tanhBackward}'s factor of dy, the same floats by vector or by tail. */
+    public static void tanhDerivative(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
+        checkBackward("tanhDerivative", x, xAt, x, xAt, d, dAt, n);
+        for (int i = 0; i < n; i += CHUNK) {
+            tanhDerivativeChunk(x, 4 * (xAt + i), d, 4 * (dAt + i), Math.min(CHUNK, n - i));
+        }
+    }
+
+    private static void tanhDerivativeChunk(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
+        int bound = SPECIES.loopBound(n);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
+            FloatVector u = v.mul(v).mul(TransformerKernels.GELU_CUBIC).add(1f).mul(v)
+                    .mul(TransformerKernels.SQRT_2_OVER_PI);
+            FloatVector e2 = u.add(u);
+            VectorMask<Float> underflow = e2.lt(FloatExp.MIN_ARG);
+            FloatVector cl = e2.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
+            FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
+            FloatVector k = t.sub(FloatExp.ROUNDER);
+            FloatVector rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
+            rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), rr);
+            FloatVector p = rr.fma(1f / 5040f, 1f / 720f);
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
+            p = rr.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
+            p = rr.fma(p, one);
+            p = rr.fma(p, one);
+            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
+                    .lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow);
+            FloatVector tanh = one.sub(two.div(e.add(1f)));
+            FloatVector du = v.mul(v).mul(3 * TransformerKernels.GELU_CUBIC).add(1f)
+                    .mul(TransformerKernels.SQRT_2_OVER_PI);
+            FloatVector sech2 = tanh.mul(tanh).neg().add(1f);
+            tanh.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du)).intoByteBuffer(d, dAt + 4 * i, ORDER);
+        }
+        for (; i < n; i++) {
+            float v = x.getFloat(xAt + 4 * i);
+            float u = (1f + v * v * TransformerKernels.GELU_CUBIC) * v * TransformerKernels.SQRT_2_OVER_PI;
+            float e = (float) Math.exp(u + u);
+            float tanh = 1f - 2f / (e + 1f);
+            float du = (1f + 3 * TransformerKernels.GELU_CUBIC * v * v) * TransformerKernels.SQRT_2_OVER_PI;
+            d.putFloat(dAt + 4 * i, 0.5f * (1f + tanh) + 0.5f * v * (1f - tanh * tanh) * du);
+        }
+    }
+
+    /** out = a·b element by element over {@code n} floats (the gradient d·dy; out may be a or b). */
+    public static void multiply(ByteBuffer a, int aAt, ByteBuffer b, int bAt, ByteBuffer out, int outAt, int n) {
+        checkBackward("multiply", a, aAt, b, bAt, out, outAt, n);
+        int bound = SPECIES.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += LANES) {
+            FloatVector.fromByteBuffer(SPECIES, a, 4 * (aAt + i), ORDER)
+                    .mul(FloatVector.fromByteBuffer(SPECIES, b, 4 * (bAt + i), ORDER))
+                    .intoByteBuffer(out, 4 * (outAt + i), ORDER);
+        }
+        for (; i < n; i++) {
+            out.putFloat(4 * (outAt + i), a.getFloat(4 * (aAt + i)) * b.getFloat(4 * (bAt + i)));
         }
     }
 

@@ -123,6 +123,63 @@ class NativeGeluTest {
                 java.util.Arrays.copyOfRange(ref, off, off + n), 2e-6, 2e-5) <= 1, what + " against the double reference");
     }
 
+    /**
+     * The forward with its derivative, as the training graph's GELU op runs it: y bit for bit the
+     * zero-bias forward kernel's, d·dy ({@link NativeGelu#multiply}) bit for bit the one-pass
+     * gradient kernel's over the same rows — for widths that are whole vectors (one pass, the
+     * erf shared) and ones that are not (two passes) — and the tanh form's derivative likewise;
+     * −0, the erf clamp and the exponentials' underflow included.
+     */
+    @ParameterizedTest
+    @MethodSource("widths")
+    void theDerivativeTimesDyIsTheOnePassGradientBitForBit(int cols) {
+        int n = ROWS * cols;
+        float[] x = FusedCases.uniform(SRC_AT + n, 8, cols + 40);
+        x[SRC_AT] = 30f;
+        x[SRC_AT + n - 1] = -30f;
+        x[SRC_AT + n / 2] = -0f;
+        float[] dy = FusedCases.uniform(SRC_AT + n, 1, cols + 41);
+        ByteBuffer xb = FusedCases.direct(x);
+        ByteBuffer dyb = FusedCases.direct(dy);
+        ByteBuffer expectedY = buffer(DST_AT + n);
+        NativeGelu.biasGeluErf(xb, SRC_AT, expectedY, DST_AT, ROWS, cols, new float[cols]);
+        ByteBuffer expectedErf = buffer(DST_AT + n);
+        NativeGelu.erfBackward(xb, SRC_AT, dyb, SRC_AT, expectedErf, DST_AT, n);
+        ByteBuffer expectedTanh = buffer(DST_AT + n);
+        NativeGelu.tanhBackward(xb, SRC_AT, dyb, SRC_AT, expectedTanh, DST_AT, n);
+
+        ByteBuffer y = buffer(DST_AT + n);
+        ByteBuffer d = buffer(DST_AT + n);
+        NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols);
+        assertSameFloats(expectedY, y, n, "erf form, y");
+        ByteBuffer dx = buffer(DST_AT + n);
+        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, dx, DST_AT, n);
+        assertSameFloats(expectedErf, dx, n, "erf form, d·dy");
+        NativeGelu.erfDerivative(xb, SRC_AT, d, DST_AT, n);
+        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, d, DST_AT, n); // in place
+        assertSameFloats(expectedErf, d, n, "erf form, derivative alone, d·dy in place");
+        NativeGelu.tanhDerivative(xb, SRC_AT, d, DST_AT, n);
+        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, dx, DST_AT, n);
+        assertSameFloats(expectedTanh, dx, n, "tanh form, d·dy");
+        for (int i = 0; i < n; i++) { // and the derivative is GELU' (the double reference)
+            float xi = x[SRC_AT + i];
+            assertEquals(ScalarBackwardKernels.geluTanhGrad(xi), d.getFloat((DST_AT + i) * Float.BYTES),
+                    2e-6 + 2e-5 * Math.abs(ScalarBackwardKernels.geluTanhGrad(xi)), "tanh derivative at " + xi);
+        }
+    }
+
+    private static ByteBuffer buffer(int floats) {
+        return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    }
+
+    private static void assertSameFloats(ByteBuffer expected, ByteBuffer actual, int n, String what) {
+        for (int i = 0; i < n; i++) {
+            int at = (DST_AT + i) * Float.BYTES;
+            assertEquals(Float.floatToRawIntBits(expected.getFloat(at)), Float.floatToRawIntBits(actual.getFloat(at)),
+                    what + ", element " + i + ": " + actual.getFloat(at) + " against " + expected.getFloat(at));
+        }
+    }
+
     @Test
     void blocksOutsideTheBuffersAreRefusedWithTheirSizes() {
         ByteBuffer b = ByteBuffer.allocateDirect(40).order(ByteOrder.nativeOrder());

@@ -4,7 +4,6 @@ import java.util.List;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.NativeGelu;
 import org.layerfuse.engine.fused.ParallelRows;
-import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -12,7 +11,10 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Gradient of {@link GeluOp}: inputs x, dy; output dx = dy·GELU'(x) in the same form. */
+/**
+ * Gradient of {@link GeluOp}: inputs GELU'(x) (the forward's second output) and dy; output
+ * dx = GELU'(x)·dy, one product (float32: {@link NativeGelu#multiply}).
+ */
 public final class GeluBpOp extends JavaOp {
 
     static {
@@ -22,9 +24,8 @@ public final class GeluBpOp extends JavaOp {
     public GeluBpOp() {
     }
 
-    GeluBpOp(SameDiff sd, SDVariable x, SDVariable dy, long form) {
-        super(sd, x, dy);
-        addIArgument(form);
+    GeluBpOp(SameDiff sd, SDVariable derivative, SDVariable dy) {
+        super(sd, derivative, dy);
     }
 
     @Override
@@ -34,33 +35,31 @@ public final class GeluBpOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        INDArray x = in[0];
-        boolean erf = iArgs()[0] == GeluOp.ERF;
-        int cols = (int) x.size(x.rank() - 1);
-        int rows = (int) (x.length() / cols);
-        if (x.dataType() == DataType.FLOAT) {
-            NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
+        INDArray d = in[0];
+        if (d.length() != in[1].length() || d.length() != out[0].length()) {
+            throw new IllegalArgumentException("GELU gradient: derivative " + java.util.Arrays.toString(d.shape())
+                    + ", output gradient " + java.util.Arrays.toString(in[1].shape()) + ", input gradient "
+                    + java.util.Arrays.toString(out[0].shape()) + " differ in size");
+        }
+        int cols = (int) d.size(d.rank() - 1);
+        int rows = (int) (d.length() / cols);
+        if (d.dataType() == DataType.FLOAT) {
+            NativeFloats.Span ds = NativeFloats.of(d, "GELU derivative");
             NativeFloats.Span dys = NativeFloats.of(in[1], "GELU output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "GELU input gradient");
-            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> { // one pass over native memory
+            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
                 int at = from * cols;
-                int n = (to - from) * cols;
-                if (erf) {
-                    NativeGelu.erfBackward(xs.bytes(), xs.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
-                            dxs.start() + at, n);
-                } else {
-                    NativeGelu.tanhBackward(xs.bytes(), xs.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
-                            dxs.start() + at, n);
-                }
+                NativeGelu.multiply(ds.bytes(), ds.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
+                        dxs.start() + at, (to - from) * cols);
             });
-            java.lang.ref.Reference.reachabilityFence(x);
+            java.lang.ref.Reference.reachabilityFence(d);
             java.lang.ref.Reference.reachabilityFence(in[1]);
             java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
-            double[] v = x.dup('c').data().asDouble();
+            double[] v = d.dup('c').data().asDouble();
             double[] dy = in[1].dup('c').data().asDouble();
             for (int i = 0; i < v.length; i++) {
-                v[i] = dy[i] * (erf ? ScalarBackwardKernels.geluErfGrad(v[i]) : ScalarBackwardKernels.geluTanhGrad(v[i]));
+                v[i] = dy[i] * v[i];
             }
             Ops.assign(out[0], v);
         }

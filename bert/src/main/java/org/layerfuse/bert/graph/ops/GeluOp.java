@@ -14,7 +14,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * GELU of a {@code [rows, cols]} matrix in one op, exact form ½x(1 + erf(x/√2)) (i-argument 0)
- * or tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (i-argument 1); gradient {@link GeluBpOp}.
+ * or tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (i-argument 1). A second output is the
+ * derivative GELU'(x), computed here where the exact form's erf is already at hand, so that
+ * the gradient {@link GeluBpOp} is one product dy·GELU'(x) (the same bits as computing the
+ * derivative there) and x need not be kept for it: the derivative takes its place.
  */
 public final class GeluOp extends JavaOp {
 
@@ -40,6 +43,16 @@ public final class GeluOp extends JavaOp {
     }
 
     @Override
+    public int getNumOutputs() {
+        return 2;
+    }
+
+    @Override
+    protected long[][] outputShapes(long[][] in) {
+        return new long[][]{in[0], in[0]};
+    }
+
+    @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         INDArray x = in[0];
         boolean erf = iArgs()[0] == ERF;
@@ -48,29 +61,38 @@ public final class GeluOp extends JavaOp {
         if (x.dataType() == DataType.FLOAT) {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "GELU output");
+            NativeFloats.Span ds = NativeFloats.of(out[1], "GELU derivative");
             float[] zero = new float[cols];
+            // the row blocks GeluBpOp's gradient used to take: the derivative's floats go the same way
             ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
-                int src = xs.start() + from * cols;
-                int dst = ys.start() + from * cols;
+                int at = from * cols;
                 if (erf) {
-                    NativeGelu.biasGeluErf(xs.bytes(), src, ys.bytes(), dst, to - from, cols, zero);
+                    NativeGelu.erfWithDerivative(xs.bytes(), xs.start() + at, ys.bytes(), ys.start() + at, ds.bytes(),
+                            ds.start() + at, to - from, cols);
                 } else {
-                    NativeGelu.biasGeluTanh(xs.bytes(), src, ys.bytes(), dst, to - from, cols, zero);
+                    NativeGelu.biasGeluTanh(xs.bytes(), xs.start() + at, ys.bytes(), ys.start() + at, to - from, cols,
+                            zero);
+                    NativeGelu.tanhDerivative(xs.bytes(), xs.start() + at, ds.bytes(), ds.start() + at,
+                            (to - from) * cols);
                 }
             });
             java.lang.ref.Reference.reachabilityFence(x);
             java.lang.ref.Reference.reachabilityFence(out[0]);
+            java.lang.ref.Reference.reachabilityFence(out[1]);
         } else {
             double[] v = x.dup('c').data().asDouble();
+            double[] d = new double[v.length];
             for (int i = 0; i < v.length; i++) {
+                d[i] = erf ? ScalarBackwardKernels.geluErfGrad(v[i]) : ScalarBackwardKernels.geluTanhGrad(v[i]);
                 v[i] = erf ? ScalarBackwardKernels.geluErf(v[i]) : ScalarBackwardKernels.geluTanh(v[i]);
             }
             Ops.assign(out[0], v);
+            Ops.assign(out[1], d);
         }
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
-        return List.of(new GeluBpOp(sameDiff, arg(0), grads.get(0), iArgs()[0]).outputVariable());
+        return List.of(new GeluBpOp(sameDiff, outputVariables()[1], grads.get(0)).outputVariable());
     }
 }
