@@ -7,6 +7,8 @@ import java.util.Map;
 import org.layerfuse.bert.BertConfig;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.graph.ops.GraphOps;
+import org.layerfuse.bert.graph.ops.KdLossOp;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,7 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * slow anyway. The [CLS] rows are picked by a one-hot matrix product for the same reason.
  *
  * <p>The loss is α·CE(y, z) + (1 − α)·T²·KL(softmax(z_t/T) ‖ softmax(z/T)); plain fine-tuning
- * feeds α = 1 (the KL term then has weight 0).
+ * feeds α = 1 (the KL term then has weight 0). With the Java ops it is one op ({@code KdLossOp},
+ * in double), else written out with ND4J ops.
  */
 public final class BertGraph {
 
@@ -140,6 +143,11 @@ public final class BertGraph {
         SDVariable alpha = sd.placeHolder(KD_ALPHA, dtype);
         SDVariable temperature = sd.placeHolder(KD_TEMPERATURE, dtype);
 
+        if (JavaOps.available()) {
+            new KdLossOp(sd, logits, labels, teacher, alpha, temperature).outputVariable().rename(LOSS);
+            sd.setLossVariables(LOSS);
+            return;
+        }
         SDVariable ce = logSoftmax(sd, logits).mul(labels).sum(1).mean().neg(CE_LOSS);
         SDVariable teacherT = teacher.div(temperature);
         SDVariable studentLogProbT = logSoftmax(sd, logits.div(temperature));

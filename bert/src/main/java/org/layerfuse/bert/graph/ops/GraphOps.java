@@ -9,7 +9,7 @@ public final class GraphOps {
 
     private static final Class<?>[] ALL = {DenseOp.class, DenseBpOp.class, ProjectionsOp.class,
         ProjectionsBpOp.class, AttentionOp.class, AttentionBpOp.class, GeluOp.class, GeluBpOp.class, LayerNormOp.class,
-        LayerNormBpOp.class, ResidualLayerNormBpOp.class};
+        LayerNormBpOp.class, ResidualLayerNormBpOp.class, KdLossOp.class, KdLossBpOp.class};
 
     private GraphOps() {
     }
