@@ -64,6 +64,7 @@ public final class KernelBenchReport {
         ChainedOptionsBuilder builder = new OptionsBuilder()
                 .include(options.getOrDefault("--include",
                         KernelBench.class.getName() + "|" + FusedKernelBench.class.getName() + "|"
+                                + TrainingKernelBench.class.getName() + "|" + AdamWTableBench.class.getName() + "|"
                                 + MemoryBandwidthBench.class.getName()))
                 .addProfiler(GCProfiler.class)
                 .resultFormat(ResultFormatType.JSON)
@@ -236,6 +237,18 @@ public final class KernelBenchReport {
                     case "embeddingSum" -> {
                         n = tokens * hidden;
                         bytesPerElement = 16; // three table rows read, the sum written
+                    }
+                    case "geluErfWithDerivative", "geluGradientProduct" -> {
+                        n = tokens * 4 * hidden;
+                        bytesPerElement = 12; // x read, y and GELU'(x) written; d and dy read, dx written
+                    }
+                    case "adamwDense" -> {
+                        n = AdamWTableBench.VOCABULARY * hidden;
+                        bytesPerElement = 28; // θ, g, m, v read; θ, m, v written
+                    }
+                    case "adamwTable" -> {
+                        n = AdamWTableBench.VOCABULARY * hidden;
+                        bytesPerElement = 12; // the skipped rows' g read, θ read and written (the batch's rows: 28)
                     }
                     case "columnSums" -> {
                         n = tokens * 4 * hidden;

@@ -4,6 +4,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.layerfuse.engine.fused.ParallelRows;
@@ -24,6 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class AdamWKernel {
 
     private static final VectorSpecies<Float> SPECIES = VectorKernels.SPECIES;
+    private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
     private static final int MIN_BLOCK = 1 << 16;
 
     /** The scalars of one step. */
@@ -193,22 +195,23 @@ public final class AdamWKernel {
         });
     }
 
-    /** Whether every float in [from, to) is +0 or −0. */
+    /**
+     * Whether every float in [from, to) is +0 or −0: the bits of the whole range OR-ed together
+     * with the sign bit cleared (one test at the end, not one per vector).
+     */
     static boolean allZero(ByteBuffer a, int from, int to) {
         ByteOrder order = ByteOrder.nativeOrder();
-        int step = SPECIES.length();
+        int step = INTS.length();
         int i = from;
-        for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += step) {
-            if (FloatVector.fromByteBuffer(SPECIES, a, i * Float.BYTES, order).compare(VectorOperators.NE, 0f).anyTrue()) {
-                return false;
-            }
+        IntVector acc = IntVector.zero(INTS);
+        for (int upper = from + INTS.loopBound(to - from); i < upper; i += step) {
+            acc = acc.or(IntVector.fromByteBuffer(INTS, a, i * Float.BYTES, order));
         }
+        int rest = acc.reduceLanes(VectorOperators.OR);
         for (; i < to; i++) {
-            if (a.getFloat(i * Float.BYTES) != 0f) {
-                return false;
-            }
+            rest |= a.getInt(i * Float.BYTES);
         }
-        return true;
+        return (rest & 0x7fffffff) == 0;
     }
 
     /** θ ← θ·keep over [from, to): the step's decay, the one product it makes where the rest is zero. */
