@@ -349,29 +349,6 @@ public class FusedKernelBench {
         return gradOutD;
     }
 
-    java.nio.ByteBuffer gradOutNative;
-
-    /** {@link NativeGelu#erfBackward}: x and dy read, dx written, in one pass over native memory. */
-    @Benchmark
-    public java.nio.ByteBuffer geluErfBackwardNative() {
-        NativeGelu.erfBackward(ffnNative, 0, ffnNative, 0, gradOutNative(), 0, tokens * ffn);
-        return gradOutNative;
-    }
-
-    @Benchmark
-    public java.nio.ByteBuffer geluTanhBackwardNative() {
-        NativeGelu.tanhBackward(ffnNative, 0, ffnNative, 0, gradOutNative(), 0, tokens * ffn);
-        return gradOutNative;
-    }
-
-    private java.nio.ByteBuffer gradOutNative() {
-        if (gradOutNative == null) {
-            gradOutNative = java.nio.ByteBuffer.allocateDirect(tokens * ffn * Float.BYTES)
-                    .order(java.nio.ByteOrder.nativeOrder());
-        }
-        return gradOutNative;
-    }
-
     @Benchmark
     public float[] geluTanhBackwardVector() {
         BackwardKernels.geluTanh(ffnFresh(), ffnFresh(), gradOut, 0, tokens * ffn);

@@ -85,10 +85,9 @@ public final class BackwardKernels {
 
     /**
      * dx = dy·GELU'(x), exact form: GELU'(x) = ½(1 + erf(x/√2)) + x·φ(x), φ the normal density;
-     * dx ≠ dy. {@link NativeGelu#erfBackward} gives the same bits in one pass over native memory,
-     * and the training graph the same again as GELU'(x) from its forward
-     * ({@link NativeGelu#erfWithDerivative}) times dy; this array form is their reference in the
-     * tests and the benchmarks.
+     * dx ≠ dy. The training graph gets the same bits as GELU'(x) from its forward
+     * ({@link NativeGelu#erfWithDerivative}, {@link NativeGelu#erfDerivative}) times dy; this array
+     * form is their reference in the tests and the benchmarks.
      */
     public static void geluErf(float[] x, float[] dy, float[] dx, int off, int n) {
         check("geluErf", x, off, 1, n);
@@ -148,9 +147,8 @@ public final class BackwardKernels {
 
     /**
      * dx = dy·GELU'(x), tanh form (dx ≠ dy): with u = √(2/π)(x + 0.044715x³) and t = tanh u,
-     * GELU'(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²). Reference of
-     * {@link NativeGelu#tanhBackward}, whose bits the training graph gives as
-     * {@link NativeGelu#tanhDerivative} (in its forward) times dy.
+     * GELU'(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²). The training graph gives its
+     * bits as {@link NativeGelu#tanhDerivative} (in its forward) times dy.
      */
     public static void geluTanh(float[] x, float[] dy, float[] dx, int off, int n) {
         check("geluTanh", x, off, 1, n);

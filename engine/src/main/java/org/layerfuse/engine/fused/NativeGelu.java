@@ -129,133 +129,10 @@ public final class NativeGelu {
     }
 
     /**
-     * dx = dy·GELU'(x), exact form, for {@code n} floats of x, dy and dx from their float indices
-     * (dx a buffer of its own; the training graph gets these bits as {@link #erfWithDerivative}'s
-     * d times dy, and this one pass is their reference): the arithmetic of {@link BackwardKernels#geluErf} over the same
-     * {@code n} values (the density φ(x) = e^{−x²/2}/√(2π), Φ(x) = ½(1 + erf(x/√2)), then
-     * (x·φ + Φ)·dy), in one pass, so the bits are that kernel's for a block of {@code n}.
-     */
-    public static void erfBackward(ByteBuffer x, int xAt, ByteBuffer dy, int dyAt, ByteBuffer dx, int dxAt, int n) {
-        checkBackward("erfBackward", x, xAt, dy, dyAt, dx, dxAt, n);
-        for (int i = 0; i < n; i += CHUNK) {
-            erfBackwardChunk(x, 4 * (xAt + i), dy, 4 * (dyAt + i), dx, 4 * (dxAt + i), Math.min(CHUNK, n - i));
-        }
-    }
-
-    /** {@code n} floats of {@link #erfBackward}, each buffer from the given byte. */
-    private static void erfBackwardChunk(ByteBuffer x, int xAt, ByteBuffer dy, int dyAt, ByteBuffer dx, int dxAt,
-                                      int n) {
-        int bound = SPECIES.loopBound(n);
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
-            FloatVector d = v.mul(v).mul(-0.5f);
-            VectorMask<Float> underflow = d.lt(FloatExp.MIN_ARG);
-            FloatVector cl = d.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
-            FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
-            FloatVector k = t.sub(FloatExp.ROUNDER);
-            FloatVector rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
-            rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), rr);
-            FloatVector p = rr.fma(1f / 5040f, 1f / 720f);
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
-            p = rr.fma(p, one);
-            p = rr.fma(p, one);
-            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
-                    .lanewise(VectorOperators.LSHL, 23);
-            FloatVector density = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow)
-                    .mul(BackwardKernels.INV_SQRT_2PI);
-            FloatVector z = v.mul(TransformerKernels.SQRT_HALF).max(-4f).min(4f);
-            FloatVector x2 = z.mul(z);
-            FloatVector a = x2.fma(FloatErf.A13, FloatErf.A11);
-            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A9));
-            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A7));
-            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A5));
-            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A3));
-            a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A1));
-            FloatVector b = x2.fma(FloatErf.B8, FloatErf.B6);
-            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B4));
-            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B2));
-            b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B0));
-            FloatVector cdf = z.mul(a).lanewise(VectorOperators.DIV, b).add(1f).mul(0.5f);
-            v.fma(density, cdf).mul(FloatVector.fromByteBuffer(SPECIES, dy, dyAt + 4 * i, ORDER))
-                    .intoByteBuffer(dx, dxAt + 4 * i, ORDER);
-        }
-        for (; i < n; i++) {
-            float v = x.getFloat(xAt + 4 * i);
-            float density = (float) Math.exp(-0.5f * v * v) * BackwardKernels.INV_SQRT_2PI;
-            float cdf = (FloatErf.erf(v * TransformerKernels.SQRT_HALF) + 1f) * 0.5f;
-            dx.putFloat(dxAt + 4 * i, Math.fma(v, density, cdf) * dy.getFloat(dyAt + 4 * i));
-        }
-    }
-
-    /**
-     * dx = dy·GELU'(x), tanh form, for {@code n} floats: with u = √(2/π)(x + 0.044715x³) and
-     * t = tanh u, GELU'(x) = ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²); the arithmetic of
-     * {@link BackwardKernels#geluTanh} in one pass (its bits for a block of {@code n}).
-     */
-    public static void tanhBackward(ByteBuffer x, int xAt, ByteBuffer dy, int dyAt, ByteBuffer dx, int dxAt, int n) {
-        checkBackward("tanhBackward", x, xAt, dy, dyAt, dx, dxAt, n);
-        for (int i = 0; i < n; i += CHUNK) {
-            tanhBackwardChunk(x, 4 * (xAt + i), dy, 4 * (dyAt + i), dx, 4 * (dxAt + i), Math.min(CHUNK, n - i));
-        }
-    }
-
-    /** {@code n} floats of {@link #tanhBackward}, each buffer from the given byte. */
-    private static void tanhBackwardChunk(ByteBuffer x, int xAt, ByteBuffer dy, int dyAt, ByteBuffer dx, int dxAt,
-                                          int n) {
-        int bound = SPECIES.loopBound(n);
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector two = FloatVector.broadcast(SPECIES, 2f);
-        int i = 0;
-        for (; i < bound; i += LANES) {
-            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
-            FloatVector u = v.mul(v).mul(TransformerKernels.GELU_CUBIC).add(1f).mul(v)
-                    .mul(TransformerKernels.SQRT_2_OVER_PI);
-            FloatVector e2 = u.add(u);
-            VectorMask<Float> underflow = e2.lt(FloatExp.MIN_ARG);
-            FloatVector cl = e2.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
-            FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
-            FloatVector k = t.sub(FloatExp.ROUNDER);
-            FloatVector rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
-            rr = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), rr);
-            FloatVector p = rr.fma(1f / 5040f, 1f / 720f);
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
-            p = rr.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
-            p = rr.fma(p, one);
-            p = rr.fma(p, one);
-            IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
-                    .lanewise(VectorOperators.LSHL, 23);
-            FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow);
-            FloatVector tanh = one.sub(two.div(e.add(1f)));
-            FloatVector du = v.mul(v).mul(3 * TransformerKernels.GELU_CUBIC).add(1f)
-                    .mul(TransformerKernels.SQRT_2_OVER_PI);
-            FloatVector sech2 = tanh.mul(tanh).neg().add(1f);
-            FloatVector grad = tanh.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du));
-            grad.mul(FloatVector.fromByteBuffer(SPECIES, dy, dyAt + 4 * i, ORDER))
-                    .intoByteBuffer(dx, dxAt + 4 * i, ORDER);
-        }
-        for (; i < n; i++) {
-            float v = x.getFloat(xAt + 4 * i);
-            float u = (1f + v * v * TransformerKernels.GELU_CUBIC) * v * TransformerKernels.SQRT_2_OVER_PI;
-            float e = (float) Math.exp(u + u);
-            float tanh = 1f - 2f / (e + 1f);
-            float du = (1f + 3 * TransformerKernels.GELU_CUBIC * v * v) * TransformerKernels.SQRT_2_OVER_PI;
-            dx.putFloat(dxAt + 4 * i, (0.5f * (1f + tanh) + 0.5f * v * (1f - tanh * tanh) * du)
-                    * dy.getFloat(dyAt + 4 * i));
-        }
-    }
-
-    /**
      * y = GELU(x) and d = GELU'(x), exact form, for {@code rows × cols} floats, so that the
-     * gradient later is one product dx = d·dy ({@link #multiply}) instead of the erf, exp and
-     * product of {@link #erfBackward}. y has the bits of {@link #biasGeluErf} with a zero bias and
-     * d·dy those of {@link #erfBackward} over the same {@code rows · cols} floats (tested). When
+     * gradient later is one product dx = d·dy ({@link #multiply}) instead of an erf, an exp and a
+     * product. y has the bits of {@link #biasGeluErf} with a zero bias and d those of
+     * {@link #erfDerivative} over the same {@code rows · cols} floats (tested). When
      * {@code cols} is a multiple of the vector width no float takes a scalar tail in either, and
      * one pass shares the erf between y and d (the GELU's argument and x differ only for x = −0,
      * where erf is ±0 and 1 + erf is 1 either way); otherwise it is those two kernels' passes.
@@ -318,7 +195,11 @@ public final class NativeGelu {
         }
     }
 
-    /** d = GELU'(x), exact form: {@link #erfBackward}'s factor of dy, the same floats by vector or by tail. */
+    /**
+     * d = GELU'(x), exact form: the density φ(x) = e^{−x²/2}/√(2π), Φ(x) = ½(1 + erf(x/√2)), then
+     * x·φ + Φ, so that d·dy ({@link #multiply}) has the bits of {@link BackwardKernels#geluErf}
+     * over the same {@code n} values (tested).
+     */
     public static void erfDerivative(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
         checkBackward("erfDerivative", x, xAt, x, xAt, d, dAt, n);
         for (int i = 0; i < n; i += CHUNK) {
@@ -373,7 +254,11 @@ public final class NativeGelu {
         }
     }
 
-    /** d = GELU'(x), tanh form: {@link #tanhBackward}'s factor of dy, the same floats by vector or by tail. */
+    /**
+     * d = GELU'(x), tanh form: with u = √(2/π)(x + 0.044715x³) and t = tanh u,
+     * ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²), so that d·dy has the bits of
+     * {@link BackwardKernels#geluTanh} over the same {@code n} values (tested).
+     */
     public static void tanhDerivative(ByteBuffer x, int xAt, ByteBuffer d, int dAt, int n) {
         checkBackward("tanhDerivative", x, xAt, x, xAt, d, dAt, n);
         for (int i = 0; i < n; i += CHUNK) {

@@ -78,6 +78,15 @@ public final class AdamWKernel {
      *         (not float32, not C-contiguous, not on the CPU): the caller then uses ND4J ops
      */
     public static boolean update(INDArray param, INDArray grad, INDArray m, INDArray v, Step s) {
+        return inPlace(param, grad, m, v, (p, g, mb, vb, n) -> update(p, g, mb, vb, n, s));
+    }
+
+    /** The four arrays' buffers, when all can be written in place (else false and nothing run). */
+    private interface Buffers {
+        void run(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n);
+    }
+
+    private static boolean inPlace(INDArray param, INDArray grad, INDArray m, INDArray v, Buffers body) {
         long n = param.length();
         if (grad.length() != n || m.length() != n || v.length() != n) {
             throw new IllegalArgumentException("AdamWKernel.update: lengths differ: param " + n + ", grad "
@@ -91,7 +100,7 @@ public final class AdamWKernel {
             return false;
         }
         try {
-            update(p.buffer(), g.buffer(), mv.buffer(), vv.buffer(), p.length(), s);
+            body.run(p.buffer(), g.buffer(), mv.buffer(), vv.buffer(), p.length());
         } finally {
             Reference.reachabilityFence(p);
             Reference.reachabilityFence(g);
@@ -137,31 +146,11 @@ public final class AdamWKernel {
      * @return false, having written nothing, as the other overload
      */
     public static boolean update(INDArray param, INDArray grad, INDArray m, INDArray v, Step s, boolean[] zeroMoments) {
-        long n = param.length();
-        if (grad.length() != n || m.length() != n || v.length() != n) {
-            throw new IllegalArgumentException("AdamWKernel.update: lengths differ: param " + n + ", grad "
-                    + grad.length() + ", m " + m.length() + ", v " + v.length());
-        }
-        if (zeroMoments.length != segments(n)) {
+        if (zeroMoments.length != segments(param.length())) {
             throw new IllegalArgumentException("AdamWKernel.update: " + zeroMoments.length + " zero-moment flags for "
-                    + n + " floats (needs " + segments(n) + ", one per " + SEGMENT + ")");
+                    + param.length() + " floats (needs " + segments(param.length()) + ", one per " + SEGMENT + ")");
         }
-        FloatView p = NdBuffers.floatView(param);
-        FloatView g = NdBuffers.floatView(grad);
-        FloatView mv = NdBuffers.floatView(m);
-        FloatView vv = NdBuffers.floatView(v);
-        if (!p.zeroCopy() || !g.zeroCopy() || !mv.zeroCopy() || !vv.zeroCopy()) {
-            return false;
-        }
-        try {
-            update(p.buffer(), g.buffer(), mv.buffer(), vv.buffer(), p.length(), s, zeroMoments);
-        } finally {
-            Reference.reachabilityFence(p);
-            Reference.reachabilityFence(g);
-            Reference.reachabilityFence(mv);
-            Reference.reachabilityFence(vv);
-        }
-        return true;
+        return inPlace(param, grad, m, v, (p, g, mb, vb, n) -> update(p, g, mb, vb, n, s, zeroMoments));
     }
 
     /** The segmented update over buffers (see the INDArray overload); segments go to the cores in turn. */

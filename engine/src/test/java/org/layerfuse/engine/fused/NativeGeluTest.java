@@ -98,10 +98,14 @@ class NativeGeluTest {
         x[off] = 30f;
         x[off + n - 1] = -30f; // e^{−x²/2} and e^{2u} underflow to 0
         float[] dy = FusedCases.uniform(off + n, 1, 14);
-        assertSameGradientBits(BackwardKernels::geluErf, NativeGelu::erfBackward, ScalarBackwardKernels::geluErfGrad,
-                x, dy, off, n, "erf form");
-        assertSameGradientBits(BackwardKernels::geluTanh, NativeGelu::tanhBackward,
-                ScalarBackwardKernels::geluTanhGrad, x, dy, off, n, "tanh form");
+        assertSameGradientBits(BackwardKernels::geluErf, (xb, xAt, dyb, dyAt, dx, dxAt, len) -> {
+            NativeGelu.erfDerivative(xb, xAt, dx, dxAt, len);
+            NativeGelu.multiply(dx, dxAt, dyb, dyAt, dx, dxAt, len);
+        }, ScalarBackwardKernels::geluErfGrad, x, dy, off, n, "erf form, derivative · dy");
+        assertSameGradientBits(BackwardKernels::geluTanh, (xb, xAt, dyb, dyAt, dx, dxAt, len) -> {
+            NativeGelu.tanhDerivative(xb, xAt, dx, dxAt, len);
+            NativeGelu.multiply(dx, dxAt, dyb, dyAt, dx, dxAt, len);
+        }, ScalarBackwardKernels::geluTanhGrad, x, dy, off, n, "tanh form, derivative · dy");
     }
 
     private static void assertSameGradientBits(HeapBackward heap, NativeBackward direct,
@@ -125,43 +129,31 @@ class NativeGeluTest {
 
     /**
      * The forward with its derivative, as the training graph's GELU op runs it: y bit for bit the
-     * zero-bias forward kernel's, d·dy ({@link NativeGelu#multiply}) bit for bit the one-pass
-     * gradient kernel's over the same rows — for widths that are whole vectors (one pass, the
-     * erf shared) and ones that are not (two passes) — and the tanh form's derivative likewise;
-     * −0, the erf clamp and the exponentials' underflow included.
+     * zero-bias forward kernel's and d bit for bit {@link NativeGelu#erfDerivative}'s (so d·dy is
+     * the heap gradient kernel's, see above), for widths that are whole vectors (one pass, the
+     * erf shared) and ones that are not (two passes); −0, the erf clamp and the exponential's
+     * underflow included. And the tanh derivative against the double reference.
      */
     @ParameterizedTest
     @MethodSource("widths")
-    void theDerivativeTimesDyIsTheOnePassGradientBitForBit(int cols) {
+    void theForwardWithItsDerivativeIsBothKernelsBitForBit(int cols) {
         int n = ROWS * cols;
         float[] x = FusedCases.uniform(SRC_AT + n, 8, cols + 40);
         x[SRC_AT] = 30f;
         x[SRC_AT + n - 1] = -30f;
         x[SRC_AT + n / 2] = -0f;
-        float[] dy = FusedCases.uniform(SRC_AT + n, 1, cols + 41);
         ByteBuffer xb = FusedCases.direct(x);
-        ByteBuffer dyb = FusedCases.direct(dy);
         ByteBuffer expectedY = buffer(DST_AT + n);
         NativeGelu.biasGeluErf(xb, SRC_AT, expectedY, DST_AT, ROWS, cols, new float[cols]);
-        ByteBuffer expectedErf = buffer(DST_AT + n);
-        NativeGelu.erfBackward(xb, SRC_AT, dyb, SRC_AT, expectedErf, DST_AT, n);
-        ByteBuffer expectedTanh = buffer(DST_AT + n);
-        NativeGelu.tanhBackward(xb, SRC_AT, dyb, SRC_AT, expectedTanh, DST_AT, n);
-
+        ByteBuffer expectedD = buffer(DST_AT + n);
+        NativeGelu.erfDerivative(xb, SRC_AT, expectedD, DST_AT, n);
         ByteBuffer y = buffer(DST_AT + n);
         ByteBuffer d = buffer(DST_AT + n);
         NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols);
         assertSameFloats(expectedY, y, n, "erf form, y");
-        ByteBuffer dx = buffer(DST_AT + n);
-        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, dx, DST_AT, n);
-        assertSameFloats(expectedErf, dx, n, "erf form, d·dy");
-        NativeGelu.erfDerivative(xb, SRC_AT, d, DST_AT, n);
-        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, d, DST_AT, n); // in place
-        assertSameFloats(expectedErf, d, n, "erf form, derivative alone, d·dy in place");
+        assertSameFloats(expectedD, d, n, "erf form, GELU'");
         NativeGelu.tanhDerivative(xb, SRC_AT, d, DST_AT, n);
-        NativeGelu.multiply(d, DST_AT, dyb, SRC_AT, dx, DST_AT, n);
-        assertSameFloats(expectedTanh, dx, n, "tanh form, d·dy");
-        for (int i = 0; i < n; i++) { // and the derivative is GELU' (the double reference)
+        for (int i = 0; i < n; i++) {
             float xi = x[SRC_AT + i];
             assertEquals(ScalarBackwardKernels.geluTanhGrad(xi), d.getFloat((DST_AT + i) * Float.BYTES),
                     2e-6 + 2e-5 * Math.abs(ScalarBackwardKernels.geluTanhGrad(xi)), "tanh derivative at " + xi);
