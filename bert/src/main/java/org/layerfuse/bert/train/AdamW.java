@@ -100,12 +100,15 @@ public final class AdamW {
                     decay ? (float) (lr * hyper.weightDecay()) : 0f);
             if (p.dataType() == DataType.FLOAT) {
                 boolean[] zero = zeroMoments.get(name);
-                if (zero == null || zero.length != AdamWKernel.segments(p.length())) {
-                    zero = new boolean[AdamWKernel.segments(p.length())];
+                int segments = AdamWKernel.segments(p.length());
+                if (zero == null || zero.length != segments) {
                     if (fresh) {
+                        zero = new boolean[segments];
                         Arrays.fill(zero, true); // p.like() is zeros
                     } else if (mi.length() == p.length() && vi.length() == p.length()) {
                         zero = AdamWKernel.zeroSegments(mi, vi); // restored moments
+                    } else {
+                        zero = new boolean[segments]; // the kernel refuses the lengths: nothing claimed
                     }
                     zeroMoments.put(name, zero);
                 }

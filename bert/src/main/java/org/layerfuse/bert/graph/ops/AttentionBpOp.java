@@ -82,11 +82,11 @@ public final class AttentionBpOp extends JavaOp {
                 }
             });
         } else {
-            double[] q = in[0].dup('c').data().asDouble();
-            double[] k = in[1].dup('c').data().asDouble();
-            double[] v = in[2].dup('c').data().asDouble();
-            double[] probs = in[3].dup('c').data().asDouble();
-            double[] dCtx = in[4].dup('c').data().asDouble();
+            double[] q = Ops.doubles(in[0]);
+            double[] k = Ops.doubles(in[1]);
+            double[] v = Ops.doubles(in[2]);
+            double[] probs = Ops.doubles(in[3]);
+            double[] dCtx = Ops.doubles(in[4]);
             double[] dq = new double[q.length];
             double[] dk = new double[q.length];
             double[] dv = new double[q.length];

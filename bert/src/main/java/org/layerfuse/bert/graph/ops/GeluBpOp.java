@@ -56,8 +56,8 @@ public final class GeluBpOp extends JavaOp {
             java.lang.ref.Reference.reachabilityFence(in[1]);
             java.lang.ref.Reference.reachabilityFence(out[0]);
         } else {
-            double[] v = d.dup('c').data().asDouble();
-            double[] dy = in[1].dup('c').data().asDouble();
+            double[] v = Ops.doubles(d);
+            double[] dy = Ops.doubles(in[1]);
             for (int i = 0; i < v.length; i++) {
                 v[i] = dy[i] * v[i];
             }

@@ -62,7 +62,7 @@ public final class GeluOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "GELU output");
             NativeFloats.Span ds = NativeFloats.of(out[1], "GELU derivative");
-            float[] zero = new float[cols];
+            float[] zero = erf ? null : new float[cols]; // the tanh kernel's bias
             // the row blocks GeluBpOp's gradient used to take: the derivative's floats go the same way
             ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
                 int at = from * cols;
@@ -80,7 +80,7 @@ public final class GeluOp extends JavaOp {
             java.lang.ref.Reference.reachabilityFence(out[0]);
             java.lang.ref.Reference.reachabilityFence(out[1]);
         } else {
-            double[] v = x.dup('c').data().asDouble();
+            double[] v = Ops.doubles(x);
             double[] d = new double[v.length];
             for (int i = 0; i < v.length; i++) {
                 d[i] = erf ? ScalarBackwardKernels.geluErfGrad(v[i]) : ScalarBackwardKernels.geluTanhGrad(v[i]);

@@ -73,18 +73,8 @@ public final class KdLossOp extends JavaOp {
                             + " must be a scalar, got " + java.util.Arrays.toString(in[i].shape()));
                 }
             }
-            return new Inputs(doubles(logits), doubles(in[1]), doubles(in[2]), (int) logits.rows(),
+            return new Inputs(Ops.doubles(logits), Ops.doubles(in[1]), Ops.doubles(in[2]), (int) logits.rows(),
                     (int) logits.columns(), in[3].getDouble(0), in[4].getDouble(0));
-        }
-
-        /** The values in row-major order (a copy only where the array is no plain C-ordered buffer, closed at once). */
-        private static double[] doubles(INDArray a) {
-            if (a.ordering() == 'c' && a.offset() == 0 && !a.isView() && a.data().length() == a.length()) {
-                return a.data().asDouble();
-            }
-            try (INDArray c = a.dup('c')) {
-                return c.data().asDouble();
-            }
         }
     }
 }

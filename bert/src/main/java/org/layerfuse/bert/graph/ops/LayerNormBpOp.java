@@ -35,10 +35,10 @@ public final class LayerNormBpOp extends JavaOp {
     /** The layer norm's input as doubles in row order: x, or x + residual added in x's type. */
     static double[] input(INDArray x, INDArray residual) {
         if (residual == null) {
-            return x.dup('c').data().asDouble();
+            return Ops.doubles(x);
         }
         try (INDArray sum = x.add(residual)) {
-            return sum.dup('c').data().asDouble();
+            return Ops.doubles(sum);
         }
     }
 
@@ -95,7 +95,7 @@ public final class LayerNormBpOp extends JavaOp {
             Ops.assign(out[2], total[1]);
         } else {
             double[] xv = input(x, residual);
-            double[] dy = in[2].dup('c').data().asDouble();
+            double[] dy = Ops.doubles(in[2]);
             double[] dx = new double[xv.length];
             double[] dGamma = new double[cols];
             double[] dBeta = new double[cols];

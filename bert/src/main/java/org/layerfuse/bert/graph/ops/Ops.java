@@ -34,6 +34,19 @@ final class Ops {
         }
     }
 
+    /**
+     * The values of {@code a} in row-major order as doubles: read straight from its buffer when it
+     * is a plain C-ordered array of its own, else through a C-ordered copy, closed at once.
+     */
+    static double[] doubles(INDArray a) {
+        if (a.ordering() == 'c' && a.offset() == 0 && !a.isView() && a.data().length() == a.length()) {
+            return a.data().asDouble();
+        }
+        try (INDArray c = a.dup('c')) {
+            return c.data().asDouble();
+        }
+    }
+
     private static void copy(INDArray tmp, INDArray out) {
         if (tmp.dataType() == out.dataType()) {
             out.assign(tmp.reshape(out.shape()));
