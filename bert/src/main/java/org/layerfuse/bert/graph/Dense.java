@@ -23,4 +23,16 @@ final class Dense {
         }
         return x.mmul(kernel).add(name, bias);
     }
+
+    /**
+     * y = x·W alone, for a dense layer whose bias the next op adds as it reads y (the GELU, the
+     * residual layer norm: see {@link Gelu#apply} and {@link LayerNorm#apply}), so that x·W + b
+     * is never a pass of its own.
+     */
+    static SDVariable product(SameDiff sd, String name, SDVariable x, SDVariable kernel) {
+        if (JavaOps.available()) {
+            return new DenseOp(sd, x, kernel).outputVariable().rename(name);
+        }
+        return x.mmul(name, kernel);
+    }
 }

@@ -27,11 +27,16 @@ final class Gelu {
     private Gelu() {
     }
 
-    static SDVariable apply(SameDiff sd, String name, SDVariable x, Activation activation) {
+    /** act(x + bias): the dense layer's bias added here (in the one GELU op where the Java ops are). */
+    static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable bias, Activation activation) {
         if (JavaOps.available() && activation != Activation.RELU) {
             long form = activation == Activation.GELU_ERF ? GeluOp.ERF : GeluOp.TANH;
-            return new GeluOp(sd, x, form).outputVariables()[0].rename(name);
+            return new GeluOp(sd, x, bias, form).outputVariables()[0].rename(name);
         }
+        return apply(sd, name, x.add(bias), activation);
+    }
+
+    private static SDVariable apply(SameDiff sd, String name, SDVariable x, Activation activation) {
         return switch (activation) {
             case GELU_ERF -> sd.math().erfc(x.mul(MINUS_SQRT_HALF)).mul(x).mul(name, 0.5);
             case GELU_TANH -> {

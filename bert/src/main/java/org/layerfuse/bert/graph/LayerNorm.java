@@ -24,15 +24,16 @@ final class LayerNorm {
     }
 
     /**
-     * Layer norm of x + residual: one {@link LayerNormOp} where the Java ops are (the sum is no
-     * array of its own), else an add and the layer norm.
+     * Layer norm of (x + bias) + residual, x a dense layer's product and bias its bias: one
+     * {@link LayerNormOp} where the Java ops are (neither sum is an array of its own), else two
+     * adds and the layer norm.
      */
-    static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable residual, SDVariable gamma,
-                            SDVariable beta, double eps) {
+    static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable bias, SDVariable residual,
+                            SDVariable gamma, SDVariable beta, double eps) {
         if (JavaOps.available()) {
-            return new LayerNormOp(sd, x, residual, gamma, beta, eps).outputVariable().rename(name);
+            return new LayerNormOp(sd, x, bias, residual, gamma, beta, eps).outputVariable().rename(name);
         }
-        return apply(sd, name, x.add(residual), gamma, beta, eps);
+        return apply(sd, name, x.add(bias).add(residual), gamma, beta, eps);
     }
 
     static SDVariable apply(SameDiff sd, String name, SDVariable x, SDVariable gamma, SDVariable beta, double eps) {

@@ -13,13 +13,13 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *   split heads                                           [B, h, S, d]
  *   P = softmax(Q·Kᵀ / √d + mask)                         [B, h, S, S]
  *   context = P·V, heads merged                           [B·S, H]
- *   out = context·Wo + bo
+ *   out = context·Wo                                     (+ bo: the caller's layer norm adds it)
  * </pre>
  * where mask is 0 for real keys and the config's large negative value for padding.
  */
 final class MultiHeadAttention {
 
-    /** The two outputs a caller may want: the projected context and the attention probabilities. */
+    /** The two outputs a caller may want: the projected context (without bo) and the attention probabilities. */
     record Result(SDVariable output, SDVariable probabilities) {
     }
 
@@ -35,13 +35,13 @@ final class MultiHeadAttention {
      */
     static Result apply(SameDiff sd, String prefix, SDVariable x, SDVariable headsShape, SDVariable maskAdd,
                         SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
-                        SDVariable wv, SDVariable bv, SDVariable wo, SDVariable bo) {
+                        SDVariable wv, SDVariable bv, SDVariable wo) {
         if (JavaOps.available()) {
             SDVariable[] qkv = new ProjectionsOp(sd, x, wq, bq, wk, bk, wv, bv).outputVariables();
             SDVariable[] out = new AttentionOp(sd, qkv[0].rename(prefix + "q"), qkv[1].rename(prefix + "k"),
                     qkv[2].rename(prefix + "v"), mask, hidden / headSize, maskValue).outputVariables();
             SDVariable probabilities = out[1].rename(prefix + "probs");
-            return new Result(Dense.apply(sd, prefix + "out", out[0], wo, bo), probabilities);
+            return new Result(Dense.product(sd, prefix + "out", out[0], wo), probabilities);
         }
         double scale = 1.0 / Math.sqrt(headSize);
         SDVariable q = splitHeads(sd, Dense.apply(sd, prefix + "q", x, wq, bq), headsShape);
@@ -52,7 +52,7 @@ final class MultiHeadAttention {
         SDVariable probabilities = sd.nn().softmax(prefix + "probs", scores, -1);
         SDVariable context = sd.linalg().mmul(probabilities, v);                  // [B, h, S, d]
         SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), -1, hidden); // [B·S, H]
-        return new Result(Dense.apply(sd, prefix + "out", merged, wo, bo), probabilities);
+        return new Result(Dense.product(sd, prefix + "out", merged, wo), probabilities);
     }
 
     /** {@code [B·S, H]} → {@code [B, h, S, d]}. */

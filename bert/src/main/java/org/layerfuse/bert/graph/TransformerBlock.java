@@ -15,8 +15,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
 /**
  * A post-LN BERT encoder block:
  * <pre>
- *   a = LayerNorm(x + Attention(x))
- *   y = LayerNorm(a + GELU(a·W1 + b1)·W2 + b2)
+ *   a = LayerNorm(x + Attention(x))            (the attention's output bias added inside the layer norm)
+ *   y = LayerNorm(a + GELU(a·W1 + b1)·W2 + b2) (b1 inside the GELU op, b2 inside the layer norm)
  * </pre>
  */
 public record TransformerBlock(int index) implements EncoderLayer {
@@ -31,15 +31,17 @@ public record TransformerBlock(int index) implements EncoderLayer {
                 c.maskAdd(), c.mask(), cfg.attentionMaskValue(), cfg.hiddenSize(), cfg.headSize(),
                 c.param(QUERY.kernel(l)), c.param(QUERY.bias(l)), c.param(KEY.kernel(l)), c.param(KEY.bias(l)),
                 c.param(VALUE.kernel(l)), c.param(VALUE.bias(l)),
-                c.param(ATTENTION_OUTPUT.kernel(l)), c.param(ATTENTION_OUTPUT.bias(l)));
-        SDVariable attended = LayerNorm.apply(sd, p + "attention.ln", attention.output(), x,
-                c.param(ParamNames.attentionLnGamma(l)), c.param(ParamNames.attentionLnBeta(l)), cfg.layerNormEps());
+                c.param(ATTENTION_OUTPUT.kernel(l)));
+        // each dense layer's bias is added by the op that reads its product (the layer norms, the GELU)
+        SDVariable attended = LayerNorm.apply(sd, p + "attention.ln", attention.output(),
+                c.param(ATTENTION_OUTPUT.bias(l)), x, c.param(ParamNames.attentionLnGamma(l)),
+                c.param(ParamNames.attentionLnBeta(l)), cfg.layerNormEps());
 
         SDVariable intermediate = Gelu.apply(sd, p + "ffn.act",
-                Dense.apply(sd, p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l)),
-                        c.param(INTERMEDIATE.bias(l))), cfg.hiddenAct());
-        SDVariable ffn = Dense.apply(sd, p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)), c.param(OUTPUT.bias(l)));
-        return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn, attended,
+                Dense.product(sd, p + "ffn.intermediate", attended, c.param(INTERMEDIATE.kernel(l))),
+                c.param(INTERMEDIATE.bias(l)), cfg.hiddenAct());
+        SDVariable ffn = Dense.product(sd, p + "ffn.output", intermediate, c.param(OUTPUT.kernel(l)));
+        return LayerNorm.apply(sd, BertGraph.hiddenName(l), ffn, c.param(OUTPUT.bias(l)), attended,
                 c.param(ParamNames.ffnLnGamma(l)), c.param(ParamNames.ffnLnBeta(l)), cfg.layerNormEps());
     }
 

@@ -129,37 +129,75 @@ public final class NativeGelu {
     }
 
     /**
-     * y = GELU(x) and d = GELU'(x), exact form, for {@code rows × cols} floats, so that the
-     * gradient later is one product dx = d·dy ({@link #multiply}) instead of an erf, an exp and a
-     * product. y has the bits of {@link #biasGeluErf} with a zero bias and d those of
-     * {@link #erfDerivative} over the same {@code rows · cols} floats (tested). When
-     * {@code cols} is a multiple of the vector width no float takes a scalar tail in either, and
-     * one pass shares the erf between y and d (the GELU's argument and x differ only for x = −0,
-     * where erf is ±0 and 1 + erf is 1 either way); otherwise it is those two kernels' passes.
+     * y = GELU(x) and d = GELU'(x), exact form, for {@code rows × cols} floats: {@link
+     * #erfWithDerivative(ByteBuffer, int, ByteBuffer, int, ByteBuffer, int, int, int, float[])}
+     * with a zero bias (the GELU's argument x + 0 differs from x only for x = −0, where erf is ±0
+     * and 1 + erf is 1 either way, and the derivative is ½ for both zeros).
      */
     public static void erfWithDerivative(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt, int rows,
                                          int cols) {
+        erfWithDerivative(x, xAt, y, yAt, d, dAt, rows, cols, new float[Math.max(0, cols)]);
+    }
+
+    /**
+     * y = GELU(x + bias) and d = GELU'(x + bias), exact form, for {@code rows × cols} floats, so
+     * that the gradient later is one product d·dy ({@link #multiply}) instead of an erf, an exp
+     * and a product, and x + bias is never an array. y has the bits of {@link #biasGeluErf} and
+     * d those of {@link #erfDerivative} over x + bias formed as a float addition (tested). When
+     * {@code cols} is a multiple of the vector width no float takes a scalar tail in either, and
+     * one pass per row shares the erf between y and d; otherwise it is those two kernels' passes,
+     * x + bias written into d first and its derivative taken there in place.
+     */
+    public static void erfWithDerivative(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt, int rows,
+                                         int cols, float[] bias) {
         int n = Math.multiplyExact(rows, cols);
         checkBackward("erfWithDerivative", x, xAt, y, yAt, d, dAt, n);
+        if (bias.length < cols) {
+            throw new IllegalArgumentException("NativeGelu.erfWithDerivative: the bias needs " + cols + " values, got "
+                    + bias.length);
+        }
         if (cols % LANES != 0) {
-            biasGeluErf(x, xAt, y, yAt, rows, cols, new float[cols]);
-            erfDerivative(x, xAt, d, dAt, n);
+            biasGeluErf(x, xAt, y, yAt, rows, cols, bias);
+            biasedCopy(x, xAt, d, dAt, rows, cols, bias);
+            erfDerivative(d, dAt, d, dAt, n);
             return;
         }
-        for (int i = 0; i < n; i += CHUNK) {
-            erfWithDerivativeChunk(x, 4 * (xAt + i), y, 4 * (yAt + i), d, 4 * (dAt + i), Math.min(CHUNK, n - i));
+        for (int r = 0; r < rows; r++) {
+            erfWithDerivativeRow(x, 4 * (xAt + r * cols), y, 4 * (yAt + r * cols), d, 4 * (dAt + r * cols), cols, bias);
         }
     }
 
-    /** {@code n} floats (a multiple of the vector width) of {@link #erfWithDerivative}, each buffer from the given byte. */
-    private static void erfWithDerivativeChunk(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt,
-                                               int n) {
+    /**
+     * dst = src + bias row by row, {@code rows × cols} floats (a float addition per element, as
+     * {@link NativeRows#biasAdd} makes it), so that a derivative kernel can then run on the sum.
+     */
+    public static void biasedCopy(ByteBuffer src, int srcAt, ByteBuffer dst, int dstAt, int rows, int cols,
+                                  float[] bias) {
+        check("biasedCopy", src, srcAt, dst, dstAt, rows, cols, bias);
+        int bound = SPECIES.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int from = 4 * (srcAt + r * cols);
+            int to = 4 * (dstAt + r * cols);
+            int c = 0;
+            for (; c < bound; c += LANES) {
+                FloatVector.fromByteBuffer(SPECIES, src, from + 4 * c, ORDER).add(FloatVector.fromArray(SPECIES, bias, c))
+                        .intoByteBuffer(dst, to + 4 * c, ORDER);
+            }
+            for (; c < cols; c++) {
+                dst.putFloat(to + 4 * c, src.getFloat(from + 4 * c) + bias[c]);
+            }
+        }
+    }
+
+    /** One row (a multiple of the vector width) of {@link #erfWithDerivative}, each buffer from the given byte. */
+    private static void erfWithDerivativeRow(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt,
+                                             int cols, float[] bias) {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector zero = FloatVector.zero(SPECIES);
-        for (int i = 0; i < n; i += LANES) {
-            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER);
-            FloatVector arg = v.add(zero); // the forward's x + bias with a zero bias (−0 becomes +0)
-            FloatVector z = arg.mul(TransformerKernels.SQRT_HALF).max(-4f).min(4f);
+        for (int i = 0; i < cols; i += LANES) {
+            // the forward's argument x + bias, which the derivative takes too
+            FloatVector v = FloatVector.fromByteBuffer(SPECIES, x, xAt + 4 * i, ORDER)
+                    .add(FloatVector.fromArray(SPECIES, bias, i));
+            FloatVector z = v.mul(TransformerKernels.SQRT_HALF).max(-4f).min(4f);
             FloatVector x2 = z.mul(z);
             FloatVector a = x2.fma(FloatErf.A13, FloatErf.A11);
             a = x2.fma(a, FloatVector.broadcast(SPECIES, FloatErf.A9));
@@ -172,7 +210,7 @@ public final class NativeGelu {
             b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B2));
             b = x2.fma(b, FloatVector.broadcast(SPECIES, FloatErf.B0));
             FloatVector erfPlusOne = z.mul(a).lanewise(VectorOperators.DIV, b).add(1f);
-            erfPlusOne.mul(arg).mul(0.5f).intoByteBuffer(y, yAt + 4 * i, ORDER);
+            erfPlusOne.mul(v).mul(0.5f).intoByteBuffer(y, yAt + 4 * i, ORDER);
             FloatVector dd = v.mul(v).mul(-0.5f);
             VectorMask<Float> underflow = dd.lt(FloatExp.MIN_ARG);
             FloatVector cl = dd.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);

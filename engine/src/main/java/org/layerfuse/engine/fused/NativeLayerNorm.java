@@ -85,6 +85,22 @@ public final class NativeLayerNorm {
     public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
                                 ByteBuffer dx, int dxAt, ByteBuffer dxCopy, int copyAt, int rows, int cols,
                                 float[] gamma, float eps, float[] dGamma, float[] dBeta) {
+        backward(x, xAt, null, residual, resAt, dy, dyAt, dx, dxAt, dxCopy, copyAt, rows, cols, gamma, eps, dGamma,
+                dBeta);
+    }
+
+    /**
+     * As above for a layer norm of x + bias + residual ({@link #forward} with both): each row's
+     * sum is formed again as the forward formed it, (x + bias) + residual, one float addition
+     * each. {@code bias} and {@code residual} may be null (then not added).
+     */
+    public static void backward(ByteBuffer x, int xAt, float[] bias, ByteBuffer residual, int resAt, ByteBuffer dy,
+                                int dyAt, ByteBuffer dx, int dxAt, ByteBuffer dxCopy, int copyAt, int rows, int cols,
+                                float[] gamma, float eps, float[] dGamma, float[] dBeta) {
+        if (bias != null && bias.length < cols) {
+            throw new IllegalArgumentException("NativeLayerNorm.backward: the bias needs " + cols + " values, got "
+                    + bias.length);
+        }
         if (dxCopy != null) {
             check("backward", "dx copy", dxCopy, copyAt, rows, cols);
         }
@@ -108,6 +124,11 @@ public final class NativeLayerNorm {
         float[] w = rs == null ? null : row(2, cols);
         for (int r = 0; r < rows; r++) {
             xs.get(xAt + r * cols, xr, 0, cols);
+            if (bias != null) {
+                for (int c = 0; c < cols; c++) {
+                    xr[c] += bias[c];
+                }
+            }
             if (rs != null) {
                 rs.get(resAt + r * cols, w, 0, cols);
                 for (int c = 0; c < cols; c++) {

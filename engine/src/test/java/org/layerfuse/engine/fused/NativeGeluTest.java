@@ -160,6 +160,46 @@ class NativeGeluTest {
         }
     }
 
+    /**
+     * With the dense layer's bias folded in, as the training graph's GELU op now runs it: y bit for
+     * bit {@link NativeGelu#biasGeluErf} with that bias and d bit for bit {@link
+     * NativeGelu#erfDerivative} over x + bias formed as a float addition ({@link
+     * NativeGelu#biasedCopy}, itself checked against a scalar float loop), whole-vector and ragged
+     * widths, a −0 + −0 argument, the clamp and the underflow. Fails if the one-pass kernel adds the
+     * bias anywhere but the argument (checked by mutation: the derivative taken at x alone).
+     */
+    @ParameterizedTest
+    @MethodSource("widths")
+    void theBiasedForwardWithItsDerivativeIsBothKernelsOverTheSum(int cols) {
+        int n = ROWS * cols;
+        float[] x = FusedCases.uniform(SRC_AT + n, 11, cols + 41);
+        float[] bias = FusedCases.uniform(cols, 12, 3);
+        x[SRC_AT] = 30f;
+        x[SRC_AT + n - 1] = -30f;
+        x[SRC_AT + cols] = -0f;
+        bias[0] = -0f;                      // row 1, column 0: −0 + −0
+        ByteBuffer xb = FusedCases.direct(x);
+        ByteBuffer sum = buffer(DST_AT + n);
+        NativeGelu.biasedCopy(xb, SRC_AT, sum, DST_AT, ROWS, cols, bias);
+        for (int i = 0; i < n; i++) {
+            float expected = x[SRC_AT + i] + bias[i % cols];
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sum.getFloat((DST_AT + i) * Float.BYTES)),
+                    "x + bias at " + i);
+        }
+        ByteBuffer expectedY = buffer(DST_AT + n);
+        NativeGelu.biasGeluErf(xb, SRC_AT, expectedY, DST_AT, ROWS, cols, bias);
+        ByteBuffer expectedD = buffer(DST_AT + n);
+        NativeGelu.erfDerivative(sum, DST_AT, expectedD, DST_AT, n);
+        ByteBuffer y = buffer(DST_AT + n);
+        ByteBuffer d = buffer(DST_AT + n);
+        NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols, bias);
+        assertSameFloats(expectedY, y, n, "erf form with bias, y");
+        assertSameFloats(expectedD, d, n, "erf form with bias, GELU'");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols, new float[cols - 1]));
+        assertEquals("NativeGelu.erfWithDerivative: the bias needs " + cols + " values, got " + (cols - 1), e.getMessage());
+    }
+
     private static ByteBuffer buffer(int floats) {
         return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
     }

@@ -177,6 +177,63 @@ class NativeLayerNormTest {
         }
     }
 
+    /**
+     * The layer norm of (x + bias) + residual, as the training graph's layer norm now takes the
+     * output dense layers' bias: the backward's recomputed sum is the forward's (x + bias) +
+     * residual, so dx, dγ and dβ are bit for bit the heap gradient kernel's on the forward's
+     * stored sum; the bias is added before the residual, not after (a different rounding: fails
+     * if the order is swapped, checked by mutation).
+     */
+    @ParameterizedTest
+    @MethodSource("widths")
+    void backwardWithBiasAndResidualIsTheHeapKernelOnTheForwardsSum(int cols) {
+        float[] x = FusedCases.uniform(X_AT + ROWS * cols, 3, cols + 20);
+        float[] bias = FusedCases.uniform(cols, 2, cols + 21);
+        float[] res = FusedCases.uniform(RES_AT + ROWS * cols, 2, cols + 22);
+        float[] dy = FusedCases.uniform(X_AT + ROWS * cols, 1, cols + 23);
+        float[] gamma = FusedCases.uniform(cols, 1, cols + 24);
+        float[] beta = FusedCases.uniform(cols, 1, cols + 25);
+        float eps = 1e-12f;
+        // the sum as the forward forms it: the bias first, then the residual
+        float[] sum = x.clone();
+        for (int i = 0; i < ROWS * cols; i++) {
+            sum[X_AT + i] = (x[X_AT + i] + bias[i % cols]) + res[RES_AT + i];
+        }
+        float[] forwardOnSum = sum.clone();
+        TransformerKernels.biasResidualLayerNorm(forwardOnSum, X_AT, ROWS, cols, null, null, 0, gamma, beta, eps);
+        float[] forward = x.clone();
+        TransformerKernels.biasResidualLayerNorm(forward, X_AT, ROWS, cols, bias, res, RES_AT, gamma, beta, eps);
+        for (int i = 0; i < ROWS * cols; i++) {
+            assertEquals(Float.floatToRawIntBits(forwardOnSum[X_AT + i]), Float.floatToRawIntBits(forward[X_AT + i]),
+                    "the forward normalises (x + bias) + residual, " + i);
+        }
+        float[] dx = new float[x.length];
+        float[] dGamma = new float[cols];
+        float[] dBeta = new float[cols];
+        BackwardKernels.layerNorm(sum, dy, dx, X_AT, ROWS, cols, gamma, eps, dGamma, dBeta);
+
+        ByteBuffer dxb = FusedCases.direct(new float[Y_AT + ROWS * cols]);
+        ByteBuffer drb = FusedCases.direct(new float[RES_AT + ROWS * cols]);
+        float[] dGammaNative = new float[cols];
+        float[] dBetaNative = new float[cols];
+        NativeLayerNorm.backward(FusedCases.direct(x), X_AT, bias, FusedCases.direct(res), RES_AT, FusedCases.direct(dy),
+                X_AT, dxb, Y_AT, drb, RES_AT, ROWS, cols, gamma, eps, dGammaNative, dBetaNative);
+        for (int i = 0; i < ROWS * cols; i++) {
+            assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(dxb.getFloat((Y_AT + i) * 4)),
+                    "dx, element " + i);
+            assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(drb.getFloat((RES_AT + i) * 4)),
+                    "the residual's gradient, element " + i);
+        }
+        for (int c = 0; c < cols; c++) {
+            assertEquals(Float.floatToRawIntBits(dGamma[c]), Float.floatToRawIntBits(dGammaNative[c]), "dγ " + c);
+            assertEquals(Float.floatToRawIntBits(dBeta[c]), Float.floatToRawIntBits(dBetaNative[c]), "dβ " + c);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(
+                FusedCases.direct(x), X_AT, new float[cols - 1], null, 0, FusedCases.direct(dy), X_AT, dxb, Y_AT, null, 0,
+                ROWS, cols, gamma, eps, dGammaNative, dBetaNative));
+        assertEquals("NativeLayerNorm.backward: the bias needs " + cols + " values, got " + (cols - 1), e.getMessage());
+    }
+
     @Test
     void aCopyBufferThatDoesNotFitIsNamed() {
         ByteBuffer rows = FusedCases.direct(new float[16]);

@@ -50,8 +50,8 @@ public final class DenseBpOp extends JavaOp {
 
     /**
      * dx = dy·Wᵀ + β·dx into {@code dx} (β = 1 adds this layer's input gradient to what is there),
-     * dW = xᵀ·dy into {@code dw} and db = Σ_rows dy into {@code db}, the products on the forward
-     * product's route.
+     * dW = xᵀ·dy into {@code dw} and db = Σ_rows dy into {@code db} (none when {@code db} is null),
+     * the products on the forward product's route.
      */
     static void gradients(INDArray x, INDArray w, INDArray dy, INDArray dx, double beta, INDArray dw, INDArray db) {
         GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
@@ -59,6 +59,9 @@ public final class DenseBpOp extends JavaOp {
             Gemm.gemm(dy, w, dx, false, true, 1.0, beta);
             return Gemm.gemm(x, dy, dw, true, false, 1.0, 0.0);
         });
+        if (db == null) {
+            return;
+        }
         if (dy.dataType() == DataType.FLOAT && dy.rank() == 2) {
             Ops.assign(db, RowBlocks.columnSums(dy, "dense output gradient")); // dy.sum(0): 4.7 ms on [1024, 1536]
         } else {

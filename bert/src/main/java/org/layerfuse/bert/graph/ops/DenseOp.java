@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * straight into the output SameDiff allocated, then the bias added in place (one op where the
  * graph had a product and a broadcast add), on {@link GemmRoute}'s matrix-product library
  * (oneDNN unless {@code -Dlayerfuse.fused.gemm} says otherwise, as for the fused forward);
- * gradient {@link DenseBpOp}.
+ * gradient {@link DenseBpOp}. Without a bias input it is the product alone, y = x·W (gradient
+ * {@link ProductBpOp}): the bias is then added by the op that reads y (the GELU, the layer norm).
  */
 public final class DenseOp extends JavaOp {
 
@@ -30,6 +31,11 @@ public final class DenseOp extends JavaOp {
 
     public DenseOp(SameDiff sd, SDVariable x, SDVariable kernel, SDVariable bias) {
         super(sd, x, kernel, bias);
+    }
+
+    /** y = x·W, the bias left to the op that reads y. */
+    public DenseOp(SameDiff sd, SDVariable x, SDVariable kernel) {
+        super(sd, x, kernel);
     }
 
     @Override
@@ -49,13 +55,16 @@ public final class DenseOp extends JavaOp {
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        affine(in[0], in[1], in[2], out[0]);
+        affine(in[0], in[1], in.length > 2 ? in[2] : null, out[0]);
     }
 
-    /** {@code y = x·W + b} into {@code y}: the product on {@link GemmRoute}'s library, then the bias in place. */
+    /** {@code y = x·W + b} into {@code y}: the product on {@link GemmRoute}'s library, then the bias (if any) in place. */
     static void affine(INDArray x, INDArray w, INDArray b, INDArray y) {
         GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
         GemmRoute.run(route, () -> Gemm.gemm(x, w, y, false, false, 1.0, 0.0));
+        if (b == null) {
+            return;
+        }
         if (y.rank() == 2 && NativeFloats.accepts(y) && b.dataType() == DataType.FLOAT) {
             RowBlocks.addBias(y, b, "dense output"); // addiRowVector: 0.5–0.7 ms on [1024, 384]
         } else {
@@ -65,6 +74,10 @@ public final class DenseOp extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
+        if (args().length == 2) {
+            SDVariable[] g = new ProductBpOp(sameDiff, arg(0), arg(1), grads.get(0)).outputVariables();
+            return List.of(g[0], g[1]);
+        }
         SDVariable[] g = new DenseBpOp(sameDiff, arg(0), arg(1), grads.get(0)).outputVariables();
         return List.of(g[0], g[1], g[2]);
     }

@@ -3,7 +3,6 @@ package org.layerfuse.bert.graph.ops;
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.NativeGelu;
-import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -12,8 +11,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient of {@link GeluOp}: inputs GELU'(x) (the forward's second output) and dy; output
- * dx = GELU'(x)·dy, one product (float32: {@link NativeGelu#multiply}).
+ * Gradient of {@link GeluOp}: inputs GELU'(x + b) (the forward's second output) and dy; outputs
+ * dx = GELU'(x + b)·dy, one product (float32: {@link NativeGelu#multiply}), and the bias's
+ * gradient db = Σ_rows dx, each block of rows summed right after its product is written (the
+ * blocks and bits of {@link DenseBpOp}'s bias gradient, which summed the same array before the
+ * bias moved into the GELU).
  */
 public final class GeluBpOp extends JavaOp {
 
@@ -34,6 +36,16 @@ public final class GeluBpOp extends JavaOp {
     }
 
     @Override
+    public int getNumOutputs() {
+        return 2;
+    }
+
+    @Override
+    protected long[][] outputShapes(long[][] in) {
+        return new long[][]{in[0], {in[0][in[0].length - 1]}};
+    }
+
+    @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         INDArray d = in[0];
         if (d.length() != in[1].length() || d.length() != out[0].length()) {
@@ -47,14 +59,15 @@ public final class GeluBpOp extends JavaOp {
             NativeFloats.Span ds = NativeFloats.of(d, "GELU derivative");
             NativeFloats.Span dys = NativeFloats.of(in[1], "GELU output gradient");
             NativeFloats.Span dxs = NativeFloats.of(out[0], "GELU input gradient");
-            ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
+            float[] db = RowBlocks.columnSums(out[0], "GELU input gradient", (from, count) -> {
                 int at = from * cols;
                 NativeGelu.multiply(ds.bytes(), ds.start() + at, dys.bytes(), dys.start() + at, dxs.bytes(),
-                        dxs.start() + at, (to - from) * cols);
+                        dxs.start() + at, count * cols);
             });
             java.lang.ref.Reference.reachabilityFence(d);
             java.lang.ref.Reference.reachabilityFence(in[1]);
             java.lang.ref.Reference.reachabilityFence(out[0]);
+            Ops.assign(out[1], db);
         } else {
             double[] v = Ops.doubles(d);
             double[] dy = Ops.doubles(in[1]);
@@ -62,6 +75,7 @@ public final class GeluBpOp extends JavaOp {
                 v[i] = dy[i] * v[i];
             }
             Ops.assign(out[0], v);
+            out[1].assign(out[0].reshape(rows, cols).sum(0)); // DenseBpOp's double-path bias gradient
         }
     }
 

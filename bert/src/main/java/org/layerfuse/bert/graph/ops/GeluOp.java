@@ -13,10 +13,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * GELU of a {@code [rows, cols]} matrix in one op, exact form ½x(1 + erf(x/√2)) (i-argument 0)
- * or tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (i-argument 1). A second output is the
- * derivative GELU'(x), computed here where the exact form's erf is already at hand, so that
- * the gradient {@link GeluBpOp} is one product dy·GELU'(x) (the same bits as computing the
+ * GELU of x + b for a {@code [rows, cols]} matrix x and a bias b {@code [cols]} in one op (the
+ * intermediate dense layer's bias, added here as the argument is formed, so x + b is never an
+ * array of its own), exact form ½y(1 + erf(y/√2)) (i-argument 0) or tanh form
+ * ½y(1 + tanh(√(2/π)(y + 0.044715y³))) (i-argument 1), y = x + b. A second output is the
+ * derivative GELU'(x + b), computed here where the exact form's erf is already at hand, so that
+ * the gradient {@link GeluBpOp} is one product dy·GELU'(x + b) (the same bits as computing the
  * derivative there) and x need not be kept for it: the derivative takes its place.
  */
 public final class GeluOp extends JavaOp {
@@ -32,8 +34,8 @@ public final class GeluOp extends JavaOp {
     public GeluOp() {
     }
 
-    public GeluOp(SameDiff sd, SDVariable x, long form) {
-        super(sd, x);
+    public GeluOp(SameDiff sd, SDVariable x, SDVariable bias, long form) {
+        super(sd, x, bias);
         addIArgument(form);
     }
 
@@ -62,17 +64,19 @@ public final class GeluOp extends JavaOp {
             NativeFloats.Span xs = NativeFloats.of(x, "GELU input");
             NativeFloats.Span ys = NativeFloats.of(out[0], "GELU output");
             NativeFloats.Span ds = NativeFloats.of(out[1], "GELU derivative");
-            float[] zero = erf ? null : new float[cols]; // the tanh kernel's bias
+            float[] bias = NativeFloats.toArray(in[1]);
             // the row blocks GeluBpOp's gradient used to take: the derivative's floats go the same way
             ParallelRows.each(rows, RowBlocks.minRows(cols), (from, to) -> {
                 int at = from * cols;
                 if (erf) {
                     NativeGelu.erfWithDerivative(xs.bytes(), xs.start() + at, ys.bytes(), ys.start() + at, ds.bytes(),
-                            ds.start() + at, to - from, cols);
+                            ds.start() + at, to - from, cols, bias);
                 } else {
                     NativeGelu.biasGeluTanh(xs.bytes(), xs.start() + at, ys.bytes(), ys.start() + at, to - from, cols,
-                            zero);
-                    NativeGelu.tanhDerivative(xs.bytes(), xs.start() + at, ds.bytes(), ds.start() + at,
+                            bias);
+                    NativeGelu.biasedCopy(xs.bytes(), xs.start() + at, ds.bytes(), ds.start() + at, to - from, cols,
+                            bias);
+                    NativeGelu.tanhDerivative(ds.bytes(), ds.start() + at, ds.bytes(), ds.start() + at,
                             (to - from) * cols);
                 }
             });
@@ -81,8 +85,10 @@ public final class GeluOp extends JavaOp {
             java.lang.ref.Reference.reachabilityFence(out[1]);
         } else {
             double[] v = Ops.doubles(x);
+            double[] b = Ops.doubles(in[1]);
             double[] d = new double[v.length];
             for (int i = 0; i < v.length; i++) {
+                v[i] += b[i % cols]; // the dense layer's bias, added in double as its row-vector add did
                 d[i] = erf ? ScalarBackwardKernels.geluErfGrad(v[i]) : ScalarBackwardKernels.geluTanhGrad(v[i]);
                 v[i] = erf ? ScalarBackwardKernels.geluErf(v[i]) : ScalarBackwardKernels.geluTanh(v[i]);
             }
@@ -93,6 +99,7 @@ public final class GeluOp extends JavaOp {
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
-        return List.of(new GeluBpOp(sameDiff, outputVariables()[1], grads.get(0)).outputVariable());
+        SDVariable[] g = new GeluBpOp(sameDiff, outputVariables()[1], grads.get(0)).outputVariables();
+        return List.of(g[0], g[1]);
     }
 }

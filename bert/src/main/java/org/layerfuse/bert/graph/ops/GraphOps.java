@@ -7,7 +7,7 @@ package org.layerfuse.bert.graph.ops;
  */
 public final class GraphOps {
 
-    private static final Class<?>[] ALL = {DenseOp.class, DenseBpOp.class, ProjectionsOp.class,
+    private static final Class<?>[] ALL = {DenseOp.class, DenseBpOp.class, ProductBpOp.class, ProjectionsOp.class,
         ProjectionsBpOp.class, AttentionOp.class, AttentionBpOp.class, GeluOp.class, GeluBpOp.class, LayerNormOp.class,
         LayerNormBpOp.class, ResidualLayerNormBpOp.class, KdLossOp.class, KdLossBpOp.class};
 

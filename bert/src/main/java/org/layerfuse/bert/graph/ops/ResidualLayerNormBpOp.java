@@ -8,8 +8,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient of {@link LayerNormOp} over x + r: inputs x, γ, dy, r; outputs dx, dγ, dβ and dr
- * (= dx). dr is an array of its own, not dx handed out twice: SameDiff releases a gradient array
+ * Gradient of {@link LayerNormOp} over (x + b) + r: inputs x, γ, dy, r, b; outputs dx, dγ, dβ,
+ * dr (= dx) and db = Σ_rows dx (the blocks and bits of {@link DenseBpOp}'s bias gradient, which
+ * summed the same array before the bias moved into the layer norm). dr is an array of its own, not dx handed out twice: SameDiff releases a gradient array
  * when the variable it belongs to is done with it, and one array under two variables went back
  * to the session's memory while the other still read it.
  */
@@ -22,8 +23,9 @@ public final class ResidualLayerNormBpOp extends JavaOp {
     public ResidualLayerNormBpOp() {
     }
 
-    ResidualLayerNormBpOp(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, SDVariable residual, double eps) {
-        super(sd, x, gamma, dy, residual);
+    ResidualLayerNormBpOp(SameDiff sd, SDVariable x, SDVariable gamma, SDVariable dy, SDVariable residual,
+                          SDVariable bias, double eps) {
+        super(sd, x, gamma, dy, residual, bias);
         addTArgument(eps);
     }
 
@@ -34,17 +36,17 @@ public final class ResidualLayerNormBpOp extends JavaOp {
 
     @Override
     public int getNumOutputs() {
-        return 4;
+        return 5;
     }
 
     @Override
     protected long[][] outputShapes(long[][] in) {
-        return new long[][]{in[0], in[1], in[1], in[0]};
+        return new long[][]{in[0], in[1], in[1], in[0], in[4]};
     }
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
-        LayerNormBpOp.gradients(in, out, tArgs()[0]); // dr (= dx) written with dx, row by row
+        LayerNormBpOp.gradients(in, out, tArgs()[0]); // dr (= dx) written with dx, row by row, then db
     }
 
     @Override

@@ -81,12 +81,25 @@ final class RowBlocks {
      * ({@link RowOrderedSums}): the same bits on any number of threads.
      */
     static float[] columnSums(INDArray x, String what) {
+        return columnSums(x, what, null);
+    }
+
+    /**
+     * {@link #columnSums(INDArray, String)} with {@code fill} run on each block of rows just
+     * before the block is summed (it writes those rows of x: the sums then read them from the
+     * cache instead of a second pass over the array). The same blocks, so the same bits.
+     */
+    static float[] columnSums(INDArray x, String what, Block fill) {
         int rows = (int) x.rows();
         int cols = (int) x.columns();
         NativeFloats.Span xs = NativeFloats.of(x, what);
         RowOrderedSums sums = new RowOrderedSums(1, cols);
-        runBlocks(rows, Math.max(1, SUM_BLOCK_FLOATS / cols), minRows(cols), (from, count) ->
-                NativeRows.columnSums(xs.bytes(), xs.start() + from * cols, count, cols, sums.part(from)[0]));
+        runBlocks(rows, Math.max(1, SUM_BLOCK_FLOATS / cols), minRows(cols), (from, count) -> {
+            if (fill != null) {
+                fill.run(from, count);
+            }
+            NativeRows.columnSums(xs.bytes(), xs.start() + from * cols, count, cols, sums.part(from)[0]);
+        });
         java.lang.ref.Reference.reachabilityFence(x);
         return sums.total()[0];
     }
