@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The training step's own kernels (session 37), single-threaded ({@code -Dlayerfuse.fused.threads=1}),
  * each against a double loop: the GELU op's forward with its derivative
- * ({@link NativeGelu#erfWithDerivative}: x read, y and GELU'(x) written) and the gradient that is
+ * with the intermediate dense layer's bias folded in (session 38; {@link NativeGelu#erfWithDerivative}:
+ * x read, y = GELU(x + b) and GELU'(x + b) written) and the gradient that is
  * then one product ({@link NativeGelu#multiply}), over one FFN block's {@code [tokens, 4H]}.
  * Shapes as {@link FusedKernelBench}'s; AdamW's kernels are in {@link AdamWTableBench}.
  */
@@ -51,7 +52,8 @@ public class TrainingKernelBench {
     double[] yd;
     double[] dd;
     double[] dyd;
-
+    float[] bias;
+    double[] biasd;
 
     @Setup(Level.Trial)
     public void fill() {
@@ -71,6 +73,12 @@ public class TrainingKernelBench {
         yd = new double[n];
         dd = new double[n];
         dyd = new double[n];
+        bias = new float[ffn];
+        biasd = new double[ffn];
+        for (int c = 0; c < ffn; c++) {
+            bias[c] = (float) r.nextDouble(-0.5, 0.5);
+            biasd[c] = bias[c];
+        }
         for (int i = 0; i < n; i++) {
             xd[i] = (float) r.nextDouble(-4, 4);
             dyd[i] = (float) r.nextDouble(-1, 1);
@@ -86,15 +94,16 @@ public class TrainingKernelBench {
 
     @Benchmark
     public ByteBuffer geluErfWithDerivativeNative() {
-        NativeGelu.erfWithDerivative(x, 0, y, 0, d, 0, tokens, ffn);
+        NativeGelu.erfWithDerivative(x, 0, y, 0, d, 0, tokens, ffn, bias);
         return d;
     }
 
     @Benchmark
     public double[] geluErfWithDerivativeScalar() {
         for (int i = 0; i < xd.length; i++) {
-            yd[i] = ScalarBackwardKernels.geluErf(xd[i]);
-            dd[i] = ScalarBackwardKernels.geluErfGrad(xd[i]);
+            double v = xd[i] + biasd[i % ffn];
+            yd[i] = ScalarBackwardKernels.geluErf(v);
+            dd[i] = ScalarBackwardKernels.geluErfGrad(v);
         }
         return dd;
     }
