@@ -78,6 +78,21 @@ class TrainingGraphTest {
         }
         assertEquals(layers, gradientOps.get("layerfuse_projections_bp"), gradientOps.toString());
         assertEquals(2 * layers, gradientOps.get("layerfuse_residual_layer_norm_bp"), gradientOps.toString());
+        // every block's bias is added by the op reading its product: three bias-free products a layer (attention
+        // output, intermediate, FFN output) and the projections, the pooler and classifier keep theirs
+        assertEquals(3 * layers, gradientOps.get("layerfuse_product_bp"), gradientOps.toString());
+        assertEquals(2, gradientOps.get("layerfuse_dense_bp"), "the pooler and the classifier: " + gradientOps);
+        for (SameDiffOp op : model.sameDiff().getOps().values()) {
+            String name = op.getOp().opName();
+            int inputs = op.getInputsToOp().size();
+            if (name.equals("layerfuse_attention")) {
+                assertEquals(7, inputs, "Q, K, V products, mask and their three biases: " + op.getInputsToOp());
+            } else if (name.equals("layerfuse_gelu")) {
+                assertEquals(2, inputs, "the intermediate product and its bias: " + op.getInputsToOp());
+            } else if (name.equals("layerfuse_projections")) {
+                assertEquals(4, inputs, "x and the three kernels, no biases: " + op.getInputsToOp());
+            }
+        }
         assertTrue(gradientOps.getOrDefault("add_bp", 0) <= 1, "no residual add to differentiate (one is the loss's): "
                 + gradientOps);
     }

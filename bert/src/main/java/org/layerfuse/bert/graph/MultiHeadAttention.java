@@ -37,9 +37,10 @@ final class MultiHeadAttention {
                         SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                         SDVariable wv, SDVariable bv, SDVariable wo) {
         if (JavaOps.available()) {
-            SDVariable[] qkv = new ProjectionsOp(sd, x, wq, bq, wk, bk, wv, bv).outputVariables();
+            // the products without their biases: the attention op adds bq, bk, bv as it reads each sequence
+            SDVariable[] qkv = new ProjectionsOp(sd, x, wq, wk, wv).outputVariables();
             SDVariable[] out = new AttentionOp(sd, qkv[0].rename(prefix + "q"), qkv[1].rename(prefix + "k"),
-                    qkv[2].rename(prefix + "v"), mask, hidden / headSize, maskValue).outputVariables();
+                    qkv[2].rename(prefix + "v"), mask, bq, bk, bv, hidden / headSize, maskValue).outputVariables();
             SDVariable probabilities = out[1].rename(prefix + "probs");
             return new Result(Dense.product(sd, prefix + "out", out[0], wo), probabilities);
         }

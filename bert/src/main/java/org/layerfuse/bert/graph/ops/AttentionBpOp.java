@@ -5,6 +5,7 @@ import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
+import org.layerfuse.engine.fused.TransformerKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -13,8 +14,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Gradient of {@link AttentionOp}: inputs Q, K, V, the probabilities and the context gradient;
- * outputs dQ, dK, dV ({@link AttentionKernel#sequenceBackward}, one sequence per task).
+ * Gradient of {@link AttentionOp}: inputs the products x·Wq, x·Wk, x·Wv, the probabilities, the
+ * context gradient and the biases bq, bk, bv (added to each sequence's rows as they are read, as
+ * the forward added them); outputs dQ, dK, dV ({@link AttentionKernel#sequenceBackward}, one
+ * sequence per task) and the biases' gradients Σ_rows dQ, dK, dV (the blocks and bits of
+ * {@link DenseBpOp}'s bias gradient, which summed the same arrays before the biases moved here).
  */
 public final class AttentionBpOp extends JavaOp {
 
@@ -26,8 +30,8 @@ public final class AttentionBpOp extends JavaOp {
     }
 
     AttentionBpOp(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable probs, SDVariable dCtx,
-                  int heads) {
-        super(sd, q, k, v, probs, dCtx);
+                  SDVariable bq, SDVariable bk, SDVariable bv, int heads) {
+        super(sd, q, k, v, probs, dCtx, bq, bk, bv);
         addIArgument(heads);
     }
 
@@ -38,12 +42,12 @@ public final class AttentionBpOp extends JavaOp {
 
     @Override
     public int getNumOutputs() {
-        return 3;
+        return 6;
     }
 
     @Override
     protected long[][] outputShapes(long[][] in) {
-        return new long[][]{in[0], in[1], in[2]};
+        return new long[][]{in[0], in[1], in[2], in[5], in[6], in[7]};
     }
 
     @Override
@@ -64,6 +68,7 @@ public final class AttentionBpOp extends JavaOp {
             }
             NativeFloats.Span[] outs = {NativeFloats.of(out[0], "query gradient"), NativeFloats.of(out[1], "key gradient"),
                 NativeFloats.of(out[2], "value gradient")};
+            float[][] bias = {NativeFloats.toArray(in[5]), NativeFloats.toArray(in[6]), NativeFloats.toArray(in[7])};
             ParallelRows.each(batch, 1, (from, to) -> {
                 float[][] s = RowBlocks.scratch(Math.max(span, probsSpan));
                 float[][] t = RowBlocks.scratch2(span);
@@ -72,6 +77,9 @@ public final class AttentionBpOp extends JavaOp {
                     ins[0].read(r * span, s[0], 0, span);
                     ins[1].read(r * span, s[1], 0, span);
                     ins[2].read(r * span, s[2], 0, span);
+                    for (int p = 0; p < 3; p++) {
+                        TransformerKernels.biasAdd(s[p], 0, seq, h, bias[p]); // Q, K, V as the forward formed them
+                    }
                     ins[3].read(r * probsSpan, s[3], 0, probsSpan);
                     ins[4].read(r * span, t[0], 0, span);
                     AttentionKernel.sequenceBackward(s[0], s[1], s[2], t[0], 0, seq, heads, d, scale, s[3], 0, t[1], t[2],
@@ -81,10 +89,21 @@ public final class AttentionBpOp extends JavaOp {
                     outs[2].write(r * span, t[3], 0, span);
                 }
             });
+            String[] names = {"query gradient", "key gradient", "value gradient"};
+            for (int p = 0; p < 3; p++) {
+                Ops.assign(out[3 + p], RowBlocks.columnSums(out[p], names[p]));
+            }
         } else {
             double[] q = Ops.doubles(in[0]);
             double[] k = Ops.doubles(in[1]);
             double[] v = Ops.doubles(in[2]);
+            double[][] qkv = {q, k, v};
+            for (int p = 0; p < 3; p++) { // the dense layers' bias, added in double as their row-vector add did
+                double[] b = Ops.doubles(in[5 + p]);
+                for (int i = 0; i < qkv[p].length; i++) {
+                    qkv[p][i] += b[i % h];
+                }
+            }
             double[] probs = Ops.doubles(in[3]);
             double[] dCtx = Ops.doubles(in[4]);
             double[] dq = new double[q.length];
@@ -97,6 +116,9 @@ public final class AttentionBpOp extends JavaOp {
             Ops.assign(out[0], dq);
             Ops.assign(out[1], dk);
             Ops.assign(out[2], dv);
+            for (int p = 0; p < 3; p++) {
+                out[3 + p].assign(out[p].sum(0)); // DenseBpOp's double-path bias gradient
+            }
         }
     }
 

@@ -12,8 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Multi-head scaled dot-product self-attention in one op, reading Q, K and V in their
  * token-major {@code [B·S, H]} rows (no head permutes): per sequence and head
- * P = softmax(Q·Kᵀ/√d + (1 − mask)·value), context = P·V. Inputs Q, K, V (biases added) and
- * the {@code [B, S]} 0/1 mask; i-argument: heads; t-argument: the mask value. Outputs the
+ * P = softmax(Q·Kᵀ/√d + (1 − mask)·value), context = P·V. Inputs the projections' products
+ * x·Wq, x·Wk, x·Wv, the {@code [B, S]} 0/1 mask and the biases bq, bk, bv, added here to each
+ * sequence's rows as they are read (Q = x·Wq + bq: the float addition the dense layer made, so the
+ * same bits, and no bias pass over the arrays); i-argument: heads; t-argument: the mask value. Outputs the
  * context {@code [B·S, H]} and the probabilities {@code [B, heads, S, S]} (which the gradient
  * reuses), through {@link SequenceAttention} as the fused forward does. Gradient
  * {@link AttentionBpOp}; the probabilities output has none (nothing in the loss reads it).
@@ -27,9 +29,9 @@ public final class AttentionOp extends JavaOp {
     public AttentionOp() {
     }
 
-    public AttentionOp(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask, int heads,
-                       double maskValue) {
-        super(sd, q, k, v, mask);
+    public AttentionOp(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable mask, SDVariable bq,
+                       SDVariable bk, SDVariable bv, int heads, double maskValue) {
+        super(sd, q, k, v, mask, bq, bk, bv);
         addIArgument(heads);
         addTArgument(maskValue);
     }
@@ -63,14 +65,14 @@ public final class AttentionOp extends JavaOp {
             throw new IllegalArgumentException("attention: " + in[0].rows() + " × " + h + " rows for a " + batch + " × "
                     + seq + " mask and " + heads + " heads");
         }
-        SequenceAttention.run(in[0], in[1], in[2], null, null, null, NativeFloats.toArray(in[3]), batch, seq,
+        SequenceAttention.run(in[0], in[1], in[2], in[4], in[5], in[6], NativeFloats.toArray(in[3]), batch, seq,
                 maskValue, heads, out[0], out[1]);
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
         SDVariable[] g = new AttentionBpOp(sameDiff, arg(0), arg(1), arg(2), outputVariables()[1], grads.get(0),
-                (int) iArgs()[0]).outputVariables();
-        return List.of(g[0], g[1], g[2], sameDiff.zerosLike(arg(3)));
+                arg(4), arg(5), arg(6), (int) iArgs()[0]).outputVariables();
+        return List.of(g[0], g[1], g[2], sameDiff.zerosLike(arg(3)), g[3], g[4], g[5]);
     }
 }

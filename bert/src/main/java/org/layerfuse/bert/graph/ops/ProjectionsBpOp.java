@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Gradient of {@link ProjectionsOp}: inputs x, Wq, Wk, Wv, dQ, dK, dV; outputs, in the order
- * of the forward's inputs, dx = dQ·Wqᵀ + dK·Wkᵀ + dV·Wvᵀ, dWq = xᵀ·dQ, dbq = Σ_rows dQ, dWk,
- * dbk, dWv, dbv. dx is one product and two more accumulated into it (β = 1), so nothing sums
+ * of the forward's inputs, dx = dQ·Wqᵀ + dK·Wkᵀ + dV·Wvᵀ, dWq = xᵀ·dQ, dWk, dWv (the biases'
+ * gradients are {@link AttentionBpOp}'s). dx is one product and two more accumulated into it (β = 1), so nothing sums
  * three {@code [rows, in]} arrays afterwards; the transposes are the products' flags.
  */
 public final class ProjectionsBpOp extends JavaOp {
@@ -34,19 +34,18 @@ public final class ProjectionsBpOp extends JavaOp {
 
     @Override
     public int getNumOutputs() {
-        return 7;
+        return 4;
     }
 
     @Override
     protected long[][] outputShapes(long[][] in) {
-        return new long[][]{in[0], in[1], {in[1][1]}, in[2], {in[2][1]}, in[3], {in[3][1]}};
+        return new long[][]{in[0], in[1], in[2], in[3]};
     }
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         for (int p = 0; p < 3; p++) { // dx: the first product writes it, the other two add to it
-            DenseBpOp.gradients(in[0], in[1 + p], in[4 + p], out[0], p == 0 ? 0.0 : 1.0, out[1 + 2 * p],
-                    out[2 + 2 * p]);
+            DenseBpOp.gradients(in[0], in[1 + p], in[4 + p], out[0], p == 0 ? 0.0 : 1.0, out[1 + p], null);
         }
     }
 

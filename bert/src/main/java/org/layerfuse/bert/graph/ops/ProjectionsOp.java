@@ -9,8 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The attention's three input projections of one {@code [rows, in]} input in one op:
- * Q = x·Wq + bq, K = x·Wk + bk, V = x·Wv + bv, each as {@link DenseOp} computes it (same
- * products, same bits). Inputs x, Wq, bq, Wk, bk, Wv, bv; outputs Q, K, V.
+ * x·Wq, x·Wk, x·Wv, each as {@link DenseOp} computes its product (same products, same bits); the
+ * biases bq, bk, bv are added by {@link AttentionOp} as it reads Q, K and V (and again by its
+ * gradient), so no bias pass is made here. Inputs x, Wq, Wk, Wv; outputs the three products.
  *
  * <p>One op instead of three because of the gradient ({@link ProjectionsBpOp}): x feeds all
  * three products, so with three dense ops SameDiff sums their three input gradients with two
@@ -26,9 +27,8 @@ public final class ProjectionsOp extends JavaOp {
     public ProjectionsOp() {
     }
 
-    public ProjectionsOp(SameDiff sd, SDVariable x, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
-                         SDVariable wv, SDVariable bv) {
-        super(sd, x, wq, bq, wk, bk, wv, bv);
+    public ProjectionsOp(SameDiff sd, SDVariable x, SDVariable wq, SDVariable wk, SDVariable wv) {
+        super(sd, x, wq, wk, wv);
     }
 
     @Override
@@ -43,19 +43,19 @@ public final class ProjectionsOp extends JavaOp {
 
     @Override
     protected long[][] outputShapes(long[][] in) {
-        return new long[][]{{in[0][0], in[1][1]}, {in[0][0], in[3][1]}, {in[0][0], in[5][1]}};
+        return new long[][]{{in[0][0], in[1][1]}, {in[0][0], in[2][1]}, {in[0][0], in[3][1]}};
     }
 
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         for (int p = 0; p < 3; p++) {
-            DenseOp.affine(in[0], in[1 + 2 * p], in[2 + 2 * p], out[p]);
+            DenseOp.affine(in[0], in[1 + p], null, out[p]);
         }
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
-        SDVariable[] g = new ProjectionsBpOp(sameDiff, arg(0), arg(1), arg(3), arg(5), grads.get(0), grads.get(1),
+        SDVariable[] g = new ProjectionsBpOp(sameDiff, arg(0), arg(1), arg(2), arg(3), grads.get(0), grads.get(1),
                 grads.get(2)).outputVariables();
         return List.of(g);
     }
