@@ -242,6 +242,10 @@ public final class KernelBenchReport {
                         n = tokens * 4 * hidden;
                         bytesPerElement = 12; // x read, y and GELU'(x) written; d and dy read, dx written
                     }
+                    case "biasAddInto" -> {
+                        n = tokens * 4 * hidden;
+                        bytesPerElement = 8; // x read, x + b written
+                    }
                     case "adamwDense" -> {
                         n = AdamWTableBench.VOCABULARY * hidden;
                         bytesPerElement = 28; // θ, g, m, v read; θ, m, v written

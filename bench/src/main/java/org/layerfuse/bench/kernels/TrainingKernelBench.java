@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.layerfuse.engine.Backend;
 import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.NativeRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * each against a double loop: the GELU op's forward with its derivative
  * with the intermediate dense layer's bias folded in (session 38; {@link NativeGelu#erfWithDerivative}:
  * x read, y = GELU(x + b) and GELU'(x + b) written) and the gradient that is
- * then one product ({@link NativeGelu#multiply}), over one FFN block's {@code [tokens, 4H]}.
+ * then one product ({@link NativeGelu#multiply}), and x + b copied for the derivative kernels
+ * ({@link NativeRows#biasAdd} into another buffer), over one FFN block's {@code [tokens, 4H]}.
  * Shapes as {@link FusedKernelBench}'s; AdamW's kernels are in {@link AdamWTableBench}.
  */
 @State(Scope.Benchmark)
@@ -104,6 +106,21 @@ public class TrainingKernelBench {
             double v = xd[i] + biasd[i % ffn];
             yd[i] = ScalarBackwardKernels.geluErf(v);
             dd[i] = ScalarBackwardKernels.geluErfGrad(v);
+        }
+        return dd;
+    }
+
+    /** x + bias into another buffer (the tanh form's and ragged widths' argument for the derivative kernel). */
+    @Benchmark
+    public ByteBuffer biasAddIntoNative() {
+        NativeRows.biasAdd(x, 0, d, 0, tokens, ffn, bias);
+        return d;
+    }
+
+    @Benchmark
+    public double[] biasAddIntoScalar() {
+        for (int i = 0; i < xd.length; i++) {
+            dd[i] = xd[i] + biasd[i % ffn];
         }
         return dd;
     }

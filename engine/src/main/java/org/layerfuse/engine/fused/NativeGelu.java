@@ -158,34 +158,12 @@ public final class NativeGelu {
         }
         if (cols % LANES != 0) {
             biasGeluErf(x, xAt, y, yAt, rows, cols, bias);
-            biasedCopy(x, xAt, d, dAt, rows, cols, bias);
+            NativeRows.biasAdd(x, xAt, d, dAt, rows, cols, bias);
             erfDerivative(d, dAt, d, dAt, n);
             return;
         }
         for (int r = 0; r < rows; r++) {
             erfWithDerivativeRow(x, 4 * (xAt + r * cols), y, 4 * (yAt + r * cols), d, 4 * (dAt + r * cols), cols, bias);
-        }
-    }
-
-    /**
-     * dst = src + bias row by row, {@code rows × cols} floats (a float addition per element, as
-     * {@link NativeRows#biasAdd} makes it), so that a derivative kernel can then run on the sum.
-     */
-    public static void biasedCopy(ByteBuffer src, int srcAt, ByteBuffer dst, int dstAt, int rows, int cols,
-                                  float[] bias) {
-        check("biasedCopy", src, srcAt, dst, dstAt, rows, cols, bias);
-        int bound = SPECIES.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            int from = 4 * (srcAt + r * cols);
-            int to = 4 * (dstAt + r * cols);
-            int c = 0;
-            for (; c < bound; c += LANES) {
-                FloatVector.fromByteBuffer(SPECIES, src, from + 4 * c, ORDER).add(FloatVector.fromArray(SPECIES, bias, c))
-                        .intoByteBuffer(dst, to + 4 * c, ORDER);
-            }
-            for (; c < cols; c++) {
-                dst.putFloat(to + 4 * c, src.getFloat(from + 4 * c) + bias[c]);
-            }
         }
     }
 

@@ -21,16 +21,26 @@ public final class NativeRows {
 
     /** x[r, c] += bias[c] in place for {@code rows × cols} floats from float index {@code at}. */
     public static void biasAdd(ByteBuffer x, int at, int rows, int cols, float[] bias) {
-        check("biasAdd", x, at, rows, cols, bias, "bias");
+        biasAdd(x, at, x, at, rows, cols, bias);
+    }
+
+    /**
+     * dst[r, c] = src[r, c] + bias[c] for {@code rows × cols} floats from float indices {@code srcAt}
+     * and {@code dstAt} ({@code dst} may be {@code src} at the same index: in place); one float
+     * addition per element, e.g. the argument a derivative kernel then runs on.
+     */
+    public static void biasAdd(ByteBuffer src, int srcAt, ByteBuffer dst, int dstAt, int rows, int cols, float[] bias) {
+        check("biasAdd", src, srcAt, rows, cols, bias, "bias");
+        check("biasAdd", dst, dstAt, rows, cols, bias, "bias");
         int bound = SPECIES.loopBound(cols);
-        for (int r = 0, base = 4 * at; r < rows; r++, base += 4 * cols) {
+        for (int r = 0, from = 4 * srcAt, to = 4 * dstAt; r < rows; r++, from += 4 * cols, to += 4 * cols) {
             int c = 0;
             for (; c < bound; c += LANES) {
-                FloatVector.fromByteBuffer(SPECIES, x, base + 4 * c, ORDER).add(FloatVector.fromArray(SPECIES, bias, c))
-                        .intoByteBuffer(x, base + 4 * c, ORDER);
+                FloatVector.fromByteBuffer(SPECIES, src, from + 4 * c, ORDER).add(FloatVector.fromArray(SPECIES, bias, c))
+                        .intoByteBuffer(dst, to + 4 * c, ORDER);
             }
             for (; c < cols; c++) {
-                x.putFloat(base + 4 * c, x.getFloat(base + 4 * c) + bias[c]);
+                dst.putFloat(to + 4 * c, src.getFloat(from + 4 * c) + bias[c]);
             }
         }
     }

@@ -164,7 +164,7 @@ class NativeGeluTest {
      * With the dense layer's bias folded in, as the training graph's GELU op now runs it: y bit for
      * bit {@link NativeGelu#biasGeluErf} with that bias and d bit for bit {@link
      * NativeGelu#erfDerivative} over x + bias formed as a float addition ({@link
-     * NativeGelu#biasedCopy}, itself checked against a scalar float loop), whole-vector and ragged
+     * NativeRows#biasAdd} into another buffer, itself checked against a scalar float loop), whole-vector and ragged
      * widths, a −0 + −0 argument, the clamp and the underflow. Fails if the one-pass kernel adds the
      * bias anywhere but the argument (checked by mutation: the derivative taken at x alone).
      */
@@ -180,7 +180,7 @@ class NativeGeluTest {
         bias[0] = -0f;                      // row 1, column 0: −0 + −0
         ByteBuffer xb = FusedCases.direct(x);
         ByteBuffer sum = buffer(DST_AT + n);
-        NativeGelu.biasedCopy(xb, SRC_AT, sum, DST_AT, ROWS, cols, bias);
+        NativeRows.biasAdd(xb, SRC_AT, sum, DST_AT, ROWS, cols, bias);
         for (int i = 0; i < n; i++) {
             float expected = x[SRC_AT + i] + bias[i % cols];
             assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(sum.getFloat((DST_AT + i) * Float.BYTES)),

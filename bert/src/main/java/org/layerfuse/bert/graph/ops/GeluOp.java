@@ -3,6 +3,7 @@ package org.layerfuse.bert.graph.ops;
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.NativeGelu;
+import org.layerfuse.engine.fused.NativeRows;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
 import org.layerfuse.engine.javaop.JavaOp;
@@ -74,7 +75,7 @@ public final class GeluOp extends JavaOp {
                 } else {
                     NativeGelu.biasGeluTanh(xs.bytes(), xs.start() + at, ys.bytes(), ys.start() + at, to - from, cols,
                             bias);
-                    NativeGelu.biasedCopy(xs.bytes(), xs.start() + at, ds.bytes(), ds.start() + at, to - from, cols,
+                    NativeRows.biasAdd(xs.bytes(), xs.start() + at, ds.bytes(), ds.start() + at, to - from, cols,
                             bias);
                     NativeGelu.tanhDerivative(ds.bytes(), ds.start() + at, ds.bytes(), ds.start() + at,
                             (to - from) * cols);
