@@ -58,7 +58,10 @@ public final class DenseOp extends JavaOp {
         affine(in[0], in[1], in.length > 2 ? in[2] : null, out[0]);
     }
 
-    /** {@code y = x·W + b} into {@code y}: the product on {@link GemmRoute}'s library, then the bias (if any) in place. */
+    /**
+     * {@code y = x·W + b} into {@code y}: the product on {@link GemmRoute}'s library, then the bias
+     * (if not null) in place.
+     */
     static void affine(INDArray x, INDArray w, INDArray b, INDArray y) {
         GemmRoute.Route route = GemmRoute.route(x.rows(), w.rows(), w.columns(), x.dataType());
         GemmRoute.run(route, () -> Gemm.gemm(x, w, y, false, false, 1.0, 0.0));

@@ -15,8 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Gradient of {@link LayerNormOp}: inputs x, γ, dy and, for a layer norm of (x + b) + r, the
  * residual r and the bias b; outputs dx, dγ, dβ ({@link ResidualLayerNormBpOp} adds dr, a copy of
  * dx, and db). Mean and variance are recomputed from x (or from (x + b) + r, formed again as the
- * forward formed it): cheaper than keeping them. dγ and dβ are summed per block of rows, then the blocks' sums are added in row
- * order: the blocks sit at fixed rows, so any thread count gives the same bits.
+ * forward formed it): cheaper than keeping them. dγ and dβ are summed per block of rows, then the
+ * blocks' sums are added in row order: the blocks sit at fixed rows, so any thread count gives
+ * the same bits.
  */
 public final class LayerNormBpOp extends JavaOp {
 

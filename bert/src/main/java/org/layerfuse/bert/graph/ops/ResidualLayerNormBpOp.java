@@ -10,9 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Gradient of {@link LayerNormOp} over (x + b) + r: inputs x, γ, dy, r, b; outputs dx, dγ, dβ,
  * dr (= dx) and db = Σ_rows dx (the blocks and bits of {@link DenseBpOp}'s bias gradient, which
- * summed the same array before the bias moved into the layer norm). dr is an array of its own, not dx handed out twice: SameDiff releases a gradient array
- * when the variable it belongs to is done with it, and one array under two variables went back
- * to the session's memory while the other still read it.
+ * summed the same array before the bias moved into the layer norm). dr is an array of its own,
+ * not dx handed out twice: SameDiff releases a gradient array when the variable it belongs to is
+ * done with it, and one array under two variables went back to the session's memory while the
+ * other still read it.
  */
 public final class ResidualLayerNormBpOp extends JavaOp {
 
