@@ -129,17 +129,6 @@ public final class NativeGelu {
     }
 
     /**
-     * y = GELU(x) and d = GELU'(x), exact form, for {@code rows × cols} floats: {@link
-     * #erfWithDerivative(ByteBuffer, int, ByteBuffer, int, ByteBuffer, int, int, int, float[])}
-     * with a zero bias (the GELU's argument x + 0 differs from x only for x = −0, where erf is ±0
-     * and 1 + erf is 1 either way, and the derivative is ½ for both zeros).
-     */
-    public static void erfWithDerivative(ByteBuffer x, int xAt, ByteBuffer y, int yAt, ByteBuffer d, int dAt, int rows,
-                                         int cols) {
-        erfWithDerivative(x, xAt, y, yAt, d, dAt, rows, cols, new float[Math.max(0, cols)]);
-    }
-
-    /**
      * y = GELU(x + bias) and d = GELU'(x + bias), exact form, for {@code rows × cols} floats, so
      * that the gradient later is one product d·dy ({@link #multiply}) instead of an erf, an exp
      * and a product, and x + bias is never an array. y has the bits of {@link #biasGeluErf} and

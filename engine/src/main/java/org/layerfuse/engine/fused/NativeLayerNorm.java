@@ -74,25 +74,15 @@ public final class NativeLayerNorm {
     public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
                                 ByteBuffer dx, int dxAt, int rows, int cols, float[] gamma, float eps, float[] dGamma,
                                 float[] dBeta) {
-        backward(x, xAt, residual, resAt, dy, dyAt, dx, dxAt, null, 0, rows, cols, gamma, eps, dGamma, dBeta);
-    }
-
-    /**
-     * As above, the input gradient written twice: to {@code dx} and, unless null, to
-     * {@code dxCopy} (the residual's gradient, which equals dx: one more store per row instead
-     * of a copy that reads dx back).
-     */
-    public static void backward(ByteBuffer x, int xAt, ByteBuffer residual, int resAt, ByteBuffer dy, int dyAt,
-                                ByteBuffer dx, int dxAt, ByteBuffer dxCopy, int copyAt, int rows, int cols,
-                                float[] gamma, float eps, float[] dGamma, float[] dBeta) {
-        backward(x, xAt, null, residual, resAt, dy, dyAt, dx, dxAt, dxCopy, copyAt, rows, cols, gamma, eps, dGamma,
-                dBeta);
+        backward(x, xAt, null, residual, resAt, dy, dyAt, dx, dxAt, null, 0, rows, cols, gamma, eps, dGamma, dBeta);
     }
 
     /**
      * As above for a layer norm of x + bias + residual ({@link #forward} with both): each row's
      * sum is formed again as the forward formed it, (x + bias) + residual, one float addition
-     * each. {@code bias} and {@code residual} may be null (then not added).
+     * each; {@code bias} and {@code residual} may be null (then not added). The input gradient
+     * is written to {@code dx} and, unless null, again to {@code dxCopy} (the residual's gradient,
+     * which equals dx: one more store per row instead of a copy that reads dx back).
      */
     public static void backward(ByteBuffer x, int xAt, float[] bias, ByteBuffer residual, int resAt, ByteBuffer dy,
                                 int dyAt, ByteBuffer dx, int dxAt, ByteBuffer dxCopy, int copyAt, int rows, int cols,

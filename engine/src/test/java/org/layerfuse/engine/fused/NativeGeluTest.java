@@ -149,7 +149,7 @@ class NativeGeluTest {
         NativeGelu.erfDerivative(xb, SRC_AT, expectedD, DST_AT, n);
         ByteBuffer y = buffer(DST_AT + n);
         ByteBuffer d = buffer(DST_AT + n);
-        NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols);
+        NativeGelu.erfWithDerivative(xb, SRC_AT, y, DST_AT, d, DST_AT, ROWS, cols, new float[cols]); // a zero bias
         assertSameFloats(expectedY, y, n, "erf form, y");
         assertSameFloats(expectedD, d, n, "erf form, GELU'");
         NativeGelu.tanhDerivative(xb, SRC_AT, d, DST_AT, n);

@@ -164,8 +164,8 @@ class NativeLayerNormTest {
         ByteBuffer drb = FusedCases.direct(new float[RES_AT + ROWS * cols]);
         float[] unusedGamma = new float[cols];
         float[] unusedBeta = new float[cols];
-        NativeLayerNorm.backward(FusedCases.direct(x), X_AT, FusedCases.direct(res), RES_AT, FusedCases.direct(dy), X_AT,
-                dxAgain, Y_AT, drb, RES_AT, ROWS, cols, gamma, eps, unusedGamma, unusedBeta);
+        NativeLayerNorm.backward(FusedCases.direct(x), X_AT, null, FusedCases.direct(res), RES_AT, FusedCases.direct(dy),
+                X_AT, dxAgain, Y_AT, drb, RES_AT, ROWS, cols, gamma, eps, unusedGamma, unusedBeta);
         for (int i = 0; i < ROWS * cols; i++) {
             assertEquals(Float.floatToRawIntBits(dx[X_AT + i]), Float.floatToRawIntBits(dxAgain.getFloat((Y_AT + i) * 4)),
                     "dx with a copy, element " + i);
@@ -239,7 +239,7 @@ class NativeLayerNormTest {
         ByteBuffer rows = FusedCases.direct(new float[16]);
         float[] g = new float[4];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeLayerNorm.backward(rows, 0,
-                null, 0, rows, 0, FusedCases.direct(new float[16]), 0, FusedCases.direct(new float[15]), 0, 4, 4, g,
+                null, null, 0, rows, 0, FusedCases.direct(new float[16]), 0, FusedCases.direct(new float[15]), 0, 4, 4, g,
                 1e-5f, new float[4], new float[4]));
         assertTrue(e.getMessage().contains("4 × 4 floats of dx copy from float 0 do not fit its buffer of 60 bytes"),
                 e.getMessage());

@@ -5,6 +5,7 @@ import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
+import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
@@ -89,20 +90,13 @@ public final class AttentionBpOp extends JavaOp {
                     outs[2].write(r * span, t[3], 0, span);
                 }
             });
-            String[] names = {"query gradient", "key gradient", "value gradient"};
-            for (int p = 0; p < 3; p++) {
-                Ops.assign(out[3 + p], RowBlocks.columnSums(out[p], names[p]));
-            }
         } else {
             double[] q = Ops.doubles(in[0]);
             double[] k = Ops.doubles(in[1]);
             double[] v = Ops.doubles(in[2]);
             double[][] qkv = {q, k, v};
             for (int p = 0; p < 3; p++) { // the dense layers' bias, added in double as their row-vector add did
-                double[] b = Ops.doubles(in[5 + p]);
-                for (int i = 0; i < qkv[p].length; i++) {
-                    qkv[p][i] += b[i % h];
-                }
+                ScalarTransformerKernels.biasAdd(qkv[p], 0, batch * seq, h, Ops.doubles(in[5 + p]));
             }
             double[] probs = Ops.doubles(in[3]);
             double[] dCtx = Ops.doubles(in[4]);
@@ -116,9 +110,10 @@ public final class AttentionBpOp extends JavaOp {
             Ops.assign(out[0], dq);
             Ops.assign(out[1], dk);
             Ops.assign(out[2], dv);
-            for (int p = 0; p < 3; p++) {
-                out[3 + p].assign(out[p].sum(0)); // DenseBpOp's double-path bias gradient
-            }
+        }
+        String[] names = {"query gradient", "key gradient", "value gradient"};
+        for (int p = 0; p < 3; p++) {
+            DenseBpOp.biasGradient(out[p], out[3 + p], names[p]);
         }
     }
 

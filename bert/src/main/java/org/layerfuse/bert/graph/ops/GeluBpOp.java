@@ -75,7 +75,7 @@ public final class GeluBpOp extends JavaOp {
                 v[i] = dy[i] * v[i];
             }
             Ops.assign(out[0], v);
-            out[1].assign(out[0].reshape(rows, cols).sum(0)); // DenseBpOp's double-path bias gradient
+            DenseBpOp.biasGradient(out[0].reshape(rows, cols), out[1], "GELU input gradient");
         }
     }
 

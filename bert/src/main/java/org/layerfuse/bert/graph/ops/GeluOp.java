@@ -6,6 +6,7 @@ import org.layerfuse.engine.fused.NativeGelu;
 import org.layerfuse.engine.fused.NativeRows;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
+import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -86,10 +87,10 @@ public final class GeluOp extends JavaOp {
             java.lang.ref.Reference.reachabilityFence(out[1]);
         } else {
             double[] v = Ops.doubles(x);
-            double[] b = Ops.doubles(in[1]);
+            // the dense layer's bias, added in double as its row-vector add did
+            ScalarTransformerKernels.biasAdd(v, 0, rows, cols, Ops.doubles(in[1]));
             double[] d = new double[v.length];
             for (int i = 0; i < v.length; i++) {
-                v[i] += b[i % cols]; // the dense layer's bias, added in double as its row-vector add did
                 d[i] = erf ? ScalarBackwardKernels.geluErfGrad(v[i]) : ScalarBackwardKernels.geluTanhGrad(v[i]);
                 v[i] = erf ? ScalarBackwardKernels.geluErf(v[i]) : ScalarBackwardKernels.geluTanh(v[i]);
             }

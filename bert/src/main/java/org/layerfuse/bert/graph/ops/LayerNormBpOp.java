@@ -102,9 +102,6 @@ public final class LayerNormBpOp extends JavaOp {
             float[][] total = sums.total();
             Ops.assign(out[1], total[0]);
             Ops.assign(out[2], total[1]);
-            if (out.length > 4) {
-                Ops.assign(out[4], RowBlocks.columnSums(out[0], "layer norm input gradient"));
-            }
         } else {
             double[] xv = input(x, bias, residual);
             double[] dy = Ops.doubles(in[2]);
@@ -118,9 +115,9 @@ public final class LayerNormBpOp extends JavaOp {
             if (out.length > 3) {
                 Ops.assign(out[3], dx);
             }
-            if (out.length > 4) {
-                out[4].assign(out[0].sum(0)); // DenseBpOp's double-path bias gradient
-            }
+        }
+        if (out.length > 4) {
+            DenseBpOp.biasGradient(out[0], out[4], "layer norm input gradient");
         }
     }
 
