@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One forward pass (batch 32 × {@code seq} tokens) of our BERT on real weights: the fused
- * inference path ({@code path=fused}, what {@code BertModel.forward} runs) and the SameDiff
- * graph it replaced ({@code path=graph}).
+ * One forward pass ({@code batch} × {@code seq} tokens, 32 × 32 by default) of our BERT on real
+ * weights: the fused inference path ({@code path=fused}, what {@code BertModel.forward} runs) and
+ * the SameDiff graph it replaced ({@code path=graph}). Small batches ({@code -p batch=1}) time
+ * the latency of one request, where the products read every weight for a few rows.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,18 +42,21 @@ public class ForwardBench {
     @Param({"32"})
     int seq;
 
+    @Param({"32"})
+    int batch;
+
     private BertModel bert;
-    private TokenBatch batch;
+    private TokenBatch sentences;
 
     @Setup(Level.Trial)
     public void setUp() {
         PretrainedModels.Pretrained p = BenchModels.load(model);
         bert = BenchModels.classifier(p);
-        batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
+        sentences = BenchModels.sentences(p, batch, seq);
     }
 
     @Benchmark
     public Forward forward() {
-        return path.equals("graph") ? bert.forwardGraph(batch, false, false) : bert.forward(batch);
+        return path.equals("graph") ? bert.forwardGraph(sentences, false, false) : bert.forward(sentences);
     }
 }

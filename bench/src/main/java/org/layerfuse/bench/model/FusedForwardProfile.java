@@ -21,7 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * 6·L GEMMs alone into preallocated outputs on each {@link GemmRoute} (the plan's floor), the
  * SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile minilm 32 15</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile minilm 32 15 [graph: true|false] [batch: 32]</pre>
+ * A small batch (e.g. 1) times one request's latency: the products then read every weight for
+ * a few rows, and the "GEMMs alone" line says how much of the forward that reading is.
  */
 public final class FusedForwardProfile {
 
@@ -33,14 +35,19 @@ public final class FusedForwardProfile {
         int seq = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 15;
         boolean graph = args.length <= 3 || Boolean.parseBoolean(args[3]);
+        int examples = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.BATCH;
+        if (examples < 1 || seq < 1 || rounds < 1) {
+            throw new IllegalArgumentException("FusedForwardProfile: batch, tokens and rounds must be positive, got batch "
+                    + examples + ", tokens " + seq + ", rounds " + rounds);
+        }
         PretrainedModels.Pretrained p = BenchModels.load(name);
         BertModel model = BenchModels.classifier(p);
-        TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
+        TokenBatch batch = BenchModels.sentences(p, examples, seq);
         List<String> names = new ArrayList<>();
         List<Supplier<Object>> runs = new ArrayList<>();
         names.add("fused forward");
         runs.add(() -> model.forward(batch));
-        Runnable gemms = gemmsAlone(model, BenchModels.BATCH * seq);
+        Runnable gemms = gemmsAlone(model, examples * seq);
         for (GemmRoute.Route route : GemmRoute.Route.values()) {
             names.add("GEMMs alone, " + route);
             runs.add(() -> GemmRoute.run(route, () -> {
@@ -68,12 +75,12 @@ public final class FusedForwardProfile {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%s, batch %d x %d, %d rounds, medians (min):%n", name, BenchModels.BATCH, seq,
+        System.out.printf(Locale.ROOT, "%s, batch %d x %d, %d rounds, medians (min):%n", name, examples, seq,
                 rounds);
         for (int i = 0; i < runs.size(); i++) {
             double[] s = ms[i].clone();
             java.util.Arrays.sort(s);
-            System.out.printf(Locale.ROOT, "  %-16s %8.1f ms  (%.1f)%n", names.get(i), s[s.length / 2], s[0]);
+            System.out.printf(Locale.ROOT, "  %-16s %8.2f ms  (%.2f)%n", names.get(i), s[s.length / 2], s[0]);
         }
         if (ort != null) {
             ort.close();

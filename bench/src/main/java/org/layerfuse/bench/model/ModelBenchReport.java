@@ -37,7 +37,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.ModelBenchReport \
  *     [--repo ..] [--md MODELS.md] [--profile PROFILE.md] [--json target/model-bench.json] [--include regex]
+ *     [--batch 1,8,32]
  * </pre>
+ * {@code --batch} runs the forward benchmarks (ours and ONNX Runtime's) at each batch size too
+ * (the other tables stay at 32 × 32); the sizes other than 32 get a table of their own.
  * (bench/pom.xml's {@code model-bench} profile runs it.)
  */
 public final class ModelBenchReport {
@@ -60,10 +63,14 @@ public final class ModelBenchReport {
 
         // The JMH forks first, then TF Java in its own JVM, then the per-op profile in this JVM
         // (last, so that its models' native memory does not sit beside a fork's).
-        Collection<RunResult> results = new Runner(new OptionsBuilder()
-                .include(o.getOrDefault("--include", "org.layerfuse.bench.model.*Bench"))
+        OptionsBuilder options = new OptionsBuilder();
+        options.include(o.getOrDefault("--include", "org.layerfuse.bench.model.*Bench"))
                 .jvmArgsAppend("-Dlayerfuse.threads=" + threads)
-                .resultFormat(ResultFormatType.JSON).result(json.toString()).build()).run();
+                .resultFormat(ResultFormatType.JSON).result(json.toString());
+        if (o.containsKey("--batch")) {
+            options.param("batch", batches(o.get("--batch")));
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
         Map<String, Double> ms = new LinkedHashMap<>();
         for (RunResult r : results) {
             String bench = r.getParams().getBenchmark();
@@ -129,11 +136,12 @@ public final class ModelBenchReport {
                 threads, ghz, cpu.fp32FlopsPerCyclePerCore(), peak, gemmGflops));
         sb.append("| what | model | ms | examples/s | GFLOP/s | % of FMA peak | ratio |\n|---|---|---:|---:|---:|---:|---|\n");
         String seq = " seq=" + BenchModels.SEQ;
-        double miniFwd = get(ms, "ForwardBench.forward model=minilm path=fused" + seq);
-        double baseFwd = get(ms, "ForwardBench.forward model=bert-base path=fused" + seq);
-        double miniGraph = get(ms, "ForwardBench.forward model=minilm path=graph" + seq);
-        double baseGraph = get(ms, "ForwardBench.forward model=bert-base path=graph" + seq);
-        double ort = get(ms, "OnnxRuntimeForwardBench.forward" + seq);
+        String batch = "batch=" + BenchModels.BATCH + " ";
+        double miniFwd = get(ms, "ForwardBench.forward " + batch + "model=minilm path=fused" + seq);
+        double baseFwd = get(ms, "ForwardBench.forward " + batch + "model=bert-base path=fused" + seq);
+        double miniGraph = get(ms, "ForwardBench.forward " + batch + "model=minilm path=graph" + seq);
+        double baseGraph = get(ms, "ForwardBench.forward " + batch + "model=bert-base path=graph" + seq);
+        double ort = get(ms, "OnnxRuntimeForwardBench.forward " + batch.trim() + seq);
         double fMini = BenchModels.forwardFlops(mini, 6, BenchModels.BATCH, BenchModels.SEQ);
         double fBase = BenchModels.forwardFlops(base, 12, BenchModels.BATCH, BenchModels.SEQ);
         row(sb, "forward, fused (BertModel.forward)", "MiniLM", miniFwd, fMini, peak, String.format(Locale.ROOT,
@@ -154,14 +162,15 @@ public final class ModelBenchReport {
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", miniStep / miniFwd));
         row(sb, "training step (fwd+bwd+AdamW)", "BERT-base", baseStep, 3 * fBase, peak,
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", baseStep / baseFwd));
-        for (String batch : List.of("32", "64", "256")) {
-            double t = get(ms, "EvaluationBench.evaluate256 evalBatch=" + batch + " model=bert-base");
+        for (String evalBatch : List.of("32", "64", "256")) {
+            double t = get(ms, "EvaluationBench.evaluate256 evalBatch=" + evalBatch + " model=bert-base");
             if (!Double.isNaN(t)) {
                 sb.append(String.format(Locale.ROOT, "| evaluate 256 examples (batches of %s), no gradients | BERT-base "
-                        + "| %.0f | %.0f | %.0f | %.0f%% | goal ≤ 2000 ms |%n", batch, t, 256 / (t / 1000),
+                        + "| %.0f | %.0f | %.0f | %.0f%% | goal ≤ 2000 ms |%n", evalBatch, t, 256 / (t / 1000),
                         8 * fBase / t / 1e6, 100 * 8 * fBase / t / 1e6 / peak));
             }
         }
+        smallBatches(sb, ms);
         matmulFloor(sb, ms);
         sb.append("\nGFLOP/s count 2 FLOP per multiply-add of the encoder's matrix products (training step: 3× the "
                 + "forward's). examples/s = 32 / time.\n\n## Pruned models (exported, plain shallower BERT)\n\n")
@@ -185,6 +194,54 @@ public final class ModelBenchReport {
                     plain, grafted, grafted / plain));
         }
         return sb.toString();
+    }
+
+    /** The batch sizes of {@code --batch}: positive integers, comma-separated. */
+    static String[] batches(String list) {
+        String[] values = list.split(",");
+        for (int i = 0; i < values.length; i++) {
+            values[i] = values[i].trim();
+            try {
+                if (Integer.parseInt(values[i]) < 1) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--batch: expected positive batch sizes separated by commas "
+                        + "(e.g. 1,8,32), got '" + list + "'");
+            }
+        }
+        return values;
+    }
+
+    /**
+     * The forward at the batch sizes other than 32 that {@code --batch} ran: ours against ONNX
+     * Runtime for MiniLM (the same batch, same JMH run), BERT-base's fused forward, and the time
+     * per example, which shows what a small batch costs against the 32 × 32 rows above.
+     */
+    private static void smallBatches(StringBuilder sb, Map<String, Double> ms) {
+        java.util.TreeMap<Integer, String> rows = new java.util.TreeMap<>();
+        String prefix = "ForwardBench.forward batch=";
+        String seq = " seq=" + BenchModels.SEQ;
+        for (String key : ms.keySet()) {
+            if (!key.startsWith(prefix) || !key.endsWith(seq)) {
+                continue;
+            }
+            int b = Integer.parseInt(key.substring(prefix.length(), key.indexOf(' ', prefix.length())));
+            if (b == BenchModels.BATCH || rows.containsKey(b)) {
+                continue;
+            }
+            String at = "batch=" + b + " ";
+            double mini = get(ms, "ForwardBench.forward " + at + "model=minilm path=fused" + seq);
+            double ort = get(ms, "OnnxRuntimeForwardBench.forward " + at.trim() + seq);
+            double base = get(ms, "ForwardBench.forward " + at + "model=bert-base path=fused" + seq);
+            rows.put(b, String.format(Locale.ROOT, "| %d × %d | %.2f | %.2f | %.2f× | %.2f | %.2f |%n", b,
+                    BenchModels.SEQ, mini, ort, ort / mini, mini / b, base));
+        }
+        if (!rows.isEmpty()) {
+            sb.append("\n### Small batches (latency)\n\n| batch × tokens | MiniLM fused ms | ONNX Runtime ms | ratio "
+                    + "(throughput) | MiniLM fused ms per example | BERT-base fused ms |\n|---|---:|---:|---:|---:|---:|\n");
+            rows.values().forEach(sb::append);
+        }
     }
 
     /**

@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The same MiniLM forward in ONNX Runtime on the same ONNX file, same batch, same thread count. */
+/** The same MiniLM forward in ONNX Runtime on the same ONNX file, same batch ({@code batch} × {@code seq}), same thread count. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -29,19 +29,22 @@ public class OnnxRuntimeForwardBench {
     @org.openjdk.jmh.annotations.Param({"32"})
     int seq;
 
+    @org.openjdk.jmh.annotations.Param({"32"})
+    int batch;
+
     private OnnxRuntimeEncoder ort;
-    private TokenBatch batch;
+    private TokenBatch sentences;
 
     @Setup(Level.Trial)
     public void setUp() {
         PretrainedModels.Pretrained p = BenchModels.load("minilm");
         ort = new OnnxRuntimeEncoder(p.onnxFile(), Integer.getInteger("layerfuse.threads", 2));
-        batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
+        sentences = BenchModels.sentences(p, batch, seq);
     }
 
     @Benchmark
     public float[][][] forward() {
-        return ort.lastHiddenState(batch);
+        return ort.lastHiddenState(sentences);
     }
 
     @TearDown
