@@ -196,21 +196,25 @@ public final class ModelBenchReport {
         return sb.toString();
     }
 
-    /** The batch sizes of {@code --batch}: positive integers, comma-separated. */
+    /**
+     * The batch sizes of {@code --batch} (positive integers, comma-separated), with 32 added when
+     * missing: the main table's rows are the 32 × 32 runs.
+     */
     static String[] batches(String list) {
-        String[] values = list.split(",");
-        for (int i = 0; i < values.length; i++) {
-            values[i] = values[i].trim();
+        java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>(List.of(BenchModels.BATCH));
+        for (String value : list.split(",")) {
             try {
-                if (Integer.parseInt(values[i]) < 1) {
+                int b = Integer.parseInt(value.trim());
+                if (b < 1) {
                     throw new NumberFormatException();
                 }
+                sizes.add(b);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--batch: expected positive batch sizes separated by commas "
                         + "(e.g. 1,8,32), got '" + list + "'");
             }
         }
-        return values;
+        return sizes.stream().map(String::valueOf).toArray(String[]::new);
     }
 
     /**
