@@ -1,6 +1,7 @@
 package org.layerfuse.api;
 
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.bert.BertWeights;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 
 /**
@@ -22,12 +23,17 @@ interface EncoderForward extends AutoCloseable {
     Outputs run(TokenBatch batch, boolean lastHidden, boolean logits);
 
     /**
-     * The forward the API uses for a model: today a pool of {@link BertModel#replica() replicas}
-     * over {@link BertModel#forward}. The one line to change for another engine (e.g. a per-thread
-     * fused inference plan).
+     * The forward the API uses for a model, by {@link InferenceOptions#engine()}: a pool of
+     * {@link BertModel#replica() replicas} over {@link BertModel#forward}, or one ONNX Runtime
+     * session over the model's ONNX export.
+     *
+     * @param source the model's name or folder, for error messages
      */
-    static EncoderForward of(BertModel model, InferenceOptions options) {
-        return new PooledBertForward(model, options.parallelism());
+    static EncoderForward of(BertWeights weights, InferenceOptions options, String source) {
+        return switch (options.engine()) {
+            case FUSED -> new PooledBertForward(BertModel.fromWeights(weights), options.parallelism());
+            case ONNX_RUNTIME -> OnnxRuntimeForward.of(weights, source);
+        };
     }
 
     @Override

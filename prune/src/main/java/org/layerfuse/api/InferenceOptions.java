@@ -9,10 +9,34 @@ package org.layerfuse.api;
  *                  ({@code max_position_embeddings}); longer texts are truncated, said once in the log
  * @param parallelism the most forward calls that run at once when several threads share one
  *                  instance (≥ 1); each running call has its own graph over the shared weights
+ * @param engine    what runs the forward: LayerFuse's fused forward (the default) or ONNX Runtime
  */
-public record InferenceOptions(int batchSize, int maxLength, int parallelism) {
+public record InferenceOptions(int batchSize, int maxLength, int parallelism, Engine engine) {
+
+    /**
+     * What runs the forward.
+     * <ul>
+     * <li>{@link #FUSED}: LayerFuse's own forward ({@code BertModel.forward}), one replica per
+     *     running call over shared weights.</li>
+     * <li>{@link #ONNX_RUNTIME}: the model exported to ONNX (as {@code layerfuse export --format onnx}
+     *     writes it, in a temporary file removed once loaded) and run by ONNX Runtime, one session
+     *     shared by every call. At batches of one to eight texts ONNX Runtime's forward took 0.2–0.7×
+     *     the time of ours on a 2-core AVX2 machine (README, session 39: its weights are packed
+     *     once, ours are handed to oneDNN on every product), so it is the choice for one request at
+     *     a time; at batch 32 the two are about level.</li>
+     * </ul>
+     */
+    public enum Engine { FUSED, ONNX_RUNTIME }
+
+    /** The fused engine. */
+    public InferenceOptions(int batchSize, int maxLength, int parallelism) {
+        this(batchSize, maxLength, parallelism, Engine.FUSED);
+    }
 
     public InferenceOptions {
+        if (engine == null) {
+            throw new IllegalArgumentException("engine must not be null; one of " + java.util.Arrays.toString(Engine.values()));
+        }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -30,14 +54,18 @@ public record InferenceOptions(int batchSize, int maxLength, int parallelism) {
     }
 
     public InferenceOptions withBatchSize(int n) {
-        return new InferenceOptions(n, maxLength, parallelism);
+        return new InferenceOptions(n, maxLength, parallelism, engine);
     }
 
     public InferenceOptions withMaxLength(int n) {
-        return new InferenceOptions(batchSize, n, parallelism);
+        return new InferenceOptions(batchSize, n, parallelism, engine);
     }
 
     public InferenceOptions withParallelism(int n) {
-        return new InferenceOptions(batchSize, maxLength, n);
+        return new InferenceOptions(batchSize, maxLength, n, engine);
+    }
+
+    public InferenceOptions withEngine(Engine e) {
+        return new InferenceOptions(batchSize, maxLength, parallelism, e);
     }
 }

@@ -2,7 +2,6 @@ package org.layerfuse.api;
 
 import java.util.List;
 import org.layerfuse.bert.BertConfig;
-import org.layerfuse.bert.BertModel;
 import org.layerfuse.weights.PretrainedModels;
 
 /**
@@ -55,7 +54,7 @@ public final class SentenceEncoder implements AutoCloseable {
         int maxLength = ModelLength.of(c, options);
         return new SentenceEncoder(nameOrPath, pooling, c.hiddenSize(),
                 new TextBatches(p.tokenizer(), maxLength, options.batchSize(), nameOrPath),
-                EncoderForward.of(BertModel.fromWeights(p.weights()), options));
+                EncoderForward.of(p.weights(), options, nameOrPath));
     }
 
     public SentencePooling pooling() {

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.layerfuse.bert.BertConfig;
-import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.weights.PretrainedModels;
 
@@ -85,7 +84,7 @@ public final class TextClassifier implements AutoCloseable {
         int maxLength = ModelLength.of(c, options);
         return new TextClassifier(folder.toString(), c.labels(),
                 new TextBatches(p.tokenizer(), maxLength, options.batchSize(), folder.toString()),
-                EncoderForward.of(BertModel.fromWeights(p.weights()), options));
+                EncoderForward.of(p.weights(), options, folder.toString()));
     }
 
     /** The class names, in the order of each prediction's probabilities. */

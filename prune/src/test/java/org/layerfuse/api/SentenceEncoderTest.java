@@ -59,6 +59,45 @@ class SentenceEncoderTest {
     }
 
     @Test
+    void onnxRuntimeEngineGivesTheFusedVectorsFromManyThreads() throws Exception {
+        List<String> sentences = SampleSentences.load();
+        List<float[]> fused;
+        try (SentenceEncoder encoder = SentenceEncoder.load("minilm")) {
+            fused = encoder.encode(sentences);
+        }
+        InferenceOptions ort = InferenceOptions.defaults().withBatchSize(8).withEngine(InferenceOptions.Engine.ONNX_RUNTIME);
+        try (SentenceEncoder encoder = SentenceEncoder.load("minilm", ort)) {
+            assertEquals(384, encoder.dimension());
+            List<float[]> alone = encoder.encode(sentences);
+            double worst = 0;
+            for (int i = 0; i < sentences.size(); i++) {
+                for (int j = 0; j < 384; j++) {
+                    worst = Math.max(worst, Math.abs(alone.get(i)[j] - fused.get(i)[j]));
+                }
+                assertTrue(dot(alone.get(i), fused.get(i)) >= 0.99999, "sentence " + i);
+            }
+            System.out.printf("SentenceEncoder, ONNX Runtime engine against the fused one: max |diff| %.2e%n", worst);
+            assertTrue(worst <= 1e-5, "max |diff| " + worst);
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<List<float[]>>> runs = new ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    runs.add(pool.submit(() -> encoder.encode(sentences)));
+                }
+                for (Future<List<float[]>> run : runs) {
+                    List<float[]> got = run.get();
+                    for (int i = 0; i < sentences.size(); i++) {
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(alone.get(i), got.get(i), 1e-6f,
+                                "sentence " + i);
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    @Test
     void manyThreadsAtOnceGetTheVectorsOfOne() throws Exception {
         List<String> sentences = SampleSentences.load();
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm",

@@ -63,6 +63,33 @@ class TextClassifierTest {
     }
 
     @Test
+    void onnxRuntimeEngineGivesTheFusedAnswers() {
+        SpamClassifierFixture f = SpamClassifierFixture.get();
+        List<String> texts = f.testSplit().examples().stream().map(Example::text).toList();
+        InferenceOptions options = InferenceOptions.defaults().withMaxLength(SpamClassifierFixture.MAX_LENGTH);
+        List<TextClassifier.Prediction> fused;
+        try (TextClassifier classifier = TextClassifier.load(f.folder, options)) {
+            fused = classifier.classify(texts);
+        }
+        try (TextClassifier classifier = TextClassifier.load(f.folder,
+                options.withEngine(InferenceOptions.Engine.ONNX_RUNTIME))) {
+            assertEquals(f.data.labelNames(), classifier.labels());
+            List<TextClassifier.Prediction> ort = classifier.classify(texts);
+            double worst = 0;
+            for (int i = 0; i < texts.size(); i++) {
+                assertEquals(fused.get(i).label(), ort.get(i).label(), "text " + i);
+                for (int c = 0; c < fused.get(i).probabilities().length; c++) {
+                    worst = Math.max(worst, Math.abs(fused.get(i).probabilities()[c] - ort.get(i).probabilities()[c]));
+                }
+            }
+            System.out.printf("TextClassifier, ONNX Runtime engine against the fused one: max |p diff| %.2e over %d texts%n",
+                    worst, texts.size());
+            assertTrue(worst <= 1e-5, "max probability difference " + worst);
+        }
+        assertThrows(IllegalArgumentException.class, () -> options.withEngine(null));
+    }
+
+    @Test
     void manyThreadsAtOnceGetTheAnswersOfOne() throws Exception {
         SpamClassifierFixture f = SpamClassifierFixture.get();
         List<String> texts = f.testSplit().examples().stream().map(Example::text).toList();

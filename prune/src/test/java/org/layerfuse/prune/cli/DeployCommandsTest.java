@@ -66,6 +66,27 @@ class DeployCommandsTest {
         }
         assertEquals("line 4", rows.get(2).get("source"), "a record is located by the line it starts on");
 
+        // the same predictions through ONNX Runtime on the model's ONNX export
+        Path viaOrt = dir.resolve("out/ort.csv");
+        CliErrorsTest.Outcome ort = CliErrorsTest.run("predict", "--model", f.folder.toString(), "--data",
+                data.toString(), "--text-column", "body", "--out", viaOrt.toString(), "--max-length", "32",
+                "--engine", "onnxruntime");
+        assertEquals(0, ort.code(), ort.err());
+        List<CSVRecord> ortRows;
+        try (Reader r = Files.newBufferedReader(viaOrt)) {
+            ortRows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(r).getRecords();
+        }
+        assertEquals(rows.size(), ortRows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertEquals(rows.get(i).get("label"), ortRows.get(i).get("label"), "row " + (i + 1));
+            for (String column : rows.get(i).toMap().keySet()) {
+                if (column.startsWith("p_")) {
+                    assertEquals(Double.parseDouble(rows.get(i).get(column)), Double.parseDouble(ortRows.get(i).get(column)),
+                            1e-5, "row " + (i + 1) + " " + column);
+                }
+            }
+        }
+
         CliErrorsTest.Outcome again = CliErrorsTest.run("predict", "--model", f.folder.toString(), "--data",
                 data.toString(), "--text-column", "body", "--out", out.toString());
         assertEquals(2, again.code());
@@ -98,6 +119,13 @@ class DeployCommandsTest {
                 "--out", out.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains(dir.toString()), o.err());
+        assertFalse(Files.exists(out));
+
+        o = CliErrorsTest.run("predict", "--model", f.folder.toString(), "--data", data.toString(), "--text-column",
+                "body", "--out", out.toString(), "--engine", "tensorrt");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("--engine") && o.err().contains("tensorrt") && o.err().contains("onnxruntime"),
+                o.err());
         assertFalse(Files.exists(out));
     }
 
