@@ -78,22 +78,7 @@ class SentenceEncoderTest {
             }
             System.out.printf("SentenceEncoder, ONNX Runtime engine against the fused one: max |diff| %.2e%n", worst);
             assertTrue(worst <= 1e-5, "max |diff| " + worst);
-            ExecutorService pool = Executors.newFixedThreadPool(3);
-            try {
-                List<Future<List<float[]>>> runs = new ArrayList<>();
-                for (int t = 0; t < 3; t++) {
-                    runs.add(pool.submit(() -> encoder.encode(sentences)));
-                }
-                for (Future<List<float[]>> run : runs) {
-                    List<float[]> got = run.get();
-                    for (int i = 0; i < sentences.size(); i++) {
-                        org.junit.jupiter.api.Assertions.assertArrayEquals(alone.get(i), got.get(i), 1e-6f,
-                                "sentence " + i);
-                    }
-                }
-            } finally {
-                pool.shutdown();
-            }
+            assertSameFromThreads(encoder, sentences, alone, 3);
         }
     }
 
@@ -102,23 +87,28 @@ class SentenceEncoderTest {
         List<String> sentences = SampleSentences.load();
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm",
                 InferenceOptions.defaults().withBatchSize(8).withParallelism(2))) {
-            List<float[]> alone = encoder.encode(sentences);
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<List<float[]>>> runs = new ArrayList<>();
-                for (int t = 0; t < 4; t++) {
-                    runs.add(pool.submit(() -> encoder.encode(sentences)));
-                }
-                for (Future<List<float[]>> run : runs) {
-                    List<float[]> got = run.get();
-                    for (int i = 0; i < sentences.size(); i++) {
-                        org.junit.jupiter.api.Assertions.assertArrayEquals(alone.get(i), got.get(i), 1e-6f,
-                                "sentence " + i);
-                    }
-                }
-            } finally {
-                pool.shutdown();
+            assertSameFromThreads(encoder, sentences, encoder.encode(sentences), 4);
+        }
+    }
+
+    /** {@code threads} threads encoding {@code sentences} at once each get {@code alone}'s vectors. */
+    private static void assertSameFromThreads(SentenceEncoder encoder, List<String> sentences, List<float[]> alone,
+                                              int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<float[]>>> runs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                runs.add(pool.submit(() -> encoder.encode(sentences)));
             }
+            for (Future<List<float[]>> run : runs) {
+                List<float[]> got = run.get();
+                for (int i = 0; i < sentences.size(); i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(alone.get(i), got.get(i), 1e-6f,
+                            "sentence " + i);
+                }
+            }
+        } finally {
+            pool.shutdown();
         }
     }
 
