@@ -8,7 +8,8 @@ package org.layerfuse.api;
  * @param maxLength tokens per text, [CLS] and [SEP] included; 0 means the model's own limit
  *                  ({@code max_position_embeddings}); longer texts are truncated, said once in the log
  * @param parallelism the most forward calls that run at once when several threads share one
- *                  instance (≥ 1); each running call has its own graph over the shared weights
+ *                  instance (≥ 1), for the fused engine: each running call has its own model replica
+ *                  over the shared weights (the ONNX Runtime engine runs every call on its one session)
  * @param engine    what runs the forward: LayerFuse's fused forward (the default) or ONNX Runtime
  */
 public record InferenceOptions(int batchSize, int maxLength, int parallelism, Engine engine) {
