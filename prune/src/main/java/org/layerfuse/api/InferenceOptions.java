@@ -36,7 +36,8 @@ public record InferenceOptions(int batchSize, int maxLength, int parallelism, En
 
     public InferenceOptions {
         if (engine == null) {
-            throw new IllegalArgumentException("engine must not be null; one of " + java.util.Arrays.toString(Engine.values()));
+            throw new IllegalArgumentException("engine must not be null; one of "
+                    + java.util.Arrays.toString(Engine.values()));
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);

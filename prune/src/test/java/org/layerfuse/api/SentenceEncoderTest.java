@@ -65,7 +65,8 @@ class SentenceEncoderTest {
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm")) {
             fused = encoder.encode(sentences);
         }
-        InferenceOptions ort = InferenceOptions.defaults().withBatchSize(8).withEngine(InferenceOptions.Engine.ONNX_RUNTIME);
+        InferenceOptions ort = InferenceOptions.defaults().withBatchSize(8)
+                .withEngine(InferenceOptions.Engine.ONNX_RUNTIME);
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm", ort)) {
             assertEquals(384, encoder.dimension());
             List<float[]> alone = encoder.encode(sentences);

@@ -82,8 +82,8 @@ class TextClassifierTest {
                     worst = Math.max(worst, Math.abs(fused.get(i).probabilities()[c] - ort.get(i).probabilities()[c]));
                 }
             }
-            System.out.printf("TextClassifier, ONNX Runtime engine against the fused one: max |p diff| %.2e over %d texts%n",
-                    worst, texts.size());
+            System.out.printf("TextClassifier, ONNX Runtime engine against the fused one: max |p diff| %.2e "
+                    + "over %d texts%n", worst, texts.size());
             assertTrue(worst <= 1e-5, "max probability difference " + worst);
         }
         assertThrows(IllegalArgumentException.class, () -> options.withEngine(null));

@@ -13,7 +13,9 @@ import org.layerfuse.bert.SampleSentences;
  * interleaved call by call in one JVM (the machine's drift slows both alike). Prints the medians,
  * the best calls and the ONNX Runtime engine's speed-up.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.EngineLatency [batch: 1] [rounds: 100]</pre>
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.EngineLatency [batch: 1] [rounds: 100]
+ * </pre>
  */
 public final class EngineLatency {
 
@@ -30,7 +32,8 @@ public final class EngineLatency {
         }
         InferenceOptions options = InferenceOptions.defaults().withBatchSize(Math.max(batch, 1));
         try (SentenceEncoder fused = SentenceEncoder.load("minilm", options);
-             SentenceEncoder ort = SentenceEncoder.load("minilm", options.withEngine(InferenceOptions.Engine.ONNX_RUNTIME))) {
+             SentenceEncoder ort = SentenceEncoder.load("minilm",
+                     options.withEngine(InferenceOptions.Engine.ONNX_RUNTIME))) {
             double[] f = new double[rounds];
             double[] o = new double[rounds];
             for (int r = -20; r < rounds; r++) {
@@ -48,9 +51,10 @@ public final class EngineLatency {
             }
             Arrays.sort(f);
             Arrays.sort(o);
-            System.out.printf(Locale.ROOT, "SentenceEncoder.encode, MiniLM, %d sentence(s) a call, %d rounds: fused %.2f ms "
-                            + "(best %.2f), ONNX Runtime engine %.2f ms (best %.2f): ONNX Runtime %.2f× faster%n", batch,
-                    rounds, f[rounds / 2], f[0], o[rounds / 2], o[0], f[rounds / 2] / o[rounds / 2]);
+            System.out.printf(Locale.ROOT, "SentenceEncoder.encode, MiniLM, %d sentence(s) a call, %d rounds: "
+                            + "fused %.2f ms (best %.2f), ONNX Runtime engine %.2f ms (best %.2f): ONNX Runtime "
+                            + "%.2f× faster%n", batch, rounds, f[rounds / 2], f[0], o[rounds / 2], o[0],
+                    f[rounds / 2] / o[rounds / 2]);
         }
     }
 }

@@ -21,7 +21,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * 6·L GEMMs alone into preallocated outputs on each {@link GemmRoute} (the plan's floor), the
  * SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile minilm 32 15 [graph: true|false] [batch: 32]</pre>
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile \
+ *     minilm 32 15 [graph: true|false] [batch: 32]
+ * </pre>
  * A small batch (e.g. 1) times one request's latency: the products then read every weight for
  * a few rows, and the "GEMMs alone" line says how much of the forward that reading is.
  */
@@ -37,8 +40,8 @@ public final class FusedForwardProfile {
         boolean graph = args.length <= 3 || Boolean.parseBoolean(args[3]);
         int examples = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.BATCH;
         if (examples < 1 || seq < 1 || rounds < 1) {
-            throw new IllegalArgumentException("FusedForwardProfile: batch, tokens and rounds must be positive, got batch "
-                    + examples + ", tokens " + seq + ", rounds " + rounds);
+            throw new IllegalArgumentException("FusedForwardProfile: batch, tokens and rounds must be positive, "
+                    + "got batch " + examples + ", tokens " + seq + ", rounds " + rounds);
         }
         PretrainedModels.Pretrained p = BenchModels.load(name);
         BertModel model = BenchModels.classifier(p);

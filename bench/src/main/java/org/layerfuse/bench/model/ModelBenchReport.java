@@ -243,7 +243,8 @@ public final class ModelBenchReport {
         }
         if (!rows.isEmpty()) {
             sb.append("\n### Small batches (latency)\n\n| batch × tokens | MiniLM fused ms | ONNX Runtime ms | ratio "
-                    + "(throughput) | MiniLM fused ms per example | BERT-base fused ms |\n|---|---:|---:|---:|---:|---:|\n");
+                    + "(throughput) | MiniLM fused ms per example | BERT-base fused ms |\n"
+                    + "|---|---:|---:|---:|---:|---:|\n");
             rows.values().forEach(sb::append);
         }
     }

@@ -17,7 +17,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The same MiniLM forward in ONNX Runtime on the same ONNX file, same batch ({@code batch} × {@code seq}), same thread count. */
+/**
+ * The same MiniLM forward in ONNX Runtime on the same ONNX file, same batch ({@code batch} ×
+ * {@code seq}), same thread count.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -80,7 +80,8 @@ public final class PredictCommand implements Callable<Integer> {
         return switch (name == null ? "" : name.toLowerCase(Locale.ROOT)) {
             case "fused" -> InferenceOptions.Engine.FUSED;
             case "onnxruntime", "onnx-runtime", "ort" -> InferenceOptions.Engine.ONNX_RUNTIME;
-            default -> throw new IllegalArgumentException("--engine: expected fused or onnxruntime, got '" + name + "'");
+            default -> throw new IllegalArgumentException("--engine: expected fused or onnxruntime, got '" + name
+                    + "'");
         };
     }
 

@@ -81,8 +81,8 @@ class DeployCommandsTest {
             assertEquals(rows.get(i).get("label"), ortRows.get(i).get("label"), "row " + (i + 1));
             for (String column : rows.get(i).toMap().keySet()) {
                 if (column.startsWith("p_")) {
-                    assertEquals(Double.parseDouble(rows.get(i).get(column)), Double.parseDouble(ortRows.get(i).get(column)),
-                            1e-5, "row " + (i + 1) + " " + column);
+                    assertEquals(Double.parseDouble(rows.get(i).get(column)),
+                            Double.parseDouble(ortRows.get(i).get(column)), 1e-5, "row " + (i + 1) + " " + column);
                 }
             }
         }
