@@ -9,9 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Multi-head attention over a batch of token-major {@code [B·S, H]} rows, sequence by sequence,
- * for both the fused forward ({@link PlanKernels#attention}, biases still to add) and the
- * training graph's attention op (biases already added): per sequence the Q, K and V rows are
- * read (plus their biases where given), the additive key mask is (1 − mask)·maskValue, and
+ * for both the fused forward ({@link PlanKernels#attention}) and the training graph's attention
+ * op, both of which pass the products x·Wq, x·Wk, x·Wv with their biases still to add: per
+ * sequence the Q, K and V rows are read (plus their biases where given), the additive key mask is (1 − mask)·maskValue, and
  * {@link AttentionKernel#sequence} (float32, sequences split over the cores) or the double loops
  * of {@link ScalarTransformerKernels#attention} (float64) write the context and, if asked, the
  * probabilities {@code [B, heads, S, S]}.

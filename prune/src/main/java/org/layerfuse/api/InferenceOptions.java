@@ -22,9 +22,9 @@ public record InferenceOptions(int batchSize, int maxLength, int parallelism, En
      * <li>{@link #ONNX_RUNTIME}: the model exported to ONNX (as {@code layerfuse export --format onnx}
      *     writes it, in a temporary file removed once loaded) and run by ONNX Runtime, one session
      *     shared by every call. At batches of one to eight texts ONNX Runtime's forward took 0.2–0.7×
-     *     the time of ours on a 2-core AVX2 machine (README, session 39: its weights are packed
-     *     once, ours are handed to oneDNN on every product), so it is the choice for one request at
-     *     a time; at batch 32 the two are about level.</li>
+     *     the time of ours on a 2-core AVX2 machine (README, session 39: at a few rows the products
+     *     are bound by reading the weights, which ONNX Runtime does faster), so it is the choice for
+     *     one request at a time; at batch 32 the two are about level.</li>
      * </ul>
      */
     public enum Engine { FUSED, ONNX_RUNTIME }

@@ -24,11 +24,9 @@ final class OnnxRuntimeForward implements EncoderForward {
     private static final String LOGITS = "logits";
 
     private final OnnxRuntimeEncoder encoder;
-    private final String source;
 
-    private OnnxRuntimeForward(OnnxRuntimeEncoder encoder, String source) {
+    private OnnxRuntimeForward(OnnxRuntimeEncoder encoder) {
         this.encoder = encoder;
-        this.source = source;
     }
 
     static OnnxRuntimeForward of(BertWeights weights, String source) {
@@ -42,8 +40,7 @@ final class OnnxRuntimeForward implements EncoderForward {
         Path file = dir.resolve(OnnxBertExporter.MODEL_FILE);
         try {
             OnnxBertExporter.write(weights, file);
-            return new OnnxRuntimeForward(new OnnxRuntimeEncoder(file, Runtime.getRuntime().availableProcessors()),
-                    source);
+            return new OnnxRuntimeForward(new OnnxRuntimeEncoder(file, Runtime.getRuntime().availableProcessors()));
         } finally {
             try {
                 Files.deleteIfExists(file); // the session holds the model in memory
@@ -69,15 +66,9 @@ final class OnnxRuntimeForward implements EncoderForward {
                 }
             }
         }
-        float[][] z = null;
-        if (logits) {
-            if (!encoder.outputNames().contains(LOGITS)) {
-                throw new IllegalStateException(source + ": the ONNX export has no '" + LOGITS + "' output (outputs "
-                        + encoder.outputNames() + ")");
-            }
-            z = encoder.matrix(batch, LOGITS);
-        }
-        return new Outputs(hidden, z);
+        // TextClassifier loads only models with a classifier, whose export has this output
+        // (OnnxRuntimeEncoder.matrix refuses a missing one)
+        return new Outputs(hidden, logits ? encoder.matrix(batch, LOGITS) : null);
     }
 
     @Override

@@ -30,7 +30,7 @@ public final class EngineLatency {
             throw new IllegalArgumentException("usage: EngineLatency [batch 1.." + sentences.size()
                     + "] [rounds >= 1]; got " + String.join(" ", args));
         }
-        InferenceOptions options = InferenceOptions.defaults().withBatchSize(Math.max(batch, 1));
+        InferenceOptions options = InferenceOptions.defaults().withBatchSize(batch);
         try (SentenceEncoder fused = SentenceEncoder.load("minilm", options);
              SentenceEncoder ort = SentenceEncoder.load("minilm",
                      options.withEngine(InferenceOptions.Engine.ONNX_RUNTIME))) {
