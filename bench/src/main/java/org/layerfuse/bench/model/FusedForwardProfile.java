@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.tokenizer.TokenBatch;
@@ -18,7 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Where the fused forward's time goes, measured in one JVM with the candidates interleaved
  * round by round (so a noisy, shared machine slows them alike): the fused forward, the same
- * 6·L GEMMs alone into preallocated outputs on each {@link GemmRoute} (the plan's floor), the
+ * forward with its products through ND4J's matmul op instead of oneDNN's matmul called directly,
+ * the 6·L GEMMs alone into preallocated outputs (the plan's floor) called directly and on each
+ * {@link GemmRoute} through ND4J's op, the
  * SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
  * <pre>
@@ -50,13 +53,20 @@ public final class FusedForwardProfile {
         List<Supplier<Object>> runs = new ArrayList<>();
         names.add("fused forward");
         runs.add(() -> model.forward(batch));
+        names.add("fused, ND4J's op");
+        runs.add(() -> throughOp(() -> model.forward(batch)));
         Runnable gemms = gemmsAlone(model, examples * seq);
+        names.add("GEMMs alone, oneDNN direct");
+        runs.add(() -> {
+            gemms.run();
+            return null;
+        });
         for (GemmRoute.Route route : GemmRoute.Route.values()) {
-            names.add("GEMMs alone, " + route);
-            runs.add(() -> GemmRoute.run(route, () -> {
+            names.add("GEMMs alone, " + route + (route == GemmRoute.Route.ONEDNN ? " op" : ""));
+            runs.add(() -> throughOp(() -> GemmRoute.run(route, () -> {
                 gemms.run();
                 return null;
-            }));
+            })));
         }
         if (graph) {
             names.add("SameDiff graph");
@@ -83,7 +93,7 @@ public final class FusedForwardProfile {
         for (int i = 0; i < runs.size(); i++) {
             double[] s = ms[i].clone();
             java.util.Arrays.sort(s);
-            System.out.printf(Locale.ROOT, "  %-16s %8.2f ms  (%.2f)%n", names.get(i), s[s.length / 2], s[0]);
+            System.out.printf(Locale.ROOT, "  %-28s %8.2f ms  (%.2f)%n", names.get(i), s[s.length / 2], s[0]);
         }
         if (ort != null) {
             ort.close();
@@ -121,7 +131,17 @@ public final class FusedForwardProfile {
         return t[rounds / 2];
     }
 
-    /** The plan's six GEMMs per live layer, into outputs allocated once. */
+    /** Runs {@code body} with every product through ND4J's matmul op (not oneDNN's matmul called directly). */
+    private static Object throughOp(Supplier<Object> body) {
+        Gemm.useDirect(false);
+        try {
+            return body.get();
+        } finally {
+            Gemm.useDirect(null);
+        }
+    }
+
+    /** The plan's six GEMMs per live layer, into outputs allocated once (through {@link Gemm}, as the plan's). */
     private static Runnable gemmsAlone(BertModel model, int tokens) {
         int h = model.config().hiddenSize();
         INDArray x = Nd4j.rand(model.dataType(), tokens, h);
@@ -132,10 +152,10 @@ public final class FusedForwardProfile {
             for (int l : live) {
                 for (ParamNames.LayerMatrix m : List.of(ParamNames.LayerMatrix.QUERY, ParamNames.LayerMatrix.KEY,
                         ParamNames.LayerMatrix.VALUE, ParamNames.LayerMatrix.ATTENTION_OUTPUT)) {
-                    Nd4j.gemm(x, model.parameter(m.kernel(l)), out, false, false, 1.0, 0.0);
+                    Gemm.gemm(x, model.parameter(m.kernel(l)), out, false, false, 1.0, 0.0);
                 }
-                Nd4j.gemm(x, model.parameter(ParamNames.LayerMatrix.INTERMEDIATE.kernel(l)), inter, false, false, 1.0, 0.0);
-                Nd4j.gemm(inter, model.parameter(ParamNames.LayerMatrix.OUTPUT.kernel(l)), out, false, false, 1.0, 0.0);
+                Gemm.gemm(x, model.parameter(ParamNames.LayerMatrix.INTERMEDIATE.kernel(l)), inter, false, false, 1.0, 0.0);
+                Gemm.gemm(inter, model.parameter(ParamNames.LayerMatrix.OUTPUT.kernel(l)), out, false, false, 1.0, 0.0);
             }
         };
     }

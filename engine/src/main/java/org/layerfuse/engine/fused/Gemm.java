@@ -35,6 +35,15 @@ public final class Gemm {
     private Gemm() {
     }
 
+    /**
+     * Whether float32 products on the oneDNN route call oneDNN's matmul directly ({@code true},
+     * the default: see {@link DnnlMatmul}) or go through ND4J's matmul op; null goes back to
+     * {@code -Dlayerfuse.fused.gemm.direct} (benchmarks compare the two in one JVM).
+     */
+    public static void useDirect(Boolean on) {
+        DnnlMatmul.use(on);
+    }
+
     /** {@code c = alpha · op(a) · op(b) + beta · c} into {@code c} (not a view); returns c. */
     public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
                                 double alpha, double beta) {
@@ -45,6 +54,48 @@ public final class Gemm {
         if (!Nd4j.getEnvironment().isCPU()) {
             return Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
         }
+        DnnlMatmul.Key direct = Nd4j.getEnvironment().helpersAllowed()
+                ? DnnlMatmul.key(a, b, c, transposeA, transposeB, alpha, beta) : null;
+        if (direct != null) {
+            Boolean same = DnnlMatmul.sameBits(direct);
+            if (same == null) {
+                return firstOfShape(direct, a, b, c, transposeA, transposeB, beta);
+            }
+            if (same && DnnlMatmul.run(direct, a, b, c)) {
+                return c;
+            }
+        }
+        return throughOp(a, b, c, transposeA, transposeB, alpha, beta);
+    }
+
+    /** The first product of a shape: ND4J's op into c, the direct call into a copy, the bits compared. */
+    private static INDArray firstOfShape(DnnlMatmul.Key direct, INDArray a, INDArray b, INDArray c, boolean transposeA,
+                                         boolean transposeB, double beta) {
+        INDArray copy = beta != 0 ? c.dup('c') : Nd4j.create(c.dataType(), c.shape(), 'c');
+        throughOp(a, b, c, transposeA, transposeB, 1.0, beta);
+        if (DnnlMatmul.run(direct, a, b, copy)) {
+            INDArray result = c.dup('c');
+            DnnlMatmul.recordSameBits(direct, sameBits(result.data().asFloat(), copy.data().asFloat()));
+            result.close();
+        }
+        copy.close();
+        return c;
+    }
+
+    private static boolean sameBits(float[] x, float[] y) {
+        if (x.length != y.length) {
+            return false;
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(y[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static INDArray throughOp(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
+                                      double alpha, double beta) {
         String key = (transposeA ? "T" : "N") + (transposeB ? "T" : "N") + Double.doubleToLongBits(alpha) + ":"
                 + Double.doubleToLongBits(beta);
         Slot slot = SLOTS.get().computeIfAbsent(key, k -> slot(a, b, c, transposeA, transposeB, alpha, beta));

@@ -60,6 +60,146 @@ class GemmTest {
         }
     }
 
+    /**
+     * Products on oneDNN's matmul called directly (the second product of each shape; the first
+     * is the bits check against ND4J's op): the same raw bits as Nd4j.gemm and a scalar loop's
+     * values, for the transposes and β the training ops use, views as inputs and output, and
+     * one to 1024 rows; on ND4J's avx2 build every shape here runs that way.
+     */
+    @Test
+    void directProductsGiveTheOpsBits() {
+        // measured on ND4J's avx2 build; elsewhere a shape whose bits differ stays on the op (the bits still match)
+        boolean measured = Backend.info().variant().equals("avx2");
+        int[][] shapes = {{1, 384, 384}, {8, 384, 1536}, {33, 1536, 384}, {1024, 384, 384}, {5, 7, 3}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (double beta : new double[] {0, 1}) {
+                        int m = s[0];
+                        int k = s[1];
+                        int n = s[2];
+                        // a is a block of rows of a bigger array (an offset); c is one too
+                        INDArray bigA = Nd4j.rand(DataType.FLOAT, (ta ? k : m) + 3, ta ? m : k).subi(0.5);
+                        INDArray a = bigA.get(NDArrayIndex.interval(2, 2 + (ta ? k : m)), NDArrayIndex.all());
+                        INDArray b = (tb ? Nd4j.rand(DataType.FLOAT, n, k) : Nd4j.rand(DataType.FLOAT, k, n)).subi(0.5);
+                        INDArray bigC = Nd4j.rand(DataType.FLOAT, m + 1, n);
+                        INDArray c = bigC.get(NDArrayIndex.interval(1, m + 1), NDArrayIndex.all());
+                        String what = m + "×" + k + "·" + k + "×" + n + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ" : "·B")
+                                + " β=" + beta;
+                        for (int call = 0; call < 2; call++) {
+                            INDArray c0 = c.dup();
+                            INDArray theirs = c0.dup();
+                            Gemm.gemm(a, b, c, ta, tb, 1.0, beta);
+                            Nd4j.gemm(a, b, theirs, ta, tb, 1.0, beta);
+                            float[] got = c.dup().data().asFloat();
+                            float[] want = theirs.data().asFloat();
+                            for (int i = 0; i < got.length; i++) {
+                                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+                                        what + " call " + call + ": bits at " + i);
+                            }
+                            if (call == 1) {
+                                assertNearScalar(a.dup().data().asFloat(), b.data().asFloat(), c0.data().asFloat(),
+                                        got, m, k, n, ta, tb, beta, what);
+                            }
+                            c.assign(c0);
+                        }
+                        DnnlMatmul.Key key = DnnlMatmul.key(a, b, c, ta, tb, 1.0, beta);
+                        assertTrue(key != null, what + ": a product the direct call takes");
+                        if (measured) {
+                            assertEquals(Boolean.TRUE, DnnlMatmul.sameBits(key), what + ": runs on the direct call");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * More shapes than a thread keeps primitives for (the least recently used are freed and made
+     * again), from four threads at once: every product the same bits as Nd4j.gemm.
+     */
+    @Test
+    void manyShapesFromSeveralThreads() throws Exception {
+        int shapes = DnnlMatmul.SHAPES_KEPT + 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                results.add(pool.submit(() -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (int m = 1; m <= shapes; m++) {
+                            INDArray a = Nd4j.create(randomFloats(random, m * 24), new long[] {m, 24}, 'c');
+                            INDArray b = Nd4j.create(randomFloats(random, 24 * 16), new long[] {24, 16}, 'c');
+                            INDArray ours = Nd4j.create(DataType.FLOAT, m, 16);
+                            INDArray theirs = Nd4j.create(DataType.FLOAT, m, 16);
+                            Gemm.gemm(a, b, ours, false, false, 1.0, 0.0);
+                            Nd4j.gemm(a, b, theirs, false, false, 1.0, 0.0);
+                            if (!java.util.Arrays.equals(rawBits(theirs), rawBits(ours))) {
+                                return "thread " + seed + " pass " + pass + ": " + m + " rows differ";
+                            }
+                        }
+                    }
+                    return "";
+                }));
+            }
+            for (java.util.concurrent.Future<String> r : results) {
+                assertEquals("", r.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static float[] randomFloats(java.util.Random random, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = random.nextFloat() - 0.5f;
+        }
+        return x;
+    }
+
+    private static int[] rawBits(INDArray x) {
+        float[] f = x.data().asFloat();
+        int[] bits = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            bits[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return bits;
+    }
+
+    /** A product the direct call does not take (double, α ≠ 1) goes through ND4J's op unchanged. */
+    @Test
+    void productsTheDirectCallDoesNotTakeGoThroughTheOp() {
+        INDArray a = Nd4j.rand(DataType.DOUBLE, 6, 5);
+        INDArray b = Nd4j.rand(DataType.DOUBLE, 5, 4);
+        assertEquals(null, DnnlMatmul.key(a, b, Nd4j.create(DataType.DOUBLE, 6, 4), false, false, 1.0, 0.0));
+        INDArray af = a.castTo(DataType.FLOAT);
+        INDArray bf = b.castTo(DataType.FLOAT);
+        INDArray c = Nd4j.create(DataType.FLOAT, 6, 4);
+        assertEquals(null, DnnlMatmul.key(af, bf, c, false, false, 0.5, 0.0));
+        INDArray theirs = Nd4j.create(DataType.FLOAT, 6, 4);
+        Gemm.gemm(af, bf, c, false, false, 0.5, 0.0);
+        Nd4j.gemm(af, bf, theirs, false, false, 0.5, 0.0);
+        assertArrayEquals(theirs.data().asFloat(), c.data().asFloat());
+    }
+
+    private static void assertNearScalar(float[] av, float[] bv, float[] cv, float[] got, int m, int k, int n,
+                                         boolean ta, boolean tb, double beta, String what) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (double) (ta ? av[p * m + i] : av[i * k + p]) * (tb ? bv[j * k + p] : bv[p * n + j]);
+                }
+                double want = s + beta * cv[i * n + j];
+                assertEquals(want, got[i * n + j], 1e-5 * Math.max(1, Math.abs(want)) * Math.sqrt(k), what
+                        + " at " + i + "," + j);
+            }
+        }
+    }
+
     /** The regression: Nd4j.gemm leaves each array referenced by a dead context until a collection. */
     @Test
     void leavesNoReferenceToItsArraysBehind() {
