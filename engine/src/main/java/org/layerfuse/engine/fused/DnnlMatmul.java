@@ -143,8 +143,8 @@ final class DnnlMatmul {
         if (entry == null) {
             try {
                 entry = new Entry(key, cpu);
-            } catch (Throwable e) {
-                fail(e);
+            } catch (RuntimeException e) { // oneDNN has no primitive for this shape: it alone stays on the op
+                refuse(key, e);
                 return false;
             }
             state.entries.put(key, entry);
@@ -155,11 +155,15 @@ final class DnnlMatmul {
         try {
             entry.primitive.execute(state.stream, entry.args);
         } catch (RuntimeException e) { // oneDNN checks the arguments before it writes anything
-            SAME_BITS.put(key, false);
-            LOG.info("oneDNN's matmul refused " + key + " (" + e.getMessage() + "): that shape stays on ND4J's op");
+            refuse(key, e);
             return false;
         }
         return true;
+    }
+
+    private static void refuse(Key key, RuntimeException e) {
+        SAME_BITS.put(key, false);
+        LOG.info("oneDNN's matmul refused " + key + " (" + e.getMessage() + "): that shape stays on ND4J's op");
     }
 
     private static long address(INDArray x) {
