@@ -21,8 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * round by round (so a noisy, shared machine slows them alike): the fused forward, the same
  * forward with its products through ND4J's matmul op instead of oneDNN's matmul called directly,
  * the 6·L GEMMs alone into preallocated outputs (the plan's floor) called directly and on each
- * {@link GemmRoute} through ND4J's op, the
- * SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
+ * {@link GemmRoute} through ND4J's op, the SameDiff graph and, for MiniLM, ONNX Runtime. Prints
+ * the median (and best) of each.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile \

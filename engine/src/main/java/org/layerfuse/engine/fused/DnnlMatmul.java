@@ -74,7 +74,7 @@ final class DnnlMatmul {
     static Key key(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double alpha, double beta) {
         if (!enabled || failed || alpha != 1.0 || a.rank() != 2 || b.rank() != 2 || c.rank() != 2
                 || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT || c.dataType() != DataType.FLOAT
-                || c.ordering() != 'c' || c.stride(1) != 1) {
+                || c.ordering() != 'c') {
             return null;
         }
         long m = transposeA ? a.size(1) : a.size(0);
@@ -87,7 +87,7 @@ final class DnnlMatmul {
         long[] as = strides(m, k, transposeA ? a.stride(1) : a.stride(0), transposeA ? a.stride(0) : a.stride(1));
         long[] bs = strides(k, n, transposeB ? b.stride(1) : b.stride(0), transposeB ? b.stride(0) : b.stride(1));
         long[] cs = strides(m, n, c.stride(0), c.stride(1));
-        if (as == null || bs == null || cs == null || cs[1] != 1) {
+        if (as == null || bs == null || cs == null || cs[1] != 1) { // c's rows must be contiguous
             return null;
         }
         return new Key(m, k, n, as[0], as[1], bs[0], bs[1], cs[0], beta);
@@ -189,7 +189,7 @@ final class DnnlMatmul {
     private static void fail(Throwable e) {
         if (!failed) {
             failed = true;
-            LOG.info("oneDNN's library did not load or refused a product (" + e + "); products go through ND4J's op");
+            LOG.info("oneDNN's library did not load (" + e + "); products go through ND4J's op");
         }
     }
 

@@ -40,20 +40,8 @@ class GemmTest {
                         GemmRoute.run(route, () -> Nd4j.gemm(a, b, theirs, ta, tb, ab[0], ab[1]));
                         String what = route + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ" : "·B") + " α=" + ab[0] + " β=" + ab[1];
                         assertArrayEquals(theirs.data().asFloat(), ours.data().asFloat(), what + ": bits");
-                        float[] av = a.data().asFloat();
-                        float[] bv = b.data().asFloat();
-                        float[] cv = c0.data().asFloat();
-                        float[] got = ours.data().asFloat();
-                        for (int i = 0; i < m; i++) {
-                            for (int j = 0; j < n; j++) {
-                                double s = 0;
-                                for (int p = 0; p < k; p++) {
-                                    s += (double) (ta ? av[p * m + i] : av[i * k + p]) * (tb ? bv[j * k + p] : bv[p * n + j]);
-                                }
-                                double want = ab[0] * s + ab[1] * cv[i * n + j];
-                                assertEquals(want, got[i * n + j], 1e-5 * Math.max(1, Math.abs(want)), what + " at " + i + "," + j);
-                            }
-                        }
+                        assertNearScalar(a.data().asFloat(), b.data().asFloat(), c0.data().asFloat(),
+                                ours.data().asFloat(), m, k, n, ta, tb, ab[0], ab[1], 1e-5, what);
                     }
                 }
             }
@@ -91,15 +79,11 @@ class GemmTest {
                             INDArray theirs = c0.dup();
                             Gemm.gemm(a, b, c, ta, tb, 1.0, beta);
                             Nd4j.gemm(a, b, theirs, ta, tb, 1.0, beta);
-                            float[] got = c.dup().data().asFloat();
-                            float[] want = theirs.data().asFloat();
-                            for (int i = 0; i < got.length; i++) {
-                                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
-                                        what + " call " + call + ": bits at " + i);
-                            }
+                            INDArray got = c.dup();
+                            assertArrayEquals(rawBits(theirs), rawBits(got), what + " call " + call + ": bits");
                             if (call == 1) {
                                 assertNearScalar(a.dup().data().asFloat(), b.data().asFloat(), c0.data().asFloat(),
-                                        got, m, k, n, ta, tb, beta, what);
+                                        got.data().asFloat(), m, k, n, ta, tb, 1.0, beta, 1e-5 * Math.sqrt(k), what);
                             }
                             c.assign(c0);
                         }
@@ -185,17 +169,18 @@ class GemmTest {
         assertArrayEquals(theirs.data().asFloat(), c.data().asFloat());
     }
 
+    /** got = α·op(a)·op(b) + β·c against a float64 scalar loop, within {@code relative}·max(1, |want|). */
     private static void assertNearScalar(float[] av, float[] bv, float[] cv, float[] got, int m, int k, int n,
-                                         boolean ta, boolean tb, double beta, String what) {
+                                         boolean ta, boolean tb, double alpha, double beta, double relative,
+                                         String what) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
                 for (int p = 0; p < k; p++) {
                     s += (double) (ta ? av[p * m + i] : av[i * k + p]) * (tb ? bv[j * k + p] : bv[p * n + j]);
                 }
-                double want = s + beta * cv[i * n + j];
-                assertEquals(want, got[i * n + j], 1e-5 * Math.max(1, Math.abs(want)) * Math.sqrt(k), what
-                        + " at " + i + "," + j);
+                double want = alpha * s + beta * cv[i * n + j];
+                assertEquals(want, got[i * n + j], relative * Math.max(1, Math.abs(want)), what + " at " + i + "," + j);
             }
         }
     }
