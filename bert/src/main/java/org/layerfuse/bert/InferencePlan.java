@@ -22,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * OpenBLAS, see {@link GemmRoute}, written straight into the preallocated outputs) and four
  * in-place passes ({@link PlanKernels}):
  * <pre>
- *   q, k, v  = x·Wq, x·Wk, x·Wv                 (biases added inside attention)
- *   ctx      = attention(q + bq, k + bk, v + bv) per sequence, heads read in place
+ *   q, k, v  = x·Wq + bq, x·Wk + bk, x·Wv + bv  (the bias in the product's pass: Gemm.gemmBias)
+ *   ctx      = attention(q, k, v), heads read in place
  *   a        = LayerNorm(ctx·Wo + bo + x)        attention output, in place
  *   f        = act(a·W1 + b1)                    in place
  *   x        = LayerNorm(f·W2 + b2 + a)          into x's buffer
@@ -107,13 +107,12 @@ final class InferencePlan {
             if (l <= after) {
                 continue;
             }
-            gemm(hidden, model.parameter(QUERY.kernel(l)), query);
-            gemm(hidden, model.parameter(KEY.kernel(l)), key);
-            gemm(hidden, model.parameter(VALUE.kernel(l)), value);
+            Gemm.gemmBias(hidden, model.parameter(QUERY.kernel(l)), model.parameter(QUERY.bias(l)), query);
+            Gemm.gemmBias(hidden, model.parameter(KEY.kernel(l)), model.parameter(KEY.bias(l)), key);
+            Gemm.gemmBias(hidden, model.parameter(VALUE.kernel(l)), model.parameter(VALUE.bias(l)), value);
             INDArray probs = attention ? Nd4j.create(hidden.dataType(), batch, c.numAttentionHeads(), seq, seq) : null;
-            kernels.attention(query, key, value, model.parameter(QUERY.bias(l)), model.parameter(KEY.bias(l)),
-                    model.parameter(VALUE.bias(l)), tokens, c.attentionMaskValue(), c.numAttentionHeads(), context,
-                    probs);
+            kernels.attention(query, key, value, null, null, null, tokens, c.attentionMaskValue(),
+                    c.numAttentionHeads(), context, probs);
             gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
                     model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);

@@ -1,11 +1,13 @@
 package org.layerfuse.bert;
 
 import org.layerfuse.engine.fused.AttentionKernel;
+import org.layerfuse.engine.fused.DnnlAttention;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarTransformerKernels;
 import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Multi-head attention over a batch of token-major {@code [B·S, H]} rows, sequence by sequence,
@@ -15,10 +17,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link AttentionKernel#sequence} (float32, sequences split over the cores) or the double loops
  * of {@link ScalarTransformerKernels#attention} (float64) write the context and, if asked, the
  * probabilities {@code [B, heads, S, S]}.
+ *
+ * <p>In float32 with no biases to add (the fused forward adds them in its Q, K and V products)
+ * and oneDNN's library at hand, the whole batch goes at once: both products on
+ * {@link DnnlAttention} (one batched matmul each, heads read in place) and the softmax between
+ * them by {@link AttentionKernel#softmaxKeys} over the transposed scores, (sequence, head) blocks
+ * split over the cores. The training graph's op passes its biases and stays on the per-sequence
+ * kernel, whose backward reads the probabilities it saved.
  */
 public final class SequenceAttention {
 
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
+    /** The batched path's transposed scores, per calling thread, grown on demand. */
+    private static final ThreadLocal<INDArray[]> SCORES = ThreadLocal.withInitial(() -> new INDArray[1]);
+    /** Floats of scores a thread of the softmax takes at least (a few of MiniLM's 32 × 32 blocks). */
+    private static final int MIN_PARALLEL_FLOATS = 16 * 1024;
 
     private SequenceAttention() {
     }
@@ -30,11 +43,77 @@ public final class SequenceAttention {
      */
     public static void run(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv, float[] mask,
                            int batch, int seq, double maskValue, int heads, INDArray ctx, INDArray probs) {
-        if (q.dataType() == DataType.FLOAT) {
+        if (q.dataType() == DataType.FLOAT && bq == null && bk == null && bv == null && dense(q) && dense(k)
+                && dense(v) && dense(ctx) && (probs == null || NativeFloats.accepts(probs))
+                && DnnlAttention.supports(batch, seq, heads, (int) q.columns() / heads)) {
+            batched(q, k, v, mask, batch, seq, maskValue, heads, ctx, probs);
+        } else if (q.dataType() == DataType.FLOAT) {
             floats(q, k, v, bq, bk, bv, mask, batch, seq, maskValue, heads, ctx, probs);
         } else {
             doubles(q, k, v, bq, bk, bv, mask, batch, seq, maskValue, heads, ctx, probs);
         }
+    }
+
+    private static boolean dense(INDArray x) {
+        return x.rank() == 2 && x.ordering() == 'c' && x.elementWiseStride() == 1 && NativeFloats.accepts(x);
+    }
+
+    private static void batched(INDArray q, INDArray k, INDArray v, float[] tokenMask, int batch, int seq,
+                                double maskValue, int heads, INDArray ctx, INDArray probs) {
+        int d = (int) q.columns() / heads;
+        int sp = DnnlAttention.scoreRow(seq);
+        int block = seq * sp;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float maskAdd = (float) maskValue;
+        INDArray scores = scores(DnnlAttention.scoresSize(batch, seq, heads));
+        DnnlAttention.scores(q, k, scores, batch, seq, heads);
+        NativeFloats.Span span = NativeFloats.of(scores, "attention scores");
+        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
+        ParallelRows.run(batch * heads, Math.max(1, MIN_PARALLEL_FLOATS / block), (from, to) -> {
+            float[][] s = SCRATCH.get();
+            if (s[0].length < block) {
+                s[0] = new float[block];
+            }
+            if (s[1].length < seq) {
+                s[1] = new float[seq];
+            }
+            float[] x = s[0];
+            float[] mask = s[1];
+            int maskOf = -1;
+            for (int bh = from; bh < to; bh++) {
+                int r = bh / heads;
+                if (r != maskOf) {
+                    for (int t = 0; t < seq; t++) {
+                        mask[t] = (1f - tokenMask[r * seq + t]) * maskAdd; // the graph's (1 − mask)·value, in float
+                    }
+                    maskOf = r;
+                }
+                span.read(bh * block, x, 0, block);
+                AttentionKernel.softmaxKeys(x, 0, seq, sp, scale, mask, 0);
+                span.write(bh * block, x, 0, block);
+                if (p != null) { // [B, heads, S, S], a query per row: the block read down its columns
+                    float[] row = s[2].length >= seq ? s[2] : (s[2] = new float[seq]);
+                    for (int i = 0; i < seq; i++) {
+                        for (int j = 0; j < seq; j++) {
+                            row[j] = x[j * sp + i];
+                        }
+                        p.write((bh * seq + i) * seq, row, 0, seq);
+                    }
+                }
+            }
+        });
+        DnnlAttention.context(scores, v, ctx, batch, seq, heads);
+    }
+
+    private static INDArray scores(long size) {
+        INDArray[] held = SCORES.get();
+        if (held[0] == null || held[0].length() < size) {
+            if (held[0] != null) {
+                held[0].close();
+            }
+            held[0] = Nd4j.create(DataType.FLOAT, size);
+        }
+        return held[0];
     }
 
     private static void floats(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,

@@ -18,7 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where the fused forward's time goes, measured in one JVM with the candidates interleaved
- * round by round (so a noisy, shared machine slows them alike): the fused forward, the same
+ * round by round in a fresh random order each round (so a noisy, shared machine slows them alike
+ * and none always runs right after another, e.g. after ONNX Runtime's spinning threads): the fused forward, the same
  * forward with its products through ND4J's matmul op instead of oneDNN's matmul called directly,
  * the 6·L GEMMs alone into preallocated outputs (the plan's floor) called directly and on each
  * {@link GemmRoute} through ND4J's op, the SameDiff graph and, for MiniLM, ONNX Runtime. Prints
@@ -78,8 +79,15 @@ public final class FusedForwardProfile {
             runs.add(() -> ort.lastHiddenState(batch));
         }
         double[][] ms = new double[runs.size()][rounds];
+        java.util.Random shuffle = new java.util.Random(42);
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            order.add(i);
+        }
         for (int r = -3; r < rounds; r++) {
-            for (int i = 0; i < runs.size(); i++) {
+            // a fresh order each round: no candidate always follows ONNX Runtime's spinning threads
+            java.util.Collections.shuffle(order, shuffle);
+            for (int i : order) {
                 long t0 = System.nanoTime();
                 runs.get(i).get();
                 double t = (System.nanoTime() - t0) / 1e6;

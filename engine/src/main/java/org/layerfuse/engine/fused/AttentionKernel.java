@@ -1,6 +1,9 @@
 package org.layerfuse.engine.fused;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -131,6 +134,60 @@ public final class AttentionKernel {
                         probs[po + i * s + j] = work[row + i];
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The softmax over the keys of one head's transposed scores, in place: {@code s} rows (a key
+     * each) {@code sp} floats apart from {@code off}, {@code sp} a whole number of vectors at
+     * least {@code s} (a query per column; padding columns are computed and ignored). Per column:
+     * x·scale + mask[key], minus the column's maximum, exp, divided by the column's sum: the
+     * steps and order of {@link #sequence}'s softmax, lane-wise down a strip of columns.
+     * For {@link DnnlAttention}'s scores, whose products ran elsewhere.
+     */
+    public static void softmaxKeys(float[] x, int off, int s, int sp, float scale, float[] mask, int maskOff) {
+        if (s <= 0 || sp < s || sp % LANES != 0 || off < 0 || off + (long) s * sp > x.length || maskOff < 0
+                || maskOff + s > mask.length) {
+            throw new IllegalArgumentException("AttentionKernel.softmaxKeys: " + s + " keys × " + sp
+                    + " columns from " + off + " (mask from " + maskOff + ") do not fit arrays of " + x.length
+                    + " / " + mask.length + ", or " + sp + " is not a whole number of " + LANES + "-float vectors");
+        }
+        // three passes down each strip instead of sequence()'s five: the subtraction of the
+        // maximum and the sum ride along with the exp (FloatExp's polynomial, written out), so
+        // each element sees the same operations in the same order and the bits are the same
+        for (int c = off; c < off + sp; c += LANES) {
+            FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+            for (int j = 0, at = c; j < s; j++, at += sp) {
+                FloatVector v = FloatVector.fromArray(SPECIES, x, at).mul(scale).add(mask[maskOff + j]);
+                v.intoArray(x, at);
+                max = max.max(v);
+            }
+            FloatVector sum = FloatVector.zero(SPECIES);
+            for (int j = 0, at = c; j < s; j++, at += sp) {
+                FloatVector y = FloatVector.fromArray(SPECIES, x, at).sub(max);
+                VectorMask<Float> underflow = y.lt(FloatExp.MIN_ARG);
+                FloatVector cl = y.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
+                FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
+                FloatVector k = t.sub(FloatExp.ROUNDER);
+                FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
+                r = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), r);
+                FloatVector p = r.fma(1f / 5040f, 1f / 720f);
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
+                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
+                IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
+                        .lanewise(VectorOperators.LSHL, 23);
+                FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow);
+                e.intoArray(x, at);
+                sum = sum.add(e);
+            }
+            FloatVector inv = FloatVector.broadcast(SPECIES, 1f).div(sum);
+            for (int j = 0, at = c; j < s; j++, at += sp) {
+                FloatVector.fromArray(SPECIES, x, at).mul(inv).intoArray(x, at);
             }
         }
     }

@@ -58,8 +58,15 @@ final class DnnlMatmul {
     /** Primitives a thread keeps (one per product shape). */
     static final int SHAPES_KEPT = 64;
 
-    /** One product's shape: op(a) is [m, k] with strides (as0, as1), op(b) [k, n] with (bs0, bs1), c's rows cs0 apart. */
-    record Key(long m, long k, long n, long as0, long as1, long bs0, long bs1, long cs0, double beta) {
+    /**
+     * One product's shape: op(a) is [m, k] with strides (as0, as1), op(b) [k, n] with (bs0, bs1),
+     * c's rows cs0 apart, and whether a bias row is added.
+     */
+    record Key(long m, long k, long n, long as0, long as1, long bs0, long bs1, long cs0, double beta, boolean bias) {
+
+        Key withBias() {
+            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, true);
+        }
     }
 
     private DnnlMatmul() {
@@ -90,7 +97,7 @@ final class DnnlMatmul {
         if (as == null || bs == null || cs == null || cs[1] != 1) { // c's rows must be contiguous
             return null;
         }
-        return new Key(m, k, n, as[0], as[1], bs[0], bs[1], cs[0], beta);
+        return new Key(m, k, n, as[0], as[1], bs[0], bs[1], cs[0], beta, false);
     }
 
     /**
@@ -125,13 +132,46 @@ final class DnnlMatmul {
     static void recordSameBits(Key key, boolean same) {
         if (SAME_BITS.putIfAbsent(key, same) == null && !same) {
             LOG.info(String.format(Locale.ROOT, "oneDNN's matmul called directly gives other bits than ND4J's op for "
-                    + "[%d,%d]·[%d,%d] (strides %d,%d / %d,%d, β=%s): that shape stays on ND4J's op", key.m(), key.k(),
-                    key.k(), key.n(), key.as0(), key.as1(), key.bs0(), key.bs1(), key.beta()));
+                    + "[%d,%d]·[%d,%d] (strides %d,%d / %d,%d, β=%s%s): that shape stays on ND4J's op", key.m(), key.k(),
+                    key.k(), key.n(), key.as0(), key.as1(), key.bs0(), key.bs1(), key.beta(),
+                    key.bias() ? ", bias" : ""));
         }
+    }
+
+    /** Whether the library is loaded (loading it now if need be) and the direct call is on. */
+    static boolean ready() {
+        if (!enabled || failed) {
+            return false;
+        }
+        try {
+            state();
+            return true;
+        } catch (Throwable e) {
+            fail(e);
+            return false;
+        }
+    }
+
+    /** The CPU engine (after {@link #ready}). */
+    static engine cpu() {
+        return cpu;
+    }
+
+    /** This thread's stream (after {@link #ready}). */
+    static stream stream() {
+        return state().stream;
     }
 
     /** c = op(a)·op(b) + β·c for a product {@link #key} accepted; false where the library could not run it. */
     static boolean run(Key key, INDArray a, INDArray b, INDArray c) {
+        return run(key, a, b, null, c);
+    }
+
+    /**
+     * c = op(a)·op(b) + bias + β·c ({@code bias} a dense float32 row of n, or null for a key
+     * without one); false where the library could not run it.
+     */
+    static boolean run(Key key, INDArray a, INDArray b, INDArray bias, INDArray c) {
         State state;
         try {
             state = state();
@@ -152,6 +192,9 @@ final class DnnlMatmul {
         entry.src.set_data_handle(entry.aAt.at(address(a)));
         entry.wts.set_data_handle(entry.bAt.at(address(b)));
         entry.dst.set_data_handle(entry.cAt.at(address(c)));
+        if (entry.bias != null) {
+            entry.bias.set_data_handle(entry.biasAt.at(address(bias)));
+        }
         try {
             entry.primitive.execute(state.stream, entry.args);
         } catch (RuntimeException e) { // oneDNN checks the arguments before it writes anything
@@ -166,7 +209,7 @@ final class DnnlMatmul {
         LOG.info("oneDNN's matmul refused " + key + " (" + e.getMessage() + "): that shape stays on ND4J's op");
     }
 
-    private static long address(INDArray x) {
+    static long address(INDArray x) {
         return x.data().address() + x.offset() * Float.BYTES;
     }
 
@@ -221,10 +264,12 @@ final class DnnlMatmul {
         final memory src;
         final memory wts;
         final memory dst;
+        final memory bias;
         final IntMemoryMap args = new IntMemoryMap();
         final Address aAt = new Address();
         final Address bAt = new Address();
         final Address cAt = new Address();
+        final Address biasAt = new Address();
 
         Entry(Key key, engine cpu) {
             memory.desc a = new memory.desc(new long[] {key.m(), key.k()}, memory.data_type.f32,
@@ -239,13 +284,20 @@ final class DnnlMatmul {
                 sum.append_sum((float) key.beta(), memory.data_type.undef);
                 attr.set_post_ops(sum);
             }
-            primitive = new matmul(new matmul.primitive_desc(new matmul.desc(a, b, c), attr, cpu));
+            memory.desc row = key.bias() ? new memory.desc(new long[] {1, key.n()}, memory.data_type.f32,
+                    new long[] {key.n(), 1}) : null;
+            matmul.desc desc = row != null ? new matmul.desc(a, b, row, c) : new matmul.desc(a, b, c);
+            primitive = new matmul(new matmul.primitive_desc(desc, attr, cpu));
             src = new memory(a, cpu, new Pointer());
             wts = new memory(b, cpu, new Pointer());
             dst = new memory(c, cpu, new Pointer());
+            bias = row != null ? new memory(row, cpu, new Pointer()) : null;
             args.put(dnnl.DNNL_ARG_SRC, src);
             args.put(dnnl.DNNL_ARG_WEIGHTS, wts);
             args.put(dnnl.DNNL_ARG_DST, dst);
+            if (bias != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, bias);
+            }
         }
 
         void close() {
@@ -253,12 +305,15 @@ final class DnnlMatmul {
             src.close();
             wts.close();
             dst.close();
+            if (bias != null) {
+                bias.close();
+            }
             primitive.close();
         }
     }
 
     /** A pointer whose address is set in place (no new object per product). */
-    private static final class Address extends Pointer {
+    static final class Address extends Pointer {
         Address at(long at) {
             this.address = at;
             return this;

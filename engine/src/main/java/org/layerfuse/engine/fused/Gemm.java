@@ -70,12 +70,49 @@ public final class Gemm {
         return throughOp(a, b, c, transposeA, transposeB, alpha, beta);
     }
 
+    /**
+     * {@code c = a · b + bias} into {@code c} (not a view), {@code bias} a row of c's width: on
+     * the direct oneDNN call the bias is added in the product's own pass over c (oneDNN's matmul
+     * bias), elsewhere by ND4J's row-vector add after the op. Both add the same float to the
+     * same product, so where the product's bits agree the result's do (checked at the first
+     * product of each shape, as for {@link #gemm}); returns c.
+     */
+    public static INDArray gemmBias(INDArray a, INDArray b, INDArray bias, INDArray c) {
+        if (bias.length() != c.columns() || bias.dataType() != c.dataType()) {
+            throw new IllegalArgumentException("gemm bias must be a " + c.dataType() + " row of " + c.columns()
+                    + " values, got " + bias.dataType() + " " + java.util.Arrays.toString(bias.shape()));
+        }
+        DnnlMatmul.Key plain = c.elementWiseStride() == 1 && Nd4j.getEnvironment().isCPU()
+                && Nd4j.getEnvironment().helpersAllowed() && bias.elementWiseStride() == 1
+                ? DnnlMatmul.key(a, b, c, false, false, 1.0, 0.0) : null;
+        DnnlMatmul.Key direct = plain == null ? null : plain.withBias();
+        if (direct != null) {
+            Boolean same = DnnlMatmul.sameBits(direct);
+            if (same == null) {
+                return firstOfShape(direct, a, b, bias, c, false, false, 0.0);
+            }
+            if (same && DnnlMatmul.run(direct, a, b, bias, c)) {
+                return c;
+            }
+        }
+        gemm(a, b, c, false, false, 1.0, 0.0);
+        return c.addiRowVector(bias);
+    }
+
     /** The first product of a shape: ND4J's op into c, the direct call into a copy, the bits compared. */
     private static INDArray firstOfShape(DnnlMatmul.Key direct, INDArray a, INDArray b, INDArray c, boolean transposeA,
                                          boolean transposeB, double beta) {
+        return firstOfShape(direct, a, b, null, c, transposeA, transposeB, beta);
+    }
+
+    private static INDArray firstOfShape(DnnlMatmul.Key direct, INDArray a, INDArray b, INDArray bias, INDArray c,
+                                         boolean transposeA, boolean transposeB, double beta) {
         INDArray copy = beta != 0 ? c.dup('c') : Nd4j.create(c.dataType(), c.shape(), 'c');
         throughOp(a, b, c, transposeA, transposeB, 1.0, beta);
-        if (DnnlMatmul.run(direct, a, b, copy)) {
+        if (bias != null) {
+            c.addiRowVector(bias);
+        }
+        if (DnnlMatmul.run(direct, a, b, bias, copy)) {
             INDArray result = c.dup('c');
             DnnlMatmul.recordSameBits(direct, sameBits(result.data().asFloat(), copy.data().asFloat()));
             result.close();
