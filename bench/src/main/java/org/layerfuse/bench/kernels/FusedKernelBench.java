@@ -256,6 +256,25 @@ public class FusedKernelBench {
         return scoresD;
     }
 
+    /**
+     * The same rows as the softmax above, laid out as the fused forward's batched attention
+     * holds them (transposed: a key per row, the softmax down the columns), one (sequence, head)
+     * block after another.
+     */
+    @Benchmark
+    public float[] softmaxKeysVector() {
+        for (int b = 0, block = seq * seq; b < 32 * heads; b++) {
+            AttentionKernel.softmaxKeys(scores, b * block, seq, seq, 0.125f, mask, 0);
+        }
+        return scores;
+    }
+
+    @Benchmark
+    public double[] softmaxKeysScalar() {
+        ScalarTransformerKernels.scaleMaskSoftmax(scoresD, 0, 32 * heads * seq, seq, seq, 0.125, maskD, 0);
+        return scoresD;
+    }
+
     /** One sequence, all heads (the forward runs 32 of these per layer). */
     @Benchmark
     public float[] attentionVector() {

@@ -222,7 +222,7 @@ public final class KernelBenchReport {
                         n = tokens * hidden;
                         bytesPerElement = 12;
                     }
-                    case "scaleMaskSoftmax" -> {
+                    case "scaleMaskSoftmax", "softmaxKeys" -> {
                         n = 32 * 12 * seq * seq;
                         bytesPerElement = 8;
                     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import org.layerfuse.bert.BertModel;
+import org.layerfuse.engine.fused.DnnlAttention;
 import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.bert.ParamNames;
@@ -18,12 +19,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where the fused forward's time goes, measured in one JVM with the candidates interleaved
- * round by round in a fresh random order each round (so a noisy, shared machine slows them alike
- * and none always runs right after another, e.g. after ONNX Runtime's spinning threads): the fused forward, the same
- * forward with its products through ND4J's matmul op instead of oneDNN's matmul called directly,
- * the 6·L GEMMs alone into preallocated outputs (the plan's floor) called directly and on each
- * {@link GemmRoute} through ND4J's op, the SameDiff graph and, for MiniLM, ONNX Runtime. Prints
- * the median (and best) of each.
+ * round by round in a fresh random order each round (so a noisy, shared machine slows them
+ * alike and none always runs right after another, e.g. after ONNX Runtime's spinning threads):
+ * the fused forward, the same forward with its products through ND4J's matmul op instead of
+ * oneDNN's matmul called directly, the same forward with attention on the per-sequence
+ * Vector-API kernel instead of oneDNN's batched products, the 6·L GEMMs alone into preallocated
+ * outputs (the plan's floor) called directly and on each {@link GemmRoute} through ND4J's op,
+ * the SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.FusedForwardProfile \
@@ -56,6 +58,15 @@ public final class FusedForwardProfile {
         runs.add(() -> model.forward(batch));
         names.add("fused, ND4J's op");
         runs.add(() -> throughOp(() -> model.forward(batch)));
+        names.add("fused, attention per sequence");
+        runs.add(() -> {
+            DnnlAttention.use(false);
+            try {
+                return model.forward(batch);
+            } finally {
+                DnnlAttention.use(null);
+            }
+        });
         Runnable gemms = gemmsAlone(model, examples * seq);
         names.add("GEMMs alone, oneDNN direct");
         runs.add(() -> {
@@ -79,6 +90,7 @@ public final class FusedForwardProfile {
             runs.add(() -> ort.lastHiddenState(batch));
         }
         double[][] ms = new double[runs.size()][rounds];
+        boolean[][] afterOrt = new boolean[runs.size()][rounds];
         java.util.Random shuffle = new java.util.Random(42);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
@@ -87,13 +99,16 @@ public final class FusedForwardProfile {
         for (int r = -3; r < rounds; r++) {
             // a fresh order each round: no candidate always follows ONNX Runtime's spinning threads
             java.util.Collections.shuffle(order, shuffle);
+            int previous = -1;
             for (int i : order) {
                 long t0 = System.nanoTime();
                 runs.get(i).get();
                 double t = (System.nanoTime() - t0) / 1e6;
                 if (r >= 0) {
                     ms[i][r] = t;
+                    afterOrt[i][r] = ort != null && previous == runs.size() - 1;
                 }
+                previous = i;
             }
         }
         System.out.printf(Locale.ROOT, "%s, batch %d x %d, %d rounds, medians (min):%n", name, examples, seq,
@@ -101,7 +116,8 @@ public final class FusedForwardProfile {
         for (int i = 0; i < runs.size(); i++) {
             double[] s = ms[i].clone();
             java.util.Arrays.sort(s);
-            System.out.printf(Locale.ROOT, "  %-28s %8.2f ms  (%.2f)%n", names.get(i), s[s.length / 2], s[0]);
+            System.out.printf(Locale.ROOT, "  %-28s %8.2f ms  (%.2f)%s%n", names.get(i), s[s.length / 2], s[0],
+                    afterOrtNote(ms[i], afterOrt[i]));
         }
         if (ort != null) {
             ort.close();
@@ -109,6 +125,22 @@ public final class FusedForwardProfile {
         if (name.equals("bert-base")) {
             tfJava(model, batch, rounds);
         }
+    }
+
+    /**
+     * For a candidate that ran right after ONNX Runtime in some rounds (whose worker threads
+     * keep spinning for a while after its call): its median in those rounds and in the others.
+     */
+    private static String afterOrtNote(double[] ms, boolean[] afterOrt) {
+        double[] after = java.util.stream.IntStream.range(0, ms.length).filter(r -> afterOrt[r]).mapToDouble(r -> ms[r])
+                .sorted().toArray();
+        double[] other = java.util.stream.IntStream.range(0, ms.length).filter(r -> !afterOrt[r])
+                .mapToDouble(r -> ms[r]).sorted().toArray();
+        if (after.length == 0 || other.length == 0) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "  right after ONNX Runtime %.2f ms (%d rounds), otherwise %.2f ms",
+                after[after.length / 2], after.length, other[other.length / 2]);
     }
 
     /**

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * rounding; tested against a float64 reference).
  *
  * <p>Primitives are kept per thread and shape like {@link DnnlMatmul}'s; a machine where the
- * library does not load, or {@code -Dlayerfuse.fused.gemm.direct=false}, makes {@link #available}
+ * library does not load, {@code -Dlayerfuse.fused.gemm.direct=false} or
+ * {@code -Dlayerfuse.fused.attention.batched=false} makes {@link #available}
  * false, and a shape oneDNN has no primitive for makes {@link #supports} false: the caller then
  * uses {@link AttentionKernel}.
  */
@@ -60,15 +61,26 @@ public final class DnnlAttention {
             });
 
     private static final Logger LOG = LoggerFactory.getLogger(DnnlAttention.class);
+    private static final boolean BY_PROPERTY =
+            Boolean.parseBoolean(System.getProperty("layerfuse.fused.attention.batched", "true"));
+    private static volatile boolean enabled = BY_PROPERTY;
     /** Shapes oneDNN made no primitive for (they stay on {@link AttentionKernel}). */
     private static final Set<Key> REFUSED = ConcurrentHashMap.newKeySet();
 
     private DnnlAttention() {
     }
 
-    /** Whether the products can run here: oneDNN's library loads and the direct call is on. */
+    /**
+     * Whether the products can run here: this path is on ({@code -Dlayerfuse.fused.attention.batched},
+     * default true, or {@link #use}), oneDNN's library loads and the direct call is on.
+     */
     public static boolean available() {
-        return DnnlMatmul.ready();
+        return enabled && DnnlMatmul.ready();
+    }
+
+    /** Turns this path on or off (benchmarks compare it with the per-sequence kernel); null goes back to the property's choice. */
+    public static void use(Boolean on) {
+        enabled = on != null ? on : BY_PROPERTY;
     }
 
     /**

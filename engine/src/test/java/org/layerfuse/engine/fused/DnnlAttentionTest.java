@@ -105,6 +105,17 @@ class DnnlAttentionTest {
     }
 
     @Test
+    void turnedOffItIsNotUsed() {
+        DnnlAttention.use(false);
+        try {
+            assertTrue(!DnnlAttention.available() && !DnnlAttention.supports(2, 32, 12, 32), "off: the kernel runs");
+        } finally {
+            DnnlAttention.use(null);
+        }
+        assertTrue(DnnlAttention.available() && DnnlAttention.supports(2, 32, 12, 32), "back on");
+    }
+
+    @Test
     void badArraysAreNamed() {
         INDArray q = Nd4j.rand(DataType.FLOAT, 12, 8);
         INDArray scores = Nd4j.create(DataType.FLOAT, DnnlAttention.scoresSize(2, 6, 2));
