@@ -8,6 +8,8 @@ import org.layerfuse.engine.fused.TransformerKernels;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Multi-head attention over a batch of token-major {@code [B·S, H]} rows, sequence by sequence,
@@ -30,6 +32,8 @@ public final class SequenceAttention {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[6][0]);
     /** The batched path's transposed scores, per calling thread, grown on demand. */
     private static final ThreadLocal<INDArray[]> SCORES = ThreadLocal.withInitial(() -> new INDArray[1]);
+    /** Most floats of transposed scores one batched call holds (16 MB). */
+    static final long SCORES_FLOATS = 4L << 20;
     /** Floats of scores a thread of the softmax takes at least (a few of MiniLM's 32 × 32 blocks). */
     private static final int MIN_PARALLEL_FLOATS = 16 * 1024;
 
@@ -45,7 +49,7 @@ public final class SequenceAttention {
                            int batch, int seq, double maskValue, int heads, INDArray ctx, INDArray probs) {
         if (q.dataType() == DataType.FLOAT && bq == null && bk == null && bv == null && dense(q) && dense(k)
                 && dense(v) && dense(ctx) && (probs == null || NativeFloats.accepts(probs))
-                && DnnlAttention.supports(batch, seq, heads, (int) q.columns() / heads)) {
+                && batchedSupports(batch, seq, heads, (int) q.columns() / heads)) {
             batched(q, k, v, mask, batch, seq, maskValue, heads, ctx, probs);
         } else if (q.dataType() == DataType.FLOAT) {
             floats(q, k, v, bq, bk, bv, mask, batch, seq, maskValue, heads, ctx, probs);
@@ -58,18 +62,46 @@ public final class SequenceAttention {
         return x.rank() == 2 && x.ordering() == 'c' && x.elementWiseStride() == 1 && NativeFloats.accepts(x);
     }
 
+    /**
+     * Sequences per batched call: as many as keep the transposed scores within
+     * {@value #SCORES_FLOATS} floats (one call for MiniLM's 32 × 32 and 32 × 128; BERT-base at
+     * 32 × 512 would otherwise hold 400 MB of scores).
+     */
+    static int sequencesPerCall(int batch, int seq, int heads) {
+        long perSequence = (long) heads * seq * DnnlAttention.scoreRow(seq);
+        return (int) Math.max(1, Math.min(batch, SCORES_FLOATS / perSequence));
+    }
+
+    private static boolean batchedSupports(int batch, int seq, int heads, int d) {
+        int chunk = sequencesPerCall(batch, seq, heads);
+        return DnnlAttention.supports(chunk, seq, heads, d)
+                && (batch % chunk == 0 || DnnlAttention.supports(batch % chunk, seq, heads, d));
+    }
+
     private static void batched(INDArray q, INDArray k, INDArray v, float[] tokenMask, int batch, int seq,
                                 double maskValue, int heads, INDArray ctx, INDArray probs) {
+        int chunk = sequencesPerCall(batch, seq, heads);
+        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int count = Math.min(chunk, batch - b0);
+            INDArrayIndex[] rows = {NDArrayIndex.interval((long) b0 * seq, (long) (b0 + count) * seq), NDArrayIndex.all()};
+            batchedCall(q.get(rows), k.get(rows), v.get(rows), tokenMask, b0, count, seq, maskValue, heads,
+                    ctx.get(rows), p);
+        }
+    }
+
+    /** Sequences [first, first + count) of the batch: their rows of q, k, v and ctx given as views. */
+    private static void batchedCall(INDArray q, INDArray k, INDArray v, float[] tokenMask, int first, int count,
+                                    int seq, double maskValue, int heads, INDArray ctx, NativeFloats.Span p) {
         int d = (int) q.columns() / heads;
         int sp = DnnlAttention.scoreRow(seq);
         int block = seq * sp;
         float scale = (float) (1.0 / Math.sqrt(d));
         float maskAdd = (float) maskValue;
-        INDArray scores = scores(DnnlAttention.scoresSize(batch, seq, heads));
-        DnnlAttention.scores(q, k, scores, batch, seq, heads);
+        INDArray scores = scores(DnnlAttention.scoresSize(count, seq, heads));
+        DnnlAttention.scores(q, k, scores, count, seq, heads);
         NativeFloats.Span span = NativeFloats.of(scores, "attention scores");
-        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
-        ParallelRows.run(batch * heads, Math.max(1, MIN_PARALLEL_FLOATS / block), (from, to) -> {
+        ParallelRows.run(count * heads, Math.max(1, MIN_PARALLEL_FLOATS / block), (from, to) -> {
             float[][] s = SCRATCH.get();
             if (s[0].length < block) {
                 s[0] = new float[block];
@@ -81,7 +113,7 @@ public final class SequenceAttention {
             float[] mask = s[1];
             int maskOf = -1;
             for (int bh = from; bh < to; bh++) {
-                int r = bh / heads;
+                int r = first + bh / heads;
                 if (r != maskOf) {
                     for (int t = 0; t < seq; t++) {
                         mask[t] = (1f - tokenMask[r * seq + t]) * maskAdd; // the graph's (1 − mask)·value, in float
@@ -93,16 +125,17 @@ public final class SequenceAttention {
                 span.write(bh * block, x, 0, block);
                 if (p != null) { // [B, heads, S, S], a query per row: the block read down its columns
                     float[] row = s[2].length >= seq ? s[2] : (s[2] = new float[seq]);
+                    long at = ((long) first * heads + bh) * seq * seq;
                     for (int i = 0; i < seq; i++) {
                         for (int j = 0; j < seq; j++) {
                             row[j] = x[j * sp + i];
                         }
-                        p.write((bh * seq + i) * seq, row, 0, seq);
+                        p.write(Math.toIntExact(at + (long) i * seq), row, 0, seq);
                     }
                 }
             }
         });
-        DnnlAttention.context(scores, v, ctx, batch, seq, heads);
+        DnnlAttention.context(scores, v, ctx, count, seq, heads);
     }
 
     private static INDArray scores(long size) {

@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * whole batch at once (products on oneDNN, no biases to add: the fused forward's) and sequence
  * by sequence on the Vector-API kernel (the training op's, here with zero biases so that it is
  * chosen), on padded sequences with both mask constants: context and probabilities within
- * 1e-5 of each tensor's largest value, every probability row summing to 1.
+ * 1e-5 of each tensor's largest value, every probability row summing to 1. 7 × 256 tokens of
+ * 12 heads go in calls of fewer sequences (the scores' size bound), the last one shorter.
  */
 class SequenceAttentionTest {
 
@@ -28,11 +29,15 @@ class SequenceAttentionTest {
 
     @ParameterizedTest
     @CsvSource({"32, 32, 12, 32, -10000", "3, 13, 4, 8, -3.4028234663852886E38", "2, 1, 2, 4, -10000",
-        "4, 20, 3, 40, -3.4028234663852886E38"})
+        "4, 20, 3, 40, -3.4028234663852886E38", "7, 256, 12, 8, -10000"})
     void wholeBatchMatchesSequenceBySequence(int batch, int seq, int heads, int d, double maskValue) {
         String variant = Backend.info().variant();
         if (variant.equals("avx2") || variant.equals("avx512")) {
             assertTrue(DnnlAttention.supports(batch, seq, heads, d), "the batched products run on " + variant);
+        }
+        if (seq == 256) {
+            int chunk = SequenceAttention.sequencesPerCall(batch, seq, heads);
+            assertTrue(chunk < batch && batch % chunk != 0, "split into calls of " + chunk + " sequences");
         }
         int h = heads * d;
         long n = (long) batch * seq;
