@@ -84,7 +84,8 @@ public final class SequenceAttention {
         NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
         for (int b0 = 0; b0 < batch; b0 += chunk) {
             int count = Math.min(chunk, batch - b0);
-            INDArrayIndex[] rows = {NDArrayIndex.interval((long) b0 * seq, (long) (b0 + count) * seq), NDArrayIndex.all()};
+            INDArrayIndex[] rows = {NDArrayIndex.interval((long) b0 * seq, (long) (b0 + count) * seq),
+                NDArrayIndex.all()};
             batchedCall(q.get(rows), k.get(rows), v.get(rows), tokenMask, b0, count, seq, maskValue, heads,
                     ctx.get(rows), p);
         }

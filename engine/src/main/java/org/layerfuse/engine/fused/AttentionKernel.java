@@ -1,9 +1,6 @@
 package org.layerfuse.engine.fused;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -153,9 +150,7 @@ public final class AttentionKernel {
                     + " columns from " + off + " (mask from " + maskOff + ") do not fit arrays of " + x.length
                     + " / " + mask.length + ", or " + sp + " is not a whole number of " + LANES + "-float vectors");
         }
-        // three passes down each strip instead of sequence()'s five: the subtraction of the
-        // maximum and the sum ride along with the exp (FloatExp's polynomial, written out), so
-        // each element sees the same operations in the same order and the bits are the same
+        // sequence()'s passes (kept in its body there, see the note in it), exp by FloatExp.expRows
         for (int c = off; c < off + sp; c += LANES) {
             FloatVector max = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
             for (int j = 0, at = c; j < s; j++, at += sp) {
@@ -165,25 +160,11 @@ public final class AttentionKernel {
             }
             FloatVector sum = FloatVector.zero(SPECIES);
             for (int j = 0, at = c; j < s; j++, at += sp) {
-                FloatVector y = FloatVector.fromArray(SPECIES, x, at).sub(max);
-                VectorMask<Float> underflow = y.lt(FloatExp.MIN_ARG);
-                FloatVector cl = y.max(FloatExp.MIN_ARG).min(FloatExp.MAX_ARG);
-                FloatVector t = cl.fma(FloatExp.LOG2E, FloatExp.ROUNDER);
-                FloatVector k = t.sub(FloatExp.ROUNDER);
-                FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_HI), cl);
-                r = k.fma(FloatVector.broadcast(SPECIES, -FloatExp.LN2_LO), r);
-                FloatVector p = r.fma(1f / 5040f, 1f / 720f);
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 120f));
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 24f));
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f / 6f));
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 0.5f));
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
-                p = r.fma(p, FloatVector.broadcast(SPECIES, 1f));
-                IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(FloatExp.ROUNDER_BITS).add(127)
-                        .lanewise(VectorOperators.LSHL, 23);
-                FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).blend(0f, underflow);
-                e.intoArray(x, at);
-                sum = sum.add(e);
+                FloatVector.fromArray(SPECIES, x, at).sub(max).intoArray(x, at);
+            }
+            FloatExp.expRows(x, c, s, sp);
+            for (int j = 0, at = c; j < s; j++, at += sp) {
+                sum = sum.add(FloatVector.fromArray(SPECIES, x, at));
             }
             FloatVector inv = FloatVector.broadcast(SPECIES, 1f).div(sum);
             for (int j = 0, at = c; j < s; j++, at += sp) {

@@ -78,7 +78,10 @@ public final class DnnlAttention {
         return enabled && DnnlMatmul.ready();
     }
 
-    /** Turns this path on or off (benchmarks compare it with the per-sequence kernel); null goes back to the property's choice. */
+    /**
+     * Turns this path on or off (benchmarks compare it with the per-sequence kernel); null goes
+     * back to the property's choice.
+     */
     public static void use(Boolean on) {
         enabled = on != null ? on : BY_PROPERTY;
     }
@@ -160,7 +163,8 @@ public final class DnnlAttention {
     }
 
     private static void checkScores(INDArray s, int batch, int seq, int heads) {
-        if (s.dataType() != DataType.FLOAT || s.elementWiseStride() != 1 || s.length() < scoresSize(batch, seq, heads)) {
+        if (s.dataType() != DataType.FLOAT || s.elementWiseStride() != 1
+                || s.length() < scoresSize(batch, seq, heads)) {
             throw new IllegalArgumentException("DnnlAttention: the scores need a dense FLOAT buffer of "
                     + scoresSize(batch, seq, heads) + " floats, got " + s.dataType() + " of " + s.length());
         }

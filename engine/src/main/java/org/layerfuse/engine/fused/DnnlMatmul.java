@@ -132,8 +132,8 @@ final class DnnlMatmul {
     static void recordSameBits(Key key, boolean same) {
         if (SAME_BITS.putIfAbsent(key, same) == null && !same) {
             LOG.info(String.format(Locale.ROOT, "oneDNN's matmul called directly gives other bits than ND4J's op for "
-                    + "[%d,%d]·[%d,%d] (strides %d,%d / %d,%d, β=%s%s): that shape stays on ND4J's op", key.m(), key.k(),
-                    key.k(), key.n(), key.as0(), key.as1(), key.bs0(), key.bs1(), key.beta(),
+                    + "[%d,%d]·[%d,%d] (strides %d,%d / %d,%d, β=%s%s): that shape stays on ND4J's op",
+                    key.m(), key.k(), key.k(), key.n(), key.as0(), key.as1(), key.bs0(), key.bs1(), key.beta(),
                     key.bias() ? ", bias" : ""));
         }
     }

@@ -148,7 +148,8 @@ class AttentionKernelTest {
     @org.junit.jupiter.api.Test
     void softmaxRejectsRowsThatAreNotWholeVectors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AttentionKernel.softmaxKeys(new float[64], 0, 4, TransformerKernels.LANES + 1, 1f, new float[4], 0));
+                () -> AttentionKernel.softmaxKeys(new float[64], 0, 4, TransformerKernels.LANES + 1, 1f, new float[4],
+                        0));
         assertTrue(e.getMessage().contains("whole number"), e.getMessage());
     }
 

@@ -60,7 +60,8 @@ class DnnlAttentionTest {
                         }
                         double want = 0;
                         for (int e = 0; e < d; e++) {
-                            want += (double) ka[(b * seq + j) * h + head * d + e] * qa[(b * seq + i) * h + head * d + e];
+                            want += (double) ka[(b * seq + j) * h + head * d + e]
+                                    * qa[(b * seq + i) * h + head * d + e];
                         }
                         assertEquals(want, got, 1e-5 * Math.max(1, Math.abs(want)) * Math.sqrt(d),
                                 what + ": score of key " + j + " for query " + i);
@@ -121,14 +122,15 @@ class DnnlAttentionTest {
         INDArray scores = Nd4j.create(DataType.FLOAT, DnnlAttention.scoresSize(2, 6, 2));
         IllegalArgumentException rows = assertThrows(IllegalArgumentException.class,
                 () -> DnnlAttention.scores(q, Nd4j.rand(DataType.FLOAT, 11, 8), scores, 2, 6, 2));
-        assertTrue(rows.getMessage().contains("key") && rows.getMessage().contains("[12, heads·d]"), rows.getMessage());
+        assertTrue(rows.getMessage().contains("key") && rows.getMessage().contains("[12, heads·d]"),
+                rows.getMessage());
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
                 () -> DnnlAttention.scores(q, q, Nd4j.create(DataType.FLOAT, 10), 2, 6, 2));
         assertTrue(small.getMessage().contains("scores") && small.getMessage().contains(
                 String.valueOf(DnnlAttention.scoresSize(2, 6, 2))), small.getMessage());
         IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class,
-                () -> DnnlAttention.context(scores, Nd4j.rand(DataType.DOUBLE, 12, 8), Nd4j.create(DataType.FLOAT, 12, 8),
-                        2, 6, 2));
+                () -> DnnlAttention.context(scores, Nd4j.rand(DataType.DOUBLE, 12, 8),
+                        Nd4j.create(DataType.FLOAT, 12, 8), 2, 6, 2));
         assertTrue(dtype.getMessage().contains("value") && dtype.getMessage().contains("DOUBLE"), dtype.getMessage());
     }
 }
