@@ -162,11 +162,6 @@ final class DnnlMatmul {
         return state().stream;
     }
 
-    /** c = op(a)·op(b) + β·c for a product {@link #key} accepted; false where the library could not run it. */
-    static boolean run(Key key, INDArray a, INDArray b, INDArray c) {
-        return run(key, a, b, null, c);
-    }
-
     /**
      * c = op(a)·op(b) + bias + β·c ({@code bias} a dense float32 row of n, or null for a key
      * without one); false where the library could not run it.

@@ -58,14 +58,8 @@ public final class Gemm {
         }
         DnnlMatmul.Key direct = Nd4j.getEnvironment().helpersAllowed()
                 ? DnnlMatmul.key(a, b, c, transposeA, transposeB, alpha, beta) : null;
-        if (direct != null) {
-            Boolean same = DnnlMatmul.sameBits(direct);
-            if (same == null) {
-                return firstOfShape(direct, a, b, c, transposeA, transposeB, beta);
-            }
-            if (same && DnnlMatmul.run(direct, a, b, c)) {
-                return c;
-            }
+        if (direct != null && direct(direct, a, b, null, c, transposeA, transposeB, beta)) {
+            return c;
         }
         return throughOp(a, b, c, transposeA, transposeB, alpha, beta);
     }
@@ -85,26 +79,32 @@ public final class Gemm {
         DnnlMatmul.Key plain = c.elementWiseStride() == 1 && Nd4j.getEnvironment().isCPU()
                 && Nd4j.getEnvironment().helpersAllowed() && bias.elementWiseStride() == 1
                 ? DnnlMatmul.key(a, b, c, false, false, 1.0, 0.0) : null;
-        DnnlMatmul.Key direct = plain == null ? null : plain.withBias();
-        if (direct != null) {
-            Boolean same = DnnlMatmul.sameBits(direct);
-            if (same == null) {
-                return firstOfShape(direct, a, b, bias, c, false, false, 0.0);
-            }
-            if (same && DnnlMatmul.run(direct, a, b, bias, c)) {
-                return c;
-            }
+        if (plain != null && direct(plain.withBias(), a, b, bias, c, false, false, 0.0)) {
+            return c;
         }
         gemm(a, b, c, false, false, 1.0, 0.0);
         return c.addiRowVector(bias);
     }
 
-    /** The first product of a shape: ND4J's op into c, the direct call into a copy, the bits compared. */
-    private static INDArray firstOfShape(DnnlMatmul.Key direct, INDArray a, INDArray b, INDArray c, boolean transposeA,
-                                         boolean transposeB, double beta) {
-        return firstOfShape(direct, a, b, null, c, transposeA, transposeB, beta);
+    /**
+     * The direct call for a product {@link DnnlMatmul#key} accepted (bias null or a row): true when
+     * c holds the result (the first product of a shape goes through the op and is compared; a
+     * shape known to differ, or one the library refused, returns false for the op to run).
+     */
+    private static boolean direct(DnnlMatmul.Key key, INDArray a, INDArray b, INDArray bias, INDArray c,
+                                  boolean transposeA, boolean transposeB, double beta) {
+        Boolean same = DnnlMatmul.sameBits(key);
+        if (same == null) {
+            firstOfShape(key, a, b, bias, c, transposeA, transposeB, beta);
+            return true;
+        }
+        return same && DnnlMatmul.run(key, a, b, bias, c);
     }
 
+    /**
+     * The first product of a shape: ND4J's op into c (then the bias), the direct call into a
+     * copy, the bits compared.
+     */
     private static INDArray firstOfShape(DnnlMatmul.Key direct, INDArray a, INDArray b, INDArray bias, INDArray c,
                                          boolean transposeA, boolean transposeB, double beta) {
         INDArray copy = beta != 0 ? c.dup('c') : Nd4j.create(c.dataType(), c.shape(), 'c');
