@@ -355,6 +355,38 @@ public final class BertModel {
     }
 
     /**
+     * The pooled output and logits of {@link #forward(TokenBatch)} (evaluation, predictions,
+     * teacher logits) computed on the real tokens alone where the batch allows: padding costs
+     * nothing ({@link FusedForward#forwardHead}; the sequence output is then null, and the logits
+     * are the full forward's within float rounding). With {@code layerfuse.forward=graph}, the
+     * graph's full forward.
+     */
+    public Forward forwardHead(TokenBatch batch) {
+        return forwardHead(batch, false);
+    }
+
+    /**
+     * {@link #forwardHead(TokenBatch)}, with {@code hiddenStates} also the embeddings and each live
+     * layer's output ({@code [B, S, H]}; padding's rows 0 where packed), to resume from with
+     * {@link #forwardHeadAfter}.
+     */
+    public Forward forwardHead(TokenBatch batch, boolean hiddenStates) {
+        if (!forwardIsFused()) {
+            return forwardGraph(batch, hiddenStates, false);
+        }
+        return fused().forwardHead(batch, hiddenStates);
+    }
+
+    /**
+     * {@link #forwardHead} resumed after layer {@code after} from {@code start}, the state a
+     * {@link #forwardHead(TokenBatch, boolean)} of the same batch returned before the next live
+     * layer (see {@link FusedForward#forwardHeadAfter}).
+     */
+    public Forward forwardHeadAfter(TokenBatch batch, int after, INDArray start) {
+        return fused().forwardHeadAfter(batch, after, start);
+    }
+
+    /**
      * The fused forward resumed after layer {@code after} from {@code start}, the input of the
      * next live layer (see {@link FusedForward#forwardAfter}): what a caller evaluating many
      * variants that share their first layers (the ΔA of each layer's removal) computes once.

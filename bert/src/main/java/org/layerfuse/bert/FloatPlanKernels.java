@@ -132,14 +132,15 @@ final class FloatPlanKernels implements PlanKernels {
      * and tanh took ≈ 3.4 ms here on MiniLM at 32 × 32, mostly each call's fixed cost.
      */
     @Override
-    public INDArray[] head(INDArray hidden, int batch, int seq, INDArray poolerKernel, INDArray poolerBias,
+    public INDArray[] head(INDArray hidden, int[] firstRows, INDArray poolerKernel, INDArray poolerBias,
                            INDArray classifierKernel, INDArray classifierBias) {
+        int batch = firstRows.length;
         int h = (int) hidden.columns();
         int p = (int) poolerKernel.columns();
         NativeFloats.Span rows = NativeFloats.of(hidden, "sequence output");
         float[] first = new float[batch * h];
         for (int r = 0; r < batch; r++) {
-            rows.read(r * seq * h, first, r * h, h);
+            rows.read(firstRows[r] * h, first, r * h, h);
         }
         float[] pooled = new float[batch * p];
         try (INDArray cls = Nd4j.create(first, new long[] {batch, h}, 'c');

@@ -24,6 +24,9 @@ public final class FusedForward {
 
     /** Plans kept: a training loop alternates between at most two shapes (train and eval batches). */
     private static final int PLANS_KEPT = 2;
+    private static final boolean PACK_BY_PROPERTY =
+            Boolean.parseBoolean(System.getProperty("layerfuse.fused.pack", "true"));
+    private static volatile boolean pack = PACK_BY_PROPERTY;
 
     private final BertModel model;
     private final PlanKernels kernels;
@@ -48,6 +51,59 @@ public final class FusedForward {
     public Forward forward(TokenBatch batch, boolean hiddenStates, boolean attention) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         return plan(tokens.batchSize(), tokens.seqLen()).run(model, tokens, kernels, hiddenStates, attention);
+    }
+
+    /**
+     * The pooled output and logits of {@link #forward(TokenBatch)} (the sequence output is null),
+     * computed on the real tokens alone where the batch allows ({@link PackedRows}: each
+     * sequence's mask a run of ones then zeros, a mask value of −10000 or less, and fewer rows
+     * once packed): padding costs nothing, and the results are the full forward's within float
+     * rounding (attention's sums taken in another order). Otherwise, or with packing off
+     * ({@code -Dlayerfuse.fused.pack=false}, {@link #pack(Boolean)}), it is the full forward.
+     */
+    public Forward forwardHead(TokenBatch batch) {
+        return forwardHead(batch, false);
+    }
+
+    /**
+     * {@link #forwardHead(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
+     * live layer's output ({@code [B, S, H]}; when packed, padding's rows are 0: not computed),
+     * from which {@link #forwardHeadAfter} resumes.
+     */
+    public Forward forwardHead(TokenBatch batch, boolean hiddenStates) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        PackedRows packed = packing(tokens);
+        if (packed == null) {
+            return forward(batch, hiddenStates, false);
+        }
+        return plan(tokens.batchSize(), tokens.seqLen()).runPacked(model, packed, kernels, hiddenStates, null, -1);
+    }
+
+    /**
+     * {@link #forwardAfter} as {@link #forwardHead} computes: the pooled output and logits, on the
+     * real tokens alone where the batch allows; {@code start} ({@code [B, S, H]}) is read at the
+     * real tokens only. Bit for bit {@link #forwardHead}'s outputs when {@code start} is the
+     * state that forward returned before the first live layer past {@code after}.
+     */
+    public Forward forwardHeadAfter(TokenBatch batch, int after, INDArray start) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        PackedRows packed = packing(tokens);
+        if (packed == null) {
+            return forwardAfter(batch, after, start);
+        }
+        return plan(tokens.batchSize(), tokens.seqLen()).runPacked(model, packed, kernels, false, start, after);
+    }
+
+    private PackedRows packing(ModelInputs.Flat tokens) {
+        return pack ? PackedRows.of(tokens, model.config().attentionMaskValue()) : null;
+    }
+
+    /**
+     * Turns packing in {@link #forwardHead} on or off for the whole JVM (A/B timings, tests);
+     * null goes back to {@code -Dlayerfuse.fused.pack} (default on).
+     */
+    public static void pack(Boolean on) {
+        pack = on != null ? on : PACK_BY_PROPERTY;
     }
 
     /**

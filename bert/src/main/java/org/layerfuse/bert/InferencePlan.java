@@ -15,6 +15,7 @@ import org.layerfuse.engine.fused.GemmRoute;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The BERT forward for one (batch, length) shape as a fixed sequence of steps over native
@@ -37,13 +38,22 @@ final class InferencePlan {
     private final BertConfig config;
     private final int batch;
     private final int seq;
-    private final INDArray hidden;
-    private final INDArray attended;
-    private final INDArray query;
-    private final INDArray key;
-    private final INDArray value;
-    private final INDArray context;
-    private final INDArray intermediate;
+    private final Buffers padded;
+
+    /** The plan's buffers, all of the same rows: the padded batch's, or their first rows for a packed one. */
+    private record Buffers(INDArray hidden, INDArray attended, INDArray query, INDArray key, INDArray value,
+                           INDArray context, INDArray intermediate) {
+
+        /** Views of the first {@code n} rows of each (contiguous: a row-major buffer's first rows). */
+        Buffers first(int n) {
+            return new Buffers(rows(hidden, n), rows(attended, n), rows(query, n), rows(key, n), rows(value, n),
+                    rows(context, n), rows(intermediate, n));
+        }
+
+        private static INDArray rows(INDArray buffer, int n) {
+            return buffer.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+        }
+    }
 
     InferencePlan(BertConfig config, DataType dtype, int batch, int seq) {
         this.config = config;
@@ -51,13 +61,9 @@ final class InferencePlan {
         this.seq = seq;
         long n = (long) batch * seq;
         int h = config.hiddenSize();
-        hidden = Nd4j.create(dtype, n, h);
-        attended = Nd4j.create(dtype, n, h);
-        query = Nd4j.create(dtype, n, h);
-        key = Nd4j.create(dtype, n, h);
-        value = Nd4j.create(dtype, n, h);
-        context = Nd4j.create(dtype, n, h);
-        intermediate = Nd4j.create(dtype, n, config.intermediateSize());
+        padded = new Buffers(Nd4j.create(dtype, n, h), Nd4j.create(dtype, n, h), Nd4j.create(dtype, n, h),
+                Nd4j.create(dtype, n, h), Nd4j.create(dtype, n, h), Nd4j.create(dtype, n, h),
+                Nd4j.create(dtype, n, config.intermediateSize()));
     }
 
     boolean fits(int b, int s) {
@@ -77,14 +83,40 @@ final class InferencePlan {
      */
     Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
                 boolean attention, INDArray start, int after) {
-        GemmRoute.Route route = GemmRoute.route(hidden.rows(), config.hiddenSize(), config.intermediateSize(),
-                hidden.dataType());
-        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after));
+        GemmRoute.Route route = GemmRoute.route(padded.hidden().rows(), config.hiddenSize(),
+                config.intermediateSize(), padded.hidden().dataType());
+        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
+                padded, null));
     }
 
+    /**
+     * The pooled output and logits alone (no sequence output) computed on the real tokens of
+     * {@code packed} only, in the first rows of the buffers; with {@code hiddenStates}, the
+     * embeddings and each live layer's output as {@code [B, S, H]} arrays holding the real
+     * tokens' rows and 0 for padding (not computed). With {@code start} non-null, resumed after
+     * layer {@code after} from the {@code [B, S, H]} state {@code start}, of which only the real
+     * tokens' rows are read.
+     */
+    Forward runPacked(BertModel model, PackedRows packed, PlanKernels kernels, boolean hiddenStates, INDArray start,
+                      int after) {
+        Buffers rows = padded.first(packed.rows());
+        GemmRoute.Route route = GemmRoute.route(packed.rows(), config.hiddenSize(), config.intermediateSize(),
+                rows.hidden().dataType());
+        return GemmRoute.run(route, () -> runLayers(model, packed.tokens(), kernels, hiddenStates, false, start,
+                after, rows, packed));
+    }
+
+
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
-                              boolean attention, INDArray start, int after) {
+                              boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed) {
         BertConfig c = config;
+        INDArray hidden = buffers.hidden();
+        INDArray attended = buffers.attended();
+        INDArray query = buffers.query();
+        INDArray key = buffers.key();
+        INDArray value = buffers.value();
+        INDArray context = buffers.context();
+        INDArray intermediate = buffers.intermediate();
         int h = c.hiddenSize();
         double eps = c.layerNormEps();
         INDArray embeddings = null;
@@ -92,14 +124,21 @@ final class InferencePlan {
             kernels.embeddings(hidden, tokens, model.parameter(ParamNames.WORD_EMBEDDINGS),
                     model.parameter(ParamNames.POSITION_EMBEDDINGS), model.parameter(ParamNames.TOKEN_TYPE_EMBEDDINGS),
                     model.parameter(ParamNames.EMBEDDINGS_LN_GAMMA), model.parameter(ParamNames.EMBEDDINGS_LN_BETA), eps);
-            embeddings = hiddenStates ? output(hidden) : null;
+            embeddings = hiddenStates ? output(hidden, packed) : null;
         } else {
-            if (start.length() != hidden.length() || start.dataType() != hidden.dataType()) {
+            if (start.length() != (long) batch * seq * h || start.dataType() != hidden.dataType()) {
                 throw new IllegalArgumentException("resumed forward: the start state must be " + hidden.dataType()
                         + " [" + batch + ", " + seq + ", " + h + "], got " + start.dataType() + " "
                         + java.util.Arrays.toString(start.shape()));
             }
-            hidden.assign(start.reshape(hidden.shape()));
+            INDArray rows = start.reshape((long) batch * seq, h);
+            if (packed == null) {
+                hidden.assign(rows);
+            } else {
+                try (INDArray real = Nd4j.pullRows(rows, 1, packed.paddedRows())) {
+                    hidden.get(NDArrayIndex.interval(0, packed.real()), NDArrayIndex.all()).assign(real);
+                }
+            }
         }
         Map<Integer, INDArray> states = new LinkedHashMap<>();
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
@@ -111,8 +150,13 @@ final class InferencePlan {
             Gemm.gemmBias(hidden, model.parameter(KEY.kernel(l)), model.parameter(KEY.bias(l)), key);
             Gemm.gemmBias(hidden, model.parameter(VALUE.kernel(l)), model.parameter(VALUE.bias(l)), value);
             INDArray probs = attention ? Nd4j.create(hidden.dataType(), batch, c.numAttentionHeads(), seq, seq) : null;
-            kernels.attention(query, key, value, null, null, null, tokens, c.attentionMaskValue(),
-                    c.numAttentionHeads(), context, probs);
+            if (packed == null) {
+                kernels.attention(query, key, value, null, null, null, tokens, c.attentionMaskValue(),
+                        c.numAttentionHeads(), context, probs);
+            } else {
+                SequenceAttention.packed(query, key, value, packed.offsets(), packed.lengths(), c.numAttentionHeads(),
+                        context);
+            }
             gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
                     model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
@@ -122,7 +166,7 @@ final class InferencePlan {
             kernels.biasResidualLayerNorm(hidden, model.parameter(OUTPUT.bias(l)), attended,
                     model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
             if (hiddenStates) {
-                states.put(l, output(hidden));
+                states.put(l, output(hidden, packed));
             }
             if (attention) {
                 probabilities.put(l, probs);
@@ -133,20 +177,60 @@ final class InferencePlan {
         Map<String, INDArray> all = model.allParameters();
         if (all.containsKey(ParamNames.POOLER_KERNEL)) {
             boolean classifier = all.containsKey(ParamNames.CLASSIFIER_KERNEL);
-            INDArray[] head = kernels.head(hidden, batch, seq, model.parameter(ParamNames.POOLER_KERNEL),
+            INDArray[] head = kernels.head(hidden, packed == null ? paddedFirstRows() : packed.firstRows(),
+                    model.parameter(ParamNames.POOLER_KERNEL),
                     model.parameter(ParamNames.POOLER_BIAS),
                     classifier ? model.parameter(ParamNames.CLASSIFIER_KERNEL) : null,
                     classifier ? model.parameter(ParamNames.CLASSIFIER_BIAS) : null);
             pooled = head[0];
             logits = head[1];
         }
-        return new Forward(output(hidden), pooled, logits, embeddings, Collections.unmodifiableMap(states),
-                Collections.unmodifiableMap(probabilities));
+        return new Forward(packed == null ? output(hidden) : null, pooled, logits, embeddings,
+                Collections.unmodifiableMap(states), Collections.unmodifiableMap(probabilities));
+    }
+
+    private int[] paddedFirstRows() {
+        int[] rows = new int[batch];
+        for (int r = 0; r < batch; r++) {
+            rows[r] = r * seq;
+        }
+        return rows;
     }
 
     /** A copy of a {@code [B·S, H]} buffer as the caller's {@code [B, S, H]} array. */
     private INDArray output(INDArray buffer) {
         return buffer.dup('c').reshape(batch, seq, config.hiddenSize());
+    }
+
+    /**
+     * {@link #output(INDArray)} of a padded buffer, or a packed one's real rows put back in their
+     * sequences' places of a {@code [B, S, H]} array of zeros.
+     */
+    private INDArray output(INDArray buffer, PackedRows packed) {
+        if (packed == null) {
+            return output(buffer);
+        }
+        int h = config.hiddenSize();
+        INDArray out = Nd4j.create(buffer.dataType(), (long) batch * seq, h);
+        int[] offsets = packed.offsets();
+        int[] lengths = packed.lengths();
+        if (NativeFloats.accepts(buffer)) {
+            NativeFloats.Span from = NativeFloats.of(buffer, "packed rows");
+            NativeFloats.Span to = NativeFloats.of(out, "hidden state");
+            float[] rows = new float[Math.toIntExact((long) seq * h)];
+            for (int r = 0; r < batch; r++) {
+                from.read(offsets[r] * h, rows, 0, lengths[r] * h);
+                to.write(r * seq * h, rows, 0, lengths[r] * h);
+            }
+            java.lang.ref.Reference.reachabilityFence(buffer);
+        } else {
+            for (int r = 0; r < batch; r++) {
+                out.get(NDArrayIndex.interval((long) r * seq, (long) r * seq + lengths[r]), NDArrayIndex.all())
+                        .assign(buffer.get(NDArrayIndex.interval(offsets[r], offsets[r] + lengths[r]),
+                                NDArrayIndex.all()));
+            }
+        }
+        return out.reshape(batch, seq, h);
     }
 
     /** out = a·w through ND4J's matrix product into the preallocated {@code out} (no result array). */

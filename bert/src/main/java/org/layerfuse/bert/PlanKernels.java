@@ -33,17 +33,14 @@ interface PlanKernels {
     }
 
     /**
-     * The classification head on each sequence's first token of {@code hidden} ({@code [B·S, H]}):
+     * The classification head on each sequence's first token of {@code hidden}, rows
+     * {@code firstRows} (the padded {@code [B·S, H]} rows {@code r·S}, or {@link PackedRows}'s):
      * {pooled = tanh(h_CLS·Wp + bp), logits = pooled·Wc + bc}, logits null without a classifier;
      * fresh arrays. This default is ND4J's ops, as the graph computes it.
      */
-    default INDArray[] head(INDArray hidden, int batch, int seq, INDArray poolerKernel, INDArray poolerBias,
+    default INDArray[] head(INDArray hidden, int[] firstRows, INDArray poolerKernel, INDArray poolerBias,
                             INDArray classifierKernel, INDArray classifierBias) {
-        int[] clsRows = new int[batch];
-        for (int r = 0; r < batch; r++) {
-            clsRows[r] = r * seq;
-        }
-        INDArray cls = Nd4j.pullRows(hidden, 1, clsRows);
+        INDArray cls = Nd4j.pullRows(hidden, 1, firstRows);
         INDArray pooled = Transforms.tanh(cls.mmul(poolerKernel).addiRowVector(poolerBias), false);
         INDArray logits = classifierKernel == null ? null : pooled.mmul(classifierKernel).addiRowVector(classifierBias);
         return new INDArray[] {pooled, logits};

@@ -58,6 +58,64 @@ public final class SequenceAttention {
         }
     }
 
+    /**
+     * Attention over packed rows ({@link PackedRows}): sequence {@code r} is rows
+     * {@code [offsets[r], offsets[r] + lengths[r])} of q, k, v (biases added) and ctx, every one of
+     * them a real token, so no mask; the per-sequence kernel ({@link AttentionKernel#sequence}) in
+     * float32, the double loops in float64. Rows of ctx past the sequences are left as they are.
+     */
+    public static void packed(INDArray q, INDArray k, INDArray v, int[] offsets, int[] lengths, int heads,
+                              INDArray ctx) {
+        int h = (int) q.columns();
+        int d = h / heads;
+        if (q.dataType() != DataType.FLOAT) {
+            double[] qa = DoublePlanKernels.load(q);
+            double[] ka = DoublePlanKernels.load(k);
+            double[] va = DoublePlanKernels.load(v);
+            double[] out = DoublePlanKernels.load(ctx);
+            double[] none = new double[maxOf(lengths)];
+            for (int r = 0; r < offsets.length; r++) {
+                ScalarTransformerKernels.attention(qa, ka, va, offsets[r] * h, lengths[r], heads, d, 1 / Math.sqrt(d),
+                        none, 0, out, offsets[r] * h, null, 0);
+            }
+            DoublePlanKernels.store(ctx, out);
+            return;
+        }
+        float scale = (float) (1.0 / Math.sqrt(d));
+        float[] none = new float[maxOf(lengths)];
+        NativeFloats.Span qs = NativeFloats.of(q, "query");
+        NativeFloats.Span ks = NativeFloats.of(k, "key");
+        NativeFloats.Span vs = NativeFloats.of(v, "value");
+        NativeFloats.Span out = NativeFloats.of(ctx, "context");
+        ParallelRows.each(offsets.length, 1, (from, to) -> {
+            float[][] s = SCRATCH.get();
+            for (int r = from; r < to; r++) {
+                int len = lengths[r];
+                int span = len * h;
+                int[] sizes = {span, span, span, span, 0, AttentionKernel.workSize(len, d)};
+                for (int i = 0; i < sizes.length; i++) {
+                    if (s[i].length < sizes[i]) {
+                        s[i] = new float[sizes[i]];
+                    }
+                }
+                int at = offsets[r] * h;
+                qs.read(at, s[0], 0, span);
+                ks.read(at, s[1], 0, span);
+                vs.read(at, s[2], 0, span);
+                AttentionKernel.sequence(s[0], s[1], s[2], 0, len, heads, d, scale, none, 0, s[3], 0, null, 0, s[5]);
+                out.write(at, s[3], 0, span);
+            }
+        });
+    }
+
+    private static int maxOf(int[] values) {
+        int max = 0;
+        for (int v : values) {
+            max = Math.max(max, v);
+        }
+        return max;
+    }
+
     private static boolean dense(INDArray x) {
         return x.rank() == 2 && x.ordering() == 'c' && x.elementWiseStride() == 1 && NativeFloats.accepts(x);
     }

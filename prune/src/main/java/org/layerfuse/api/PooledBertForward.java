@@ -35,7 +35,7 @@ final class PooledBertForward implements EncoderForward {
     public Outputs run(TokenBatch batch, boolean lastHidden, boolean logits) {
         BertModel model = borrow();
         try {
-            Forward f = model.forward(batch);
+            Forward f = lastHidden ? model.forward(batch) : model.forwardHead(batch); // logits alone: no padding
             float[] hidden = lastHidden ? f.sequenceOutput().castTo(DataType.FLOAT).dup('c').data().asFloat() : null;
             float[][] z = logits ? f.logitsArray() : null;
             return new Outputs(hidden, z);

@@ -1,0 +1,217 @@
+package org.layerfuse.bert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The head-only forward on the real tokens alone ({@link FusedForward#forwardHead},
+ * {@link PackedRows}) against the scalar reference (float64, 1e-9), the full fused forward and
+ * the graph (float32, 1e-5 of each tensor's largest value); its hidden states (real rows the full
+ * forward's, padding 0); resuming from them bit for bit; and the batches it leaves to the full
+ * forward, bit for bit.
+ */
+class PackedForwardTest {
+
+    private static final List<String> LABELS = List.of("a", "b", "c");
+    private static final double FLOAT_MIN = -Float.MAX_VALUE;
+
+    private static BertConfig config(Activation act, int layers, double maskValue) {
+        return new BertConfig(40, 16, layers, 4, 24, act, 40, 2, 1e-12, maskValue, LABELS);
+    }
+
+    @AfterEach
+    void packingBackToDefault() {
+        FusedForward.pack(null);
+    }
+
+    /** {@code lengths[r]} real tokens then padding to {@code seq}, random ids and a second segment. */
+    static TokenBatch batch(int vocab, int seq, int[] lengths, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[][] ids = new int[lengths.length][seq];
+        int[][] types = new int[lengths.length][seq];
+        int[][] mask = new int[lengths.length][seq];
+        for (int row = 0; row < lengths.length; row++) {
+            for (int t = 0; t < lengths[row]; t++) {
+                ids[row][t] = r.nextInt(1, vocab);
+                types[row][t] = t >= (lengths[row] + 1) / 2 ? 1 : 0;
+                mask[row][t] = 1;
+            }
+        }
+        return new TokenBatch(ids, types, mask);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void doubleMatchesScalarReference(Activation act) {
+        for (double maskValue : new double[] {-10000.0, FLOAT_MIN}) {
+            BertWeights w = TestModels.randomWeights(config(act, 3, maskValue), 11, true);
+            TokenBatch batch = batch(40, 9, new int[] {9, 4, 1, 6, 2}, 12);
+            BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
+            Forward head = model.forwardHead(batch);
+            ScalarBert.Result ref = new ScalarBert(w).run(batch, new boolean[] {true, true, true});
+            String what = act + ", mask " + maskValue + ": ";
+            assertNull(head.sequenceOutput(), what + "packed: no sequence output");
+            BertModelTest.assertClose2(ref.pooled(), head.pooled(), 1e-9, what + "pooled");
+            BertModelTest.assertClose2(ref.logits(), head.logits(), 1e-9, what + "logits");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void floatMatchesFullForwardAndGraph(Activation act) {
+        for (double maskValue : new double[] {-10000.0, FLOAT_MIN}) {
+            BertWeights w = TestModels.randomWeights(config(act, 3, maskValue), 21, true);
+            TokenBatch batch = batch(40, 33, new int[] {33, 1, 17, 5, 30, 9, 12}, 22);
+            BertModel model = BertModel.fromWeights(w);
+            Forward head = model.forwardHead(batch);
+            assertNull(head.sequenceOutput());
+            String what = act + ", mask " + maskValue + ": ";
+            assertNear(model.forward(batch).logits(), head.logits(), 1e-5, what + "logits vs the full forward");
+            assertNear(model.forward(batch).pooled(), head.pooled(), 1e-5, what + "pooled vs the full forward");
+            assertNear(model.forwardGraph(batch, false, false).logits(), head.logits(), 1e-5, what + "logits vs graph");
+        }
+    }
+
+    /** MiniLM's head width (32) and a hidden size of several vectors plus a tail, one long sequence. */
+    @Test
+    void floatMatchesFullForwardOnAMiniLmShapedLayer() {
+        BertConfig c = new BertConfig(100, 96, 2, 3, 200, Activation.GELU_ERF, 80, 2, 1e-12, -10000.0, LABELS);
+        BertModel model = BertModel.fromWeights(TestModels.randomWeights(c, 31, true));
+        TokenBatch batch = batch(100, 70, new int[] {70, 3, 41, 11, 8, 64, 2, 19}, 32);
+        Forward head = model.forwardHead(batch);
+        assertNull(head.sequenceOutput());
+        assertNear(model.forward(batch).logits(), head.logits(), 1e-5, "H=96, S=70: logits");
+    }
+
+    @Test
+    void hiddenStatesHoldTheRealTokensAndZeroForPadding() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_TANH, 3, -10000.0),
+                    41, true), type);
+            int[] lengths = {12, 3, 7, 1};
+            TokenBatch batch = batch(40, 12, lengths, 42);
+            Forward full = model.forward(batch, true, false);
+            Forward head = model.forwardHead(batch, true);
+            double rel = type == DataType.FLOAT ? 1e-5 : 1e-12;
+            assertEquals(full.hiddenStates().keySet(), head.hiddenStates().keySet());
+            assertRealRows(full.embeddings(), head.embeddings(), lengths, rel, type + " embeddings");
+            for (int l : full.hiddenStates().keySet()) {
+                assertRealRows(full.hiddenStates().get(l), head.hiddenStates().get(l), lengths, rel,
+                        type + " layer " + l);
+            }
+        }
+    }
+
+    @Test
+    void resumingFromItsStatesIsTheHeadForwardBitForBit() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 4, -10000.0),
+                    51, true), type);
+            TokenBatch batch = batch(40, 15, new int[] {15, 6, 2, 9, 4, 11}, 52);
+            Forward kept = model.forwardHead(batch, true);
+            assertNull(kept.sequenceOutput(), "packed");
+            for (int l = 0; l < 4; l++) {
+                model.removeLayer(l);
+                INDArray start = l == 0 ? kept.embeddings() : kept.hiddenStates().get(l - 1);
+                Forward resumed = model.forwardHeadAfter(batch, l, start);
+                Forward again = model.forwardHead(batch);
+                assertArrayEquals(again.logits().data().asDouble(), resumed.logits().data().asDouble(),
+                        type + ": logits without layer " + l);
+                model.restoreLayer(l);
+            }
+            Forward onlyHead = model.forwardHeadAfter(batch, 3, kept.hiddenStates().get(3));
+            assertArrayEquals(kept.logits().data().asDouble(), onlyHead.logits().data().asDouble(), type + ": head");
+        }
+    }
+
+    /** Batches packing does not apply to, or gains nothing on, and packing turned off: the full forward's bits. */
+    @Test
+    void otherwiseItIsTheFullForwardBitForBit() {
+        BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 2, -10000.0),
+                61, true));
+        TokenBatch holes = batch(40, 10, new int[] {10, 6, 3}, 62);
+        holes.attentionMask()[1][2] = 0; // a mask that is not ones then zeros
+        TokenBatch empty = batch(40, 10, new int[] {10, 0, 3}, 63);
+        TokenBatch noPadding = batch(40, 10, new int[] {10, 10, 10}, 64);
+        TokenBatch littlePadding = batch(40, 8, new int[] {8, 8, 7}, 65); // 23 rows round up to 24
+        for (TokenBatch b : List.of(holes, empty, noPadding, littlePadding)) {
+            assertFullForward(model, b, "batch of lengths " + java.util.Arrays.deepToString(b.attentionMask()));
+        }
+        BertModel soft = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 2, -100.0), 66,
+                true));
+        assertFullForward(soft, batch(40, 10, new int[] {10, 2, 3}, 67), "mask value −100");
+        FusedForward.pack(false);
+        assertFullForward(model, batch(40, 10, new int[] {10, 2, 3}, 68), "packing off");
+    }
+
+    @Test
+    void packedRowsLayOutTheRealTokens() {
+        BertConfig c = config(Activation.GELU_ERF, 1, -10000.0);
+        TokenBatch batch = batch(40, 6, new int[] {6, 2, 4}, 71);
+        PackedRows p = PackedRows.of(ModelInputs.flatten(batch, c), -10000.0);
+        assertNotNull(p);
+        assertArrayEquals(new int[] {0, 6, 8}, p.offsets());
+        assertArrayEquals(new int[] {6, 2, 4}, p.lengths());
+        assertEquals(12, p.real());
+        assertEquals(16, p.rows());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15}, p.paddedRows());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 0, 1, 0, 1, 2, 3, 0, 0, 0, 0}, p.tokens().positions());
+        for (int r = 0; r < 3; r++) {
+            for (int t = 0; t < p.lengths()[r]; t++) {
+                assertEquals(batch.inputIds()[r][t], p.tokens().ids()[p.offsets()[r] + t]);
+                assertEquals(batch.tokenTypeIds()[r][t], p.tokens().types()[p.offsets()[r] + t]);
+            }
+        }
+        assertEquals(640, PackedRows.roundUp(628));
+        assertEquals(704, PackedRows.roundUp(679));
+        for (int n = 1; n <= 5000; n++) {
+            int up = PackedRows.roundUp(n);
+            assertTrue(up >= n && up - n < Math.max(8, n / 8.0), n + " → " + up);
+        }
+    }
+
+    private static void assertFullForward(BertModel model, TokenBatch batch, String what) {
+        Forward full = model.forward(batch);
+        Forward head = model.forwardHead(batch);
+        assertNotNull(head.sequenceOutput(), what + ": not packed");
+        assertArrayEquals(full.logits().data().asFloat(), head.logits().data().asFloat(), what + ": logits");
+        assertArrayEquals(full.sequenceOutput().data().asFloat(), head.sequenceOutput().data().asFloat(), what);
+    }
+
+    private static void assertRealRows(INDArray full, INDArray packed, int[] lengths, double rel, String what) {
+        assertEquals(java.util.Arrays.toString(full.shape()), java.util.Arrays.toString(packed.shape()), what);
+        int seq = (int) full.size(1);
+        for (int r = 0; r < lengths.length; r++) {
+            INDArray want = full.get(NDArrayIndex.point(r), NDArrayIndex.interval(0, lengths[r]), NDArrayIndex.all());
+            INDArray got = packed.get(NDArrayIndex.point(r), NDArrayIndex.interval(0, lengths[r]), NDArrayIndex.all());
+            assertNear(want, got, rel, what + ", sequence " + r);
+            if (lengths[r] < seq) {
+                INDArray pad = packed.get(NDArrayIndex.point(r), NDArrayIndex.interval(lengths[r], seq),
+                        NDArrayIndex.all());
+                assertEquals(0.0, pad.castTo(DataType.DOUBLE).amaxNumber().doubleValue(), 0.0,
+                        what + ", sequence " + r + ": padding rows are 0");
+            }
+        }
+    }
+
+    private static void assertNear(INDArray expected, INDArray actual, double rel, String what) {
+        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
+        double scale = Math.max(1e-30, expected.amaxNumber().doubleValue());
+        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(diff <= rel * scale, what + ": max |difference| " + diff + " > " + rel + " × " + scale);
+    }
+}
