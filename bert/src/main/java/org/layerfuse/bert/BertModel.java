@@ -355,35 +355,35 @@ public final class BertModel {
     }
 
     /**
-     * The pooled output and logits of {@link #forward(TokenBatch)} (evaluation, predictions,
-     * teacher logits) computed on the real tokens alone where the batch allows: padding costs
-     * nothing ({@link FusedForward#forwardHead}; the sequence output is then null, and the logits
-     * are the full forward's within float rounding). With {@code layerfuse.forward=graph}, the
+     * {@link #forward(TokenBatch)} on the real tokens alone where the batch allows (evaluation,
+     * predictions, sentence embeddings): padding costs nothing ({@link FusedForward#forwardPacked}:
+     * the real tokens' outputs and the logits are the full forward's within float rounding, and
+     * padding's rows of the sequence output are 0). With {@code layerfuse.forward=graph}, the
      * graph's full forward.
      */
-    public Forward forwardHead(TokenBatch batch) {
-        return forwardHead(batch, false);
+    public Forward forwardPacked(TokenBatch batch) {
+        return forwardPacked(batch, false);
     }
 
     /**
-     * {@link #forwardHead(TokenBatch)}, with {@code hiddenStates} also the embeddings and each live
-     * layer's output ({@code [B, S, H]}; padding's rows 0 where packed), to resume from with
-     * {@link #forwardHeadAfter}.
+     * {@link #forwardPacked(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
+     * live layer's output ({@code [B, S, H]}, padding's rows 0 where packed), to resume from with
+     * {@link #forwardPackedAfter}.
      */
-    public Forward forwardHead(TokenBatch batch, boolean hiddenStates) {
+    public Forward forwardPacked(TokenBatch batch, boolean hiddenStates) {
         if (!forwardIsFused()) {
             return forwardGraph(batch, hiddenStates, false);
         }
-        return fused().forwardHead(batch, hiddenStates);
+        return fused().forwardPacked(batch, hiddenStates);
     }
 
     /**
-     * {@link #forwardHead} resumed after layer {@code after} from {@code start}, the state a
-     * {@link #forwardHead(TokenBatch, boolean)} of the same batch returned before the next live
-     * layer (see {@link FusedForward#forwardHeadAfter}).
+     * {@link #forwardPacked} resumed after layer {@code after} from {@code start}, the state a
+     * {@link #forwardPacked(TokenBatch, boolean)} of the same batch returned before the next live
+     * layer (see {@link FusedForward#forwardPackedAfter}).
      */
-    public Forward forwardHeadAfter(TokenBatch batch, int after, INDArray start) {
-        return fused().forwardHeadAfter(batch, after, start);
+    public Forward forwardPackedAfter(TokenBatch batch, int after, INDArray start) {
+        return fused().forwardPackedAfter(batch, after, start);
     }
 
     /**

@@ -54,23 +54,24 @@ public final class FusedForward {
     }
 
     /**
-     * The pooled output and logits of {@link #forward(TokenBatch)} (the sequence output is null),
-     * computed on the real tokens alone where the batch allows ({@link PackedRows}: each
-     * sequence's mask a run of ones then zeros, a mask value of −10000 or less, and fewer rows
-     * once packed): padding costs nothing, and the results are the full forward's within float
-     * rounding (attention's sums taken in another order). Otherwise, or with packing off
-     * ({@code -Dlayerfuse.fused.pack=false}, {@link #pack(Boolean)}), it is the full forward.
+     * {@link #forward(TokenBatch)} computed on the real tokens alone where the batch allows
+     * ({@link PackedRows}: each sequence's mask a run of ones then zeros, a mask value of −10000
+     * or less, and fewer rows once packed): padding costs nothing, the real tokens' outputs and
+     * the logits are the full forward's within float rounding (attention's sums taken in another
+     * order), and padding's rows of the sequence output are 0 (not computed). Otherwise, or with
+     * packing off ({@code -Dlayerfuse.fused.pack=false}, {@link #pack(Boolean)}), it is the full
+     * forward, bit for bit.
      */
-    public Forward forwardHead(TokenBatch batch) {
-        return forwardHead(batch, false);
+    public Forward forwardPacked(TokenBatch batch) {
+        return forwardPacked(batch, false);
     }
 
     /**
-     * {@link #forwardHead(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
-     * live layer's output ({@code [B, S, H]}; when packed, padding's rows are 0: not computed),
-     * from which {@link #forwardHeadAfter} resumes.
+     * {@link #forwardPacked(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
+     * live layer's output ({@code [B, S, H]}, padding's rows 0 where packed), from which
+     * {@link #forwardPackedAfter} resumes.
      */
-    public Forward forwardHead(TokenBatch batch, boolean hiddenStates) {
+    public Forward forwardPacked(TokenBatch batch, boolean hiddenStates) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         PackedRows packed = packing(tokens);
         if (packed == null) {
@@ -80,12 +81,12 @@ public final class FusedForward {
     }
 
     /**
-     * {@link #forwardAfter} as {@link #forwardHead} computes: the pooled output and logits, on the
-     * real tokens alone where the batch allows; {@code start} ({@code [B, S, H]}) is read at the
-     * real tokens only. Bit for bit {@link #forwardHead}'s outputs when {@code start} is the
-     * state that forward returned before the first live layer past {@code after}.
+     * {@link #forwardAfter} as {@link #forwardPacked} computes: on the real tokens alone where
+     * the batch allows, {@code start} ({@code [B, S, H]}) read at the real tokens only. Bit for
+     * bit {@link #forwardPacked}'s outputs when {@code start} is the state that forward returned
+     * before the first live layer past {@code after}.
      */
-    public Forward forwardHeadAfter(TokenBatch batch, int after, INDArray start) {
+    public Forward forwardPackedAfter(TokenBatch batch, int after, INDArray start) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         PackedRows packed = packing(tokens);
         if (packed == null) {
@@ -99,7 +100,7 @@ public final class FusedForward {
     }
 
     /**
-     * Turns packing in {@link #forwardHead} on or off for the whole JVM (A/B timings, tests);
+     * Turns packing in {@link #forwardPacked} on or off for the whole JVM (A/B timings, tests);
      * null goes back to {@code -Dlayerfuse.fused.pack} (default on).
      */
     public static void pack(Boolean on) {

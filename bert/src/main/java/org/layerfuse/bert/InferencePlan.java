@@ -90,10 +90,10 @@ final class InferencePlan {
     }
 
     /**
-     * The pooled output and logits alone (no sequence output) computed on the real tokens of
-     * {@code packed} only, in the first rows of the buffers; with {@code hiddenStates}, the
-     * embeddings and each live layer's output as {@code [B, S, H]} arrays holding the real
-     * tokens' rows and 0 for padding (not computed). With {@code start} non-null, resumed after
+     * The forward computed on the real tokens of {@code packed} only, in the first rows of the
+     * buffers: the sequence output (and with {@code hiddenStates} the embeddings and each live
+     * layer's output) as {@code [B, S, H]} arrays holding the real tokens' rows and 0 for padding
+     * (not computed). With {@code start} non-null, resumed after
      * layer {@code after} from the {@code [B, S, H]} state {@code start}, of which only the real
      * tokens' rows are read.
      */
@@ -185,7 +185,7 @@ final class InferencePlan {
             pooled = head[0];
             logits = head[1];
         }
-        return new Forward(packed == null ? output(hidden) : null, pooled, logits, embeddings,
+        return new Forward(output(hidden, packed), pooled, logits, embeddings,
                 Collections.unmodifiableMap(states), Collections.unmodifiableMap(probabilities));
     }
 
@@ -217,12 +217,12 @@ final class InferencePlan {
         if (NativeFloats.accepts(buffer)) {
             NativeFloats.Span from = NativeFloats.of(buffer, "packed rows");
             NativeFloats.Span to = NativeFloats.of(out, "hidden state");
-            float[] rows = new float[Math.toIntExact((long) seq * h)];
-            for (int r = 0; r < batch; r++) {
-                from.read(offsets[r] * h, rows, 0, lengths[r] * h);
-                to.write(r * seq * h, rows, 0, lengths[r] * h);
+            for (int r = 0; r < batch; r++) { // native to native, a sequence at a time
+                to.bytes().put((to.start() + r * seq * h) * Float.BYTES, from.bytes(),
+                        (from.start() + offsets[r] * h) * Float.BYTES, lengths[r] * h * Float.BYTES);
             }
             java.lang.ref.Reference.reachabilityFence(buffer);
+            java.lang.ref.Reference.reachabilityFence(out);
         } else {
             for (int r = 0; r < batch; r++) {
                 out.get(NDArrayIndex.interval((long) r * seq, (long) r * seq + lengths[r]), NDArrayIndex.all())

@@ -3,7 +3,6 @@ package org.layerfuse.bert;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -18,11 +17,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * The head-only forward on the real tokens alone ({@link FusedForward#forwardHead},
- * {@link PackedRows}) against the scalar reference (float64, 1e-9), the full fused forward and
- * the graph (float32, 1e-5 of each tensor's largest value); its hidden states (real rows the full
- * forward's, padding 0); resuming from them bit for bit; and the batches it leaves to the full
- * forward, bit for bit.
+ * The forward on the real tokens alone ({@link FusedForward#forwardPacked}, {@link PackedRows})
+ * against the scalar reference (float64, 1e-9), the full fused forward and the graph (float32,
+ * 1e-5 of each tensor's largest value); its sequence output and hidden states (real rows the
+ * full forward's, padding's rows 0); resuming from them bit for bit; and the batches it leaves to
+ * the full forward, bit for bit.
  */
 class PackedForwardTest {
 
@@ -61,10 +60,18 @@ class PackedForwardTest {
             BertWeights w = TestModels.randomWeights(config(act, 3, maskValue), 11, true);
             TokenBatch batch = batch(40, 9, new int[] {9, 4, 1, 6, 2}, 12);
             BertModel model = BertModel.fromWeights(w, DataType.DOUBLE);
-            Forward head = model.forwardHead(batch);
+            int[] lengths = {9, 4, 1, 6, 2};
+            Forward head = model.forwardPacked(batch);
             ScalarBert.Result ref = new ScalarBert(w).run(batch, new boolean[] {true, true, true});
             String what = act + ", mask " + maskValue + ": ";
-            assertNull(head.sequenceOutput(), what + "packed: no sequence output");
+            double[][][] real = ref.hidden()[3].clone();
+            for (int r = 0; r < lengths.length; r++) {
+                real[r] = real[r].clone();
+                for (int t = lengths[r]; t < 9; t++) {
+                    real[r][t] = new double[16]; // padding: not computed, 0
+                }
+            }
+            BertModelTest.assertClose(real, head.sequenceOutput(), 1e-9, what + "sequence output");
             BertModelTest.assertClose2(ref.pooled(), head.pooled(), 1e-9, what + "pooled");
             BertModelTest.assertClose2(ref.logits(), head.logits(), 1e-9, what + "logits");
         }
@@ -77,9 +84,10 @@ class PackedForwardTest {
             BertWeights w = TestModels.randomWeights(config(act, 3, maskValue), 21, true);
             TokenBatch batch = batch(40, 33, new int[] {33, 1, 17, 5, 30, 9, 12}, 22);
             BertModel model = BertModel.fromWeights(w);
-            Forward head = model.forwardHead(batch);
-            assertNull(head.sequenceOutput());
+            Forward head = model.forwardPacked(batch);
             String what = act + ", mask " + maskValue + ": ";
+            assertRealRows(model.forward(batch).sequenceOutput(), head.sequenceOutput(),
+                    new int[] {33, 1, 17, 5, 30, 9, 12}, 1e-5, what + "sequence output");
             assertNear(model.forward(batch).logits(), head.logits(), 1e-5, what + "logits vs the full forward");
             assertNear(model.forward(batch).pooled(), head.pooled(), 1e-5, what + "pooled vs the full forward");
             assertNear(model.forwardGraph(batch, false, false).logits(), head.logits(), 1e-5, what + "logits vs graph");
@@ -92,8 +100,9 @@ class PackedForwardTest {
         BertConfig c = new BertConfig(100, 96, 2, 3, 200, Activation.GELU_ERF, 80, 2, 1e-12, -10000.0, LABELS);
         BertModel model = BertModel.fromWeights(TestModels.randomWeights(c, 31, true));
         TokenBatch batch = batch(100, 70, new int[] {70, 3, 41, 11, 8, 64, 2, 19}, 32);
-        Forward head = model.forwardHead(batch);
-        assertNull(head.sequenceOutput());
+        Forward head = model.forwardPacked(batch);
+        assertRealRows(model.forward(batch).sequenceOutput(), head.sequenceOutput(),
+                new int[] {70, 3, 41, 11, 8, 64, 2, 19}, 1e-5, "H=96, S=70: sequence output");
         assertNear(model.forward(batch).logits(), head.logits(), 1e-5, "H=96, S=70: logits");
     }
 
@@ -105,8 +114,9 @@ class PackedForwardTest {
             int[] lengths = {12, 3, 7, 1};
             TokenBatch batch = batch(40, 12, lengths, 42);
             Forward full = model.forward(batch, true, false);
-            Forward head = model.forwardHead(batch, true);
-            double rel = type == DataType.FLOAT ? 1e-5 : 1e-12;
+            Forward head = model.forwardPacked(batch, true);
+            assertRealRows(full.sequenceOutput(), head.sequenceOutput(), lengths, rel(type), type + " sequence output");
+            double rel = rel(type);
             assertEquals(full.hiddenStates().keySet(), head.hiddenStates().keySet());
             assertRealRows(full.embeddings(), head.embeddings(), lengths, rel, type + " embeddings");
             for (int l : full.hiddenStates().keySet()) {
@@ -122,23 +132,27 @@ class PackedForwardTest {
             BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 4, -10000.0),
                     51, true), type);
             TokenBatch batch = batch(40, 15, new int[] {15, 6, 2, 9, 4, 11}, 52);
-            Forward kept = model.forwardHead(batch, true);
-            assertNull(kept.sequenceOutput(), "packed");
+            Forward kept = model.forwardPacked(batch, true);
             for (int l = 0; l < 4; l++) {
                 model.removeLayer(l);
                 INDArray start = l == 0 ? kept.embeddings() : kept.hiddenStates().get(l - 1);
-                Forward resumed = model.forwardHeadAfter(batch, l, start);
-                Forward again = model.forwardHead(batch);
+                Forward resumed = model.forwardPackedAfter(batch, l, start);
+                Forward again = model.forwardPacked(batch);
                 assertArrayEquals(again.logits().data().asDouble(), resumed.logits().data().asDouble(),
                         type + ": logits without layer " + l);
+                assertArrayEquals(again.sequenceOutput().data().asDouble(),
+                        resumed.sequenceOutput().data().asDouble(), type + ": sequence output without layer " + l);
                 model.restoreLayer(l);
             }
-            Forward onlyHead = model.forwardHeadAfter(batch, 3, kept.hiddenStates().get(3));
+            Forward onlyHead = model.forwardPackedAfter(batch, 3, kept.hiddenStates().get(3));
             assertArrayEquals(kept.logits().data().asDouble(), onlyHead.logits().data().asDouble(), type + ": head");
         }
     }
 
-    /** Batches packing does not apply to, or gains nothing on, and packing turned off: the full forward's bits. */
+    /**
+     * Batches packing does not apply to, or gains nothing on, and packing turned off: the full
+     * forward's bits, padding's rows of the sequence output included (packed, they would be 0).
+     */
     @Test
     void otherwiseItIsTheFullForwardBitForBit() {
         BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 2, -10000.0),
@@ -184,10 +198,13 @@ class PackedForwardTest {
         }
     }
 
+    private static double rel(DataType type) {
+        return type == DataType.FLOAT ? 1e-5 : 1e-12;
+    }
+
     private static void assertFullForward(BertModel model, TokenBatch batch, String what) {
         Forward full = model.forward(batch);
-        Forward head = model.forwardHead(batch);
-        assertNotNull(head.sequenceOutput(), what + ": not packed");
+        Forward head = model.forwardPacked(batch);
         assertArrayEquals(full.logits().data().asFloat(), head.logits().data().asFloat(), what + ": logits");
         assertArrayEquals(full.sequenceOutput().data().asFloat(), head.sequenceOutput().data().asFloat(), what);
     }

@@ -35,7 +35,7 @@ final class PooledBertForward implements EncoderForward {
     public Outputs run(TokenBatch batch, boolean lastHidden, boolean logits) {
         BertModel model = borrow();
         try {
-            Forward f = lastHidden ? model.forward(batch) : model.forwardHead(batch); // logits alone: no padding
+            Forward f = model.forwardPacked(batch); // padding not computed: its rows of the last hidden state are 0
             float[] hidden = lastHidden ? f.sequenceOutput().castTo(DataType.FLOAT).dup('c').data().asFloat() : null;
             float[][] z = logits ? f.logitsArray() : null;
             return new Outputs(hidden, z);

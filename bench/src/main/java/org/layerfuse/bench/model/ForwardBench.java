@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * One forward pass ({@code batch} × {@code seq} tokens, 32 × 32 by default) of our BERT on real
  * weights: the fused inference path ({@code path=fused}, what {@code BertModel.forward} runs) and
  * the SameDiff graph it replaced ({@code path=graph}), and the fused path's logits alone on the
- * real tokens alone ({@code path=packed}, {@code BertModel.forwardHead}: what evaluation,
+ * real tokens alone ({@code path=packed}, {@code BertModel.forwardPacked}: what evaluation,
  * {@code TextClassifier} and {@code predict} run; the sample sentences hold 628 real tokens of
  * 1024 at 32 × 32 and 679 of 4096 at 32 × 128). {@code fused} is the like-for-like row against
  * ONNX Runtime, which computes the padding. Small batches ({@code -p batch=1}) time the latency
@@ -63,7 +63,7 @@ public class ForwardBench {
     public Forward forward() {
         return switch (path) {
             case "graph" -> bert.forwardGraph(sentences, false, false);
-            case "packed" -> bert.forwardHead(sentences);
+            case "packed" -> bert.forwardPacked(sentences);
             default -> bert.forward(sentences);
         };
     }

@@ -149,7 +149,7 @@ public final class ModelBenchReport {
         row(sb, "forward, fused (BertModel.forward)", "MiniLM", miniFwd, fMini, peak, String.format(Locale.ROOT,
                 "%.2f× ONNX Runtime throughput", ort / miniFwd));
         if (!Double.isNaN(miniPacked)) {
-            row(sb, "logits on the real tokens alone (BertModel.forwardHead)", "MiniLM", miniPacked, fMini, peak,
+            row(sb, "logits on the real tokens alone (BertModel.forwardPacked)", "MiniLM", miniPacked, fMini, peak,
                     String.format(Locale.ROOT, "%.2f× ONNX Runtime throughput (padding not computed)", ort / miniPacked));
         }
         row(sb, "forward, SameDiff graph", "MiniLM", miniGraph, fMini, peak, String.format(Locale.ROOT,
@@ -158,7 +158,7 @@ public final class ModelBenchReport {
         row(sb, "forward, fused (BertModel.forward)", "BERT-base", baseFwd, fBase, peak, tf == null ? "TF Java not run"
                 : String.format(Locale.ROOT, "%.2f× TF Java throughput", tf.medianMs() / baseFwd));
         if (!Double.isNaN(basePacked)) {
-            row(sb, "logits on the real tokens alone (BertModel.forwardHead)", "BERT-base", basePacked, fBase, peak,
+            row(sb, "logits on the real tokens alone (BertModel.forwardPacked)", "BERT-base", basePacked, fBase, peak,
                     tf == null ? "TF Java not run" : String.format(Locale.ROOT,
                             "%.2f× TF Java throughput (padding not computed)", tf.medianMs() / basePacked));
         }

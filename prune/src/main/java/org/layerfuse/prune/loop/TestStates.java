@@ -56,7 +56,7 @@ final class TestStates implements AutoCloseable {
         List<INDArray> logits = new ArrayList<>();
         for (int from = 0; from < data.size(); from += batchSize) {
             EncodedExamples b = data.range(from, Math.min(data.size(), from + batchSize));
-            Forward f = model.forwardHead(b.tokens(), keep);
+            Forward f = model.forwardPacked(b.tokens(), keep);
             logits.add(f.logits());
             close(f.sequenceOutput());
             if (keep) {
@@ -87,7 +87,7 @@ final class TestStates implements AutoCloseable {
             if (start == null) {
                 throw new IllegalStateException("test states hold no state before layer " + removed);
             }
-            Forward resumed = model.forwardHeadAfter(batch.tokens(), removed, start);
+            Forward resumed = model.forwardPackedAfter(batch.tokens(), removed, start);
             logits.add(resumed.logits());
             close(resumed.sequenceOutput());
         }
