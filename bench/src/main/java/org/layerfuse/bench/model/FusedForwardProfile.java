@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * alike and none always runs right after another, e.g. after ONNX Runtime's spinning threads):
  * the fused forward, the same forward with its products through ND4J's matmul op instead of
  * oneDNN's matmul called directly, the same forward with attention on the per-sequence
- * Vector-API kernel instead of oneDNN's batched products, the 6·L GEMMs alone into preallocated
+ * Vector-API kernel instead of oneDNN's batched products, the forward on the real tokens alone
+ * ({@code BertModel.forwardPacked}: padding not computed), the 6·L GEMMs alone into preallocated
  * outputs (the plan's floor) called directly and on each {@link GemmRoute} through ND4J's op,
  * the SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
@@ -67,6 +68,8 @@ public final class FusedForwardProfile {
                 DnnlAttention.use(null);
             }
         });
+        names.add("real tokens alone (packed)");
+        runs.add(() -> model.forwardPacked(batch));
         Runnable gemms = gemmsAlone(model, examples * seq);
         names.add("GEMMs alone, oneDNN direct");
         runs.add(() -> {
@@ -116,7 +119,7 @@ public final class FusedForwardProfile {
         for (int i = 0; i < runs.size(); i++) {
             double[] s = ms[i].clone();
             java.util.Arrays.sort(s);
-            System.out.printf(Locale.ROOT, "  %-28s %8.2f ms  (%.2f)%s%n", names.get(i), s[s.length / 2], s[0],
+            System.out.printf(Locale.ROOT, "  %-30s %8.2f ms  (%.2f)%s%n", names.get(i), s[s.length / 2], s[0],
                     afterOrtNote(ms[i], afterOrt[i]));
         }
         if (ort != null) {
