@@ -20,8 +20,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * of {@link ScalarTransformerKernels#attention} (float64) write the context and, if asked, the
  * probabilities {@code [B, heads, S, S]}.
  *
- * <p>In float32 with no biases to add (the fused forward adds them in its Q, K and V products)
- * and oneDNN's library at hand, the whole batch goes at once: both products on
+ * <p>In float32 with no biases to add (the fused forward adds them in its Q, K and V products),
+ * oneDNN's library at hand and enough scores to be worth its fixed cost a call, the whole batch
+ * goes at once: both products on
  * {@link DnnlAttention} (one batched matmul each, heads read in place) and the softmax between
  * them by {@link AttentionKernel#softmaxKeys} over the transposed scores, (sequence, head) blocks
  * split over the cores. The training graph's op passes its biases and stays on the per-sequence
@@ -34,6 +35,18 @@ public final class SequenceAttention {
     private static final ThreadLocal<INDArray[]> SCORES = ThreadLocal.withInitial(() -> new INDArray[1]);
     /** Most floats of transposed scores one batched call holds (16 MB). */
     static final long SCORES_FLOATS = 4L << 20;
+    /**
+     * Fewest scores (batch × heads × S²) the batched path takes: below, oneDNN's fixed cost a call
+     * (primitives, waking its threads: ≈ 0.1 ms a layer) outweighs its faster products. MiniLM on
+     * the AVX2 Zen 3, six layers' attention: 1 × 4 tokens 0.71 ms batched against 0.08 per
+     * sequence, 1 × 32 0.98 against 0.51, 8 × 32 (98 K scores) level, 1 × 128 (196 K) 3.8 against
+     * 5.9, 32 × 32 (393 K) batched ahead. {@code -Dlayerfuse.fused.attention.batchedMinScores}.
+     */
+    private static final long BATCHED_MIN_SCORES_BY_PROPERTY =
+            Long.getLong("layerfuse.fused.attention.batchedMinScores", 64 * 1024);
+    private static volatile long batchedMinScores = BATCHED_MIN_SCORES_BY_PROPERTY;
+    /** Batched calls made, for tests of the routing (the two paths can give the same bits). */
+    private static final java.util.concurrent.atomic.AtomicLong BATCHED_CALLS = new java.util.concurrent.atomic.AtomicLong();
     /** Floats of scores a thread of the softmax takes at least (a few of MiniLM's 32 × 32 blocks). */
     private static final int MIN_PARALLEL_FLOATS = 16 * 1024;
 
@@ -49,7 +62,9 @@ public final class SequenceAttention {
                            int batch, int seq, double maskValue, int heads, INDArray ctx, INDArray probs) {
         if (q.dataType() == DataType.FLOAT && bq == null && bk == null && bv == null && dense(q) && dense(k)
                 && dense(v) && dense(ctx) && (probs == null || NativeFloats.accepts(probs))
+                && (long) batch * heads * seq * seq >= batchedMinScores
                 && batchedSupports(batch, seq, heads, (int) q.columns() / heads)) {
+            BATCHED_CALLS.incrementAndGet();
             batched(q, k, v, mask, batch, seq, maskValue, heads, ctx, probs);
         } else if (q.dataType() == DataType.FLOAT) {
             floats(q, k, v, bq, bk, bv, mask, batch, seq, maskValue, heads, ctx, probs);
@@ -114,6 +129,15 @@ public final class SequenceAttention {
             max = Math.max(max, v);
         }
         return max;
+    }
+
+    /** Sets the batched path's threshold (tests: 0 sends every shape there); null: the property's. */
+    static void batchedMinScores(Long scores) {
+        batchedMinScores = scores != null ? scores : BATCHED_MIN_SCORES_BY_PROPERTY;
+    }
+
+    static long batchedCalls() {
+        return BATCHED_CALLS.get();
     }
 
     private static boolean dense(INDArray x) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.layerfuse.engine.Backend;
@@ -25,6 +26,46 @@ class SequenceAttentionTest {
     @BeforeAll
     static void backend() {
         Backend.init();
+        SequenceAttention.batchedMinScores(0L); // every shape on the batched path
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void threshold() {
+        SequenceAttention.batchedMinScores(null);
+    }
+
+    /** Below the threshold the batched path is skipped (and at it taken): the per-sequence kernel's bits. */
+    @Test
+    void smallBatchesStayOnThePerSequenceKernel() {
+        SequenceAttention.batchedMinScores(null);
+        try {
+            int batch = 2;
+            int seq = 60;
+            int heads = 4;
+            int h = heads * 64;
+            Nd4j.getRandom().setSeed(5);
+            INDArray q = Nd4j.rand(DataType.FLOAT, batch * seq, h).subi(0.5).muli(4);
+            INDArray k = Nd4j.rand(DataType.FLOAT, batch * seq, h).subi(0.5).muli(4);
+            INDArray v = Nd4j.rand(DataType.FLOAT, batch * seq, h).subi(0.5);
+            float[] mask = new float[batch * seq];
+            java.util.Arrays.fill(mask, 0, batch * seq - 5, 1f);
+            INDArray zero = Nd4j.zeros(DataType.FLOAT, h);
+            INDArray small = Nd4j.create(DataType.FLOAT, batch * seq, h);
+            INDArray perSequence = Nd4j.create(DataType.FLOAT, batch * seq, h);
+            long before = SequenceAttention.batchedCalls();
+            SequenceAttention.run(q, k, v, null, null, null, mask, batch, seq, -10000, heads, small, null);
+            assertEquals(before, SequenceAttention.batchedCalls(), "28,800 scores: not batched");
+            SequenceAttention.run(q, k, v, zero, zero, zero, mask, batch, seq, -10000, heads, perSequence, null);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(perSequence.data().asInt(), small.data().asInt());
+            SequenceAttention.batchedMinScores((long) batch * heads * seq * seq);
+            SequenceAttention.run(q, k, v, null, null, null, mask, batch, seq, -10000, heads, small, null);
+            String variant = Backend.info().variant();
+            if (variant.equals("avx2") || variant.equals("avx512")) {
+                assertEquals(before + 1, SequenceAttention.batchedCalls(), "at the threshold: batched");
+            }
+        } finally {
+            SequenceAttention.batchedMinScores(0L);
+        }
     }
 
     @ParameterizedTest
