@@ -26,12 +26,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class FusedForwardTest {
 
-    private static final List<String> LABELS = List.of("a", "b", "c");
+    static final List<String> LABELS = List.of("a", "b", "c");
     /** Hugging Face's mask constant (the TF one, −10000, is TestModels' default). */
-    private static final double FLOAT_MIN = -Float.MAX_VALUE;
+    static final double FLOAT_MIN = -Float.MAX_VALUE;
 
     private static BertConfig config(Activation act, int layers, double maskValue) {
-        return new BertConfig(40, 16, layers, 4, 24, act, 12, 2, 1e-12, maskValue, LABELS);
+        return TestModels.tinyConfig(act, layers, maskValue, 12, LABELS);
     }
 
     @ParameterizedTest
@@ -235,7 +235,7 @@ class FusedForwardTest {
         expected.attention().forEach((l, p) -> assertTensor(p, actual.attention().get(l), rel, what + "attention " + l));
     }
 
-    private static void assertTensor(INDArray expected, INDArray actual, double rel, String what) {
+    static void assertTensor(INDArray expected, INDArray actual, double rel, String what) {
         if (expected == null) {
             assertNull(actual, what + " should be absent");
             return;

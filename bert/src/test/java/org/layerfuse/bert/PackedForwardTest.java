@@ -25,11 +25,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 class PackedForwardTest {
 
-    private static final List<String> LABELS = List.of("a", "b", "c");
-    private static final double FLOAT_MIN = -Float.MAX_VALUE;
+    private static final double FLOAT_MIN = FusedForwardTest.FLOAT_MIN;
 
+    /** The tiny model with room for 40 positions. */
     private static BertConfig config(Activation act, int layers, double maskValue) {
-        return new BertConfig(40, 16, layers, 4, 24, act, 40, 2, 1e-12, maskValue, LABELS);
+        return TestModels.tinyConfig(act, layers, maskValue, 40, FusedForwardTest.LABELS);
     }
 
     @AfterEach
@@ -97,7 +97,8 @@ class PackedForwardTest {
     /** MiniLM's head width (32) and a hidden size of several vectors plus a tail, one long sequence. */
     @Test
     void floatMatchesFullForwardOnAMiniLmShapedLayer() {
-        BertConfig c = new BertConfig(100, 96, 2, 3, 200, Activation.GELU_ERF, 80, 2, 1e-12, -10000.0, LABELS);
+        BertConfig c = new BertConfig(100, 96, 2, 3, 200, Activation.GELU_ERF, 80, 2, 1e-12, -10000.0,
+                FusedForwardTest.LABELS);
         BertModel model = BertModel.fromWeights(TestModels.randomWeights(c, 31, true));
         TokenBatch batch = batch(100, 70, new int[] {70, 3, 41, 11, 8, 64, 2, 19}, 32);
         Forward head = model.forwardPacked(batch);
@@ -226,9 +227,6 @@ class PackedForwardTest {
     }
 
     private static void assertNear(INDArray expected, INDArray actual, double rel, String what) {
-        assertEquals(java.util.Arrays.toString(expected.shape()), java.util.Arrays.toString(actual.shape()), what);
-        double scale = Math.max(1e-30, expected.amaxNumber().doubleValue());
-        double diff = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
-        assertTrue(diff <= rel * scale, what + ": max |difference| " + diff + " > " + rel + " × " + scale);
+        FusedForwardTest.assertTensor(expected, actual, rel, what);
     }
 }

@@ -13,7 +13,12 @@ final class TestModels {
     }
 
     static BertConfig tinyConfig(Activation act, int layers, List<String> labels) {
-        return new BertConfig(40, 16, layers, 4, 24, act, 12, 2, 1e-12, -10000.0, labels);
+        return tinyConfig(act, layers, -10000.0, 12, labels);
+    }
+
+    /** The tiny model (vocabulary 40, H 16, 4 heads, FFN 24) with a mask value and a position limit. */
+    static BertConfig tinyConfig(Activation act, int layers, double maskValue, int maxPositions, List<String> labels) {
+        return new BertConfig(40, 16, layers, 4, 24, act, maxPositions, 2, 1e-12, maskValue, labels);
     }
 
     /**
