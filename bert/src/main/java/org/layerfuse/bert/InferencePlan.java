@@ -29,7 +29,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   f        = act(a·W1 + b1)                    in place
  *   x        = LayerNorm(f·W2 + b2 + a)          into x's buffer
  * </pre>
- * Parameters are read from the model on every call (no packed copies), so in-place updates
+ * A packed batch ({@link PackedRows}: the real tokens alone) runs the same steps in the first
+ * rows of the same buffers, attention per sequence over its real keys.
+ * Parameters are read from the model on every call (no copies of the weights), so in-place updates
  * by training are always seen. Outputs handed to the caller are fresh arrays; the buffers
  * are reused by the next call of the same shape.
  */
@@ -93,9 +95,8 @@ final class InferencePlan {
      * The forward computed on the real tokens of {@code packed} only, in the first rows of the
      * buffers: the sequence output (and with {@code hiddenStates} the embeddings and each live
      * layer's output) as {@code [B, S, H]} arrays holding the real tokens' rows and 0 for padding
-     * (not computed). With {@code start} non-null, resumed after
-     * layer {@code after} from the {@code [B, S, H]} state {@code start}, of which only the real
-     * tokens' rows are read.
+     * (not computed). With {@code start} non-null, resumed after layer {@code after} from the
+     * {@code [B, S, H]} state {@code start}, of which only the real tokens' rows are read.
      */
     Forward runPacked(BertModel model, PackedRows packed, PlanKernels kernels, boolean hiddenStates, INDArray start,
                       int after) {
