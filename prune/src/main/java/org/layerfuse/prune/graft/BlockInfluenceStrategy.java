@@ -49,7 +49,7 @@ public final class BlockInfluenceStrategy implements PruningStrategy {
     /** BI of every live layer (NaN for removed layers). */
     public static double[] measure(BertModel model, EncodedExamples calibration) {
         EncodedExamples data = calibration.range(0, Math.min(MacroInfluenceStrategy.DEFAULT_SAMPLES, calibration.size()));
-        Forward f = model.forward(data.tokens(), true, false);
+        Forward f = model.forwardPacked(data.tokens(), true); // the cosines read the real tokens alone
         double[] scores = new double[model.numLayers()];
         Arrays.fill(scores, Double.NaN);
         INDArray input = f.embeddings();

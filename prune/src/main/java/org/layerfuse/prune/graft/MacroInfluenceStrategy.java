@@ -130,7 +130,9 @@ public final class MacroInfluenceStrategy implements PruningStrategy {
     private static List<INDArray> finalHidden(BertModel model, EncodedExamples data) {
         List<INDArray> out = new ArrayList<>();
         for (int from = 0; from < data.size(); from += BATCH) {
-            out.add(model.forward(data.range(from, Math.min(data.size(), from + BATCH)).tokens()).sequenceOutput());
+            // the real tokens alone: the cosine below reads only them (padding's rows are 0 and not read)
+            out.add(model.forwardPacked(data.range(from, Math.min(data.size(), from + BATCH)).tokens())
+                    .sequenceOutput());
         }
         return out;
     }
