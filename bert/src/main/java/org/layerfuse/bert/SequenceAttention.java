@@ -1,5 +1,6 @@
 package org.layerfuse.bert;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.DnnlAttention;
 import org.layerfuse.engine.fused.ParallelRows;
@@ -46,7 +47,7 @@ public final class SequenceAttention {
             Long.getLong("layerfuse.fused.attention.batchedMinScores", 64 * 1024);
     private static volatile long batchedMinScores = BATCHED_MIN_SCORES_BY_PROPERTY;
     /** Batched calls made, for tests of the routing (the two paths can give the same bits). */
-    private static final java.util.concurrent.atomic.AtomicLong BATCHED_CALLS = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong BATCHED_CALLS = new AtomicLong();
     /** Floats of scores a thread of the softmax takes at least (a few of MiniLM's 32 × 32 blocks). */
     private static final int MIN_PARALLEL_FLOATS = 16 * 1024;
 

@@ -24,7 +24,7 @@ interface EncoderForward extends AutoCloseable {
 
     /**
      * The forward the API uses for a model, by {@link InferenceOptions#engine()}: a pool of
-     * {@link BertModel#replica() replicas} over {@link BertModel#forward}, or one ONNX Runtime
+     * {@link BertModel#replica() replicas} over {@link BertModel#forwardPacked}, or one ONNX Runtime
      * session over the model's ONNX export.
      *
      * @param source the model's name or folder, for error messages

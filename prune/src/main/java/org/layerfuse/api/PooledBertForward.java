@@ -9,7 +9,8 @@ import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * {@link EncoderForward} over {@link BertModel#forward}, which is not thread-safe: a bounded
+ * {@link EncoderForward} over {@link BertModel#forwardPacked} (the real tokens alone: a batch
+ * padded to its longest text costs nothing for the padding), which is not thread-safe: a bounded
  * pool of {@link BertModel#replica() replicas} that share one copy of the weights, each with its
  * own SameDiff graph. A call borrows a replica, runs, and returns it; callers beyond the pool
  * size wait. Replicas are made on demand, so a single-threaded user builds one graph.

@@ -14,7 +14,7 @@ import org.layerfuse.prune.strategy.FusionRow;
  *
  * <p>The model without layer l computes exactly what the whole model computes up to l's
  * input, so the whole model's forward keeps its hidden states and each variant resumes from
- * the state before l ({@link TestStates}, {@link BertModel#forwardAfter}): the same numbers,
+ * the state before l ({@link TestStates}, {@link BertModel#forwardPackedAfter}): the same numbers,
  * about half the layer passes ({@code n + n(n−1)/2} instead of {@code n(n+1)} for n live
  * layers). With {@code -Dlayerfuse.forward=graph}, or states over {@link TestStates#MAX_BYTES},
  * every variant is evaluated in full, as before.

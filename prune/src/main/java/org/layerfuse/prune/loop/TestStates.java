@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * output, per evaluation batch), kept so that the model with one layer removed resumes from
  * the state before that layer instead of recomputing the layers in front of it: the same
  * numbers, bit for bit (the fused forward's kernels see the same inputs), in the fraction of
- * the passes after it. Used for the test split's "accuracy before healing" (the model the step
+ * the passes after it. Both run on the real tokens alone ({@link BertModel#forwardPacked}, as
+ * {@code Evaluator} does), the states holding 0 in padding's rows. Used for the test split's "accuracy before healing" (the model the step
  * started from, with the chosen layer removed) and for ΔA on the validation split
  * ({@link DeltaAccuracy}: every layer removed in turn).
  */
