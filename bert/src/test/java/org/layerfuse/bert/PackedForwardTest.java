@@ -173,6 +173,48 @@ class PackedForwardTest {
         assertFullForward(model, batch(40, 10, new int[] {10, 2, 3}, 68), "packing off");
     }
 
+    /**
+     * Random batches (1–6 sequences of 1–20 tokens, any lengths including 0 and full, now and then
+     * a hole in a mask): wherever the layout packs, the logits and the real tokens' rows are the
+     * full forward's within 1e-5 and padding's rows 0; wherever it does not, the full forward bit
+     * for bit.
+     */
+    @Test
+    void randomBatchesMatchTheFullForward() {
+        BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF, 2, -10000.0),
+                91, true));
+        SplittableRandom r = new SplittableRandom(92);
+        int packedCount = 0;
+        for (int trial = 0; trial < 60; trial++) {
+            int b = r.nextInt(1, 7);
+            int seq = r.nextInt(1, 21);
+            int[] lengths = new int[b];
+            for (int i = 0; i < b; i++) {
+                lengths[i] = r.nextInt(4) == 0 ? seq : r.nextInt(0, seq + 1);
+            }
+            TokenBatch batch = batch(40, seq, lengths, 93 + trial);
+            boolean hole = seq > 2 && lengths[0] > 2 && r.nextInt(5) == 0;
+            if (hole) {
+                batch.attentionMask()[0][1] = 0;
+            }
+            String what = "trial " + trial + ": lengths " + java.util.Arrays.toString(lengths) + " of " + seq
+                    + (hole ? ", a hole" : "");
+            boolean packs = PackedRows.of(ModelInputs.flatten(batch, model.config()), -10000.0) != null;
+            Forward full = model.forward(batch);
+            Forward packed = model.forwardPacked(batch);
+            if (packs) {
+                packedCount++;
+                assertNear(full.logits(), packed.logits(), 1e-5, what + ": logits");
+                assertRealRows(full.sequenceOutput(), packed.sequenceOutput(), lengths, 1e-5, what);
+            } else {
+                assertArrayEquals(full.logits().data().asFloat(), packed.logits().data().asFloat(), what);
+                assertArrayEquals(full.sequenceOutput().data().asFloat(), packed.sequenceOutput().data().asFloat(),
+                        what);
+            }
+        }
+        assertTrue(packedCount >= 20 && packedCount <= 55, packedCount + " of 60 packed: both kinds exercised");
+    }
+
     @Test
     void packedRowsLayOutTheRealTokens() {
         BertConfig c = config(Activation.GELU_ERF, 1, -10000.0);
