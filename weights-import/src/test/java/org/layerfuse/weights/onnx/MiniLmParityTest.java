@@ -76,6 +76,38 @@ class MiniLmParityTest {
         assertTrue(maxDiff <= 1e-5, "max |ours - ORT| = " + maxDiff + " (README: ≈ 5e-6)");
     }
 
+    /**
+     * The forward on the real tokens alone ({@code BertModel.forwardPacked}: padding not computed)
+     * against ONNX Runtime, which computes the padded batch: the real tokens' last hidden states
+     * agree to the same 1e-5, and padding's rows are 0 (the batch was packed).
+     */
+    @Test
+    void packedForwardMatchesOnnxRuntimeOnTheRealTokens() throws Exception {
+        MiniLmArtifact.ModelFiles files = MiniLmArtifact.files();
+        TokenBatch batch = tokenize(files);
+        float[][][] expected;
+        try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(files.onnx(), 2)) {
+            expected = ort.lastHiddenState(batch);
+        }
+        BertModel model = BertModel.fromWeights(OnnxBertImporter.load(files.onnx()));
+        float[][][] actual = OnnxImportParityTest.sequenceOutput(model.forwardPacked(batch).sequenceOutput(), batch,
+                model);
+        double maxDiff = 0;
+        int paddingRows = 0;
+        for (int r = 0; r < batch.batchSize(); r++) {
+            int real = (int) java.util.Arrays.stream(batch.attentionMask()[r]).sum();
+            maxDiff = Math.max(maxDiff, OnnxRuntimeEncoderTest.maxDiff(expected[r], actual[r], real));
+            for (int t = real; t < batch.seqLen(); t++, paddingRows++) {
+                for (float v : actual[r][t]) {
+                    assertEquals(0f, v, "padding's row " + t + " of sequence " + r + " is not computed");
+                }
+            }
+        }
+        assertTrue(paddingRows > batch.batchSize(), "the batch has padding to leave out: " + paddingRows + " rows");
+        System.out.printf("MiniLM real tokens alone: max |ours - ORT| = %.3g%n", maxDiff);
+        assertTrue(maxDiff <= 1e-5, "max |ours (packed) - ORT| = " + maxDiff);
+    }
+
     /** Hugging Face's tokenizer on each text, unpadded, then padded to the longest row. */
     private static TokenBatch tokenize(MiniLmArtifact.ModelFiles files) throws Exception {
         if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {

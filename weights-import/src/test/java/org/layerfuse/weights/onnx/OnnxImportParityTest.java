@@ -54,7 +54,11 @@ class OnnxImportParityTest {
     }
 
     static float[][][] sequenceOutput(BertModel model, TokenBatch batch) {
-        var out = model.forward(batch).sequenceOutput();
+        return sequenceOutput(model.forward(batch).sequenceOutput(), batch, model);
+    }
+
+    /** A {@code [B, S, H]} sequence output as Java arrays. */
+    static float[][][] sequenceOutput(org.nd4j.linalg.api.ndarray.INDArray out, TokenBatch batch, BertModel model) {
         int b = batch.batchSize();
         int s = batch.seqLen();
         int h = model.config().hiddenSize();
