@@ -82,54 +82,11 @@ public final class SequenceAttention {
      */
     public static void packed(INDArray q, INDArray k, INDArray v, int[] offsets, int[] lengths, int heads,
                               INDArray ctx) {
-        int h = (int) q.columns();
-        int d = h / heads;
-        if (q.dataType() != DataType.FLOAT) {
-            double[] qa = DoublePlanKernels.load(q);
-            double[] ka = DoublePlanKernels.load(k);
-            double[] va = DoublePlanKernels.load(v);
-            double[] out = DoublePlanKernels.load(ctx);
-            double[] none = new double[maxOf(lengths)];
-            for (int r = 0; r < offsets.length; r++) {
-                ScalarTransformerKernels.attention(qa, ka, va, offsets[r] * h, lengths[r], heads, d, 1 / Math.sqrt(d),
-                        none, 0, out, offsets[r] * h, null, 0);
-            }
-            DoublePlanKernels.store(ctx, out);
-            return;
+        if (q.dataType() == DataType.FLOAT) {
+            floatSequences(q, k, v, null, null, null, offsets, lengths, null, 0f, heads, ctx, null);
+        } else {
+            doubleSequences(q, k, v, null, null, null, offsets, lengths, new double[(int) q.rows()], heads, ctx, null);
         }
-        float scale = (float) (1.0 / Math.sqrt(d));
-        float[] none = new float[maxOf(lengths)];
-        NativeFloats.Span qs = NativeFloats.of(q, "query");
-        NativeFloats.Span ks = NativeFloats.of(k, "key");
-        NativeFloats.Span vs = NativeFloats.of(v, "value");
-        NativeFloats.Span out = NativeFloats.of(ctx, "context");
-        ParallelRows.each(offsets.length, 1, (from, to) -> {
-            float[][] s = SCRATCH.get();
-            for (int r = from; r < to; r++) {
-                int len = lengths[r];
-                int span = len * h;
-                int[] sizes = {span, span, span, span, 0, AttentionKernel.workSize(len, d)};
-                for (int i = 0; i < sizes.length; i++) {
-                    if (s[i].length < sizes[i]) {
-                        s[i] = new float[sizes[i]];
-                    }
-                }
-                int at = offsets[r] * h;
-                qs.read(at, s[0], 0, span);
-                ks.read(at, s[1], 0, span);
-                vs.read(at, s[2], 0, span);
-                AttentionKernel.sequence(s[0], s[1], s[2], 0, len, heads, d, scale, none, 0, s[3], 0, null, 0, s[5]);
-                out.write(at, s[3], 0, span);
-            }
-        });
-    }
-
-    private static int maxOf(int[] values) {
-        int max = 0;
-        for (int v : values) {
-            max = Math.max(max, v);
-        }
-        return max;
     }
 
     /** Sets the batched path's threshold (tests: 0 sends every shape there); null: the property's. */
@@ -236,56 +193,106 @@ public final class SequenceAttention {
     private static void floats(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
                                float[] tokenMask, int batch, int seq, double maskValue, int heads, INDArray ctx,
                                INDArray probs) {
-        int h = (int) q.columns();
-        int d = h / heads;
-        int span = seq * h;
-        int probsSpan = heads * seq * seq;
-        float scale = (float) (1.0 / Math.sqrt(d));
-        float maskAdd = (float) maskValue;
-        NativeFloats.Span qs = NativeFloats.of(q, "query");
-        NativeFloats.Span ks = NativeFloats.of(k, "key");
-        NativeFloats.Span vs = NativeFloats.of(v, "value");
-        NativeFloats.Span out = NativeFloats.of(ctx, "context");
-        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
-        float[] biasQ = bq == null ? null : NativeFloats.toArray(bq);
-        float[] biasK = bk == null ? null : NativeFloats.toArray(bk);
-        float[] biasV = bv == null ? null : NativeFloats.toArray(bv);
-        ParallelRows.each(batch, 1, (from, to) -> {
-            float[][] s = SCRATCH.get();
-            int[] sizes = {span, span, span, span, probs == null ? 0 : probsSpan, AttentionKernel.workSize(seq, d)};
-            for (int i = 0; i < sizes.length; i++) {
-                if (s[i].length < sizes[i]) {
-                    s[i] = new float[sizes[i]];
-                }
-            }
-            float[] mask = new float[seq];
-            for (int r = from; r < to; r++) {
-                qs.read(r * span, s[0], 0, span);
-                ks.read(r * span, s[1], 0, span);
-                vs.read(r * span, s[2], 0, span);
-                if (biasQ != null) {
-                    TransformerKernels.biasAdd(s[0], 0, seq, h, biasQ);
-                    TransformerKernels.biasAdd(s[1], 0, seq, h, biasK);
-                    TransformerKernels.biasAdd(s[2], 0, seq, h, biasV);
-                }
-                for (int t = 0; t < seq; t++) {
-                    mask[t] = (1f - tokenMask[r * seq + t]) * maskAdd; // the graph's (1 − mask)·value, in float
-                }
-                AttentionKernel.sequence(s[0], s[1], s[2], 0, seq, heads, d, scale, mask, 0, s[3], 0,
-                        probs == null ? null : s[4], 0, s[5]);
-                out.write(r * span, s[3], 0, span);
-                if (p != null) {
-                    p.write(r * probsSpan, s[4], 0, probsSpan);
-                }
-            }
-        });
+        floatSequences(q, k, v, bq, bk, bv, uniform(batch, 0, seq), uniform(batch, seq, 0), tokenMask,
+                (float) maskValue, heads, ctx, probs);
     }
 
     private static void doubles(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
                                 float[] tokenMask, int batch, int seq, double maskValue, int heads, INDArray ctx,
                                 INDArray probs) {
+        double[] mask = new double[tokenMask.length];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = (1 - tokenMask[i]) * maskValue;
+        }
+        doubleSequences(q, k, v, bq, bk, bv, uniform(batch, 0, seq), uniform(batch, seq, 0), mask, heads, ctx,
+                probs);
+    }
+
+    /** {@code n} values {@code first + step·r}: the padded batch's offsets (0, S) or lengths (S, 0). */
+    private static int[] uniform(int n, int first, int step) {
+        int[] v = new int[n];
+        for (int r = 0; r < n; r++) {
+            v[r] = first + step * r;
+        }
+        return v;
+    }
+
+    /** Where each sequence's {@code [heads, len, len]} probabilities start: the lengths' squares summed. */
+    private static long[] probabilityOffsets(int[] lengths, int heads) {
+        long[] at = new long[lengths.length];
+        for (int r = 1; r < at.length; r++) {
+            at[r] = at[r - 1] + (long) heads * lengths[r - 1] * lengths[r - 1];
+        }
+        return at;
+    }
+
+    /**
+     * Sequence r is rows {@code [offsets[r], offsets[r] + lengths[r])} of q, k, v and ctx (biases
+     * added here where given); {@code tokenMask} (0/1 per row, null: every row real) gives the
+     * additive key mask (1 − mask)·maskAdd; probabilities, if asked, sequence after sequence.
+     */
+    private static void floatSequences(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
+                                       int[] offsets, int[] lengths, float[] tokenMask, float maskAdd, int heads,
+                                       INDArray ctx, INDArray probs) {
+        int h = (int) q.columns();
+        int d = h / heads;
+        float scale = (float) (1.0 / Math.sqrt(d));
+        NativeFloats.Span qs = NativeFloats.of(q, "query");
+        NativeFloats.Span ks = NativeFloats.of(k, "key");
+        NativeFloats.Span vs = NativeFloats.of(v, "value");
+        NativeFloats.Span out = NativeFloats.of(ctx, "context");
+        NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
+        long[] probsAt = probs == null ? null : probabilityOffsets(lengths, heads);
+        float[] biasQ = bq == null ? null : NativeFloats.toArray(bq);
+        float[] biasK = bk == null ? null : NativeFloats.toArray(bk);
+        float[] biasV = bv == null ? null : NativeFloats.toArray(bv);
+        ParallelRows.each(offsets.length, 1, (from, to) -> {
+            float[][] s = SCRATCH.get();
+            float[] mask = new float[0];
+            for (int r = from; r < to; r++) {
+                int len = lengths[r];
+                int span = len * h;
+                int probsSpan = heads * len * len;
+                int[] sizes = {span, span, span, span, probs == null ? 0 : probsSpan, AttentionKernel.workSize(len, d)};
+                for (int i = 0; i < sizes.length; i++) {
+                    if (s[i].length < sizes[i]) {
+                        s[i] = new float[sizes[i]];
+                    }
+                }
+                if (mask.length < len) {
+                    mask = new float[len];
+                }
+                int at = offsets[r] * h;
+                qs.read(at, s[0], 0, span);
+                ks.read(at, s[1], 0, span);
+                vs.read(at, s[2], 0, span);
+                if (biasQ != null) {
+                    TransformerKernels.biasAdd(s[0], 0, len, h, biasQ);
+                    TransformerKernels.biasAdd(s[1], 0, len, h, biasK);
+                    TransformerKernels.biasAdd(s[2], 0, len, h, biasV);
+                }
+                if (tokenMask != null) {
+                    for (int t = 0; t < len; t++) { // the graph's (1 − mask)·value, in float
+                        mask[t] = (1f - tokenMask[offsets[r] + t]) * maskAdd;
+                    }
+                }
+                AttentionKernel.sequence(s[0], s[1], s[2], 0, len, heads, d, scale, mask, 0, s[3], 0,
+                        probs == null ? null : s[4], 0, s[5]);
+                out.write(at, s[3], 0, span);
+                if (p != null) {
+                    p.write(Math.toIntExact(probsAt[r]), s[4], 0, probsSpan);
+                }
+            }
+        });
+    }
+
+    /** {@link #floatSequences} in float64 (the double loops); {@code mask} the additive key mask by row. */
+    private static void doubleSequences(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
+                                        int[] offsets, int[] lengths, double[] mask, int heads, INDArray ctx,
+                                        INDArray probs) {
         int rows = (int) q.rows();
         int h = (int) q.columns();
+        int d = h / heads;
         double[] qa = DoublePlanKernels.load(q);
         double[] ka = DoublePlanKernels.load(k);
         double[] va = DoublePlanKernels.load(v);
@@ -294,19 +301,17 @@ public final class SequenceAttention {
             ScalarTransformerKernels.biasAdd(ka, 0, rows, h, bk.toDoubleVector());
             ScalarTransformerKernels.biasAdd(va, 0, rows, h, bv.toDoubleVector());
         }
-        double[] mask = new double[rows];
-        for (int i = 0; i < rows; i++) {
-            mask[i] = (1 - tokenMask[i]) * maskValue;
-        }
-        double[] out = new double[rows * h];
-        double[] p = probs == null ? null : new double[batch * heads * seq * seq];
-        for (int r = 0; r < batch; r++) {
-            ScalarTransformerKernels.attention(qa, ka, va, r * seq * h, seq, heads, h / heads, 1 / Math.sqrt(h / heads),
-                    mask, r * seq, out, r * seq * h, p, r * heads * seq * seq);
+        double[] out = DoublePlanKernels.load(ctx);
+        long[] probsAt = probs == null ? null : probabilityOffsets(lengths, heads);
+        double[] p = probs == null ? null : new double[Math.toIntExact(probs.length())];
+        for (int r = 0; r < offsets.length; r++) {
+            ScalarTransformerKernels.attention(qa, ka, va, offsets[r] * h, lengths[r], heads, d, 1 / Math.sqrt(d),
+                    mask, offsets[r], out, offsets[r] * h, p, p == null ? 0 : Math.toIntExact(probsAt[r]));
         }
         DoublePlanKernels.store(ctx, out);
         if (probs != null) {
             DoublePlanKernels.store(probs, p);
         }
     }
+
 }
