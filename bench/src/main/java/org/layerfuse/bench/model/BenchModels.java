@@ -49,6 +49,13 @@ final class BenchModels {
         return p.tokenizer().batch(texts, seq, Padding.MAX_LENGTH);
     }
 
+    /** The median of {@code values[i]} where {@code flags[i] == want}, NaN where there are none. */
+    static double medianWhere(double[] values, boolean[] flags, boolean want) {
+        double[] picked = java.util.stream.IntStream.range(0, values.length).filter(i -> flags[i] == want)
+                .mapToDouble(i -> values[i]).sorted().toArray();
+        return picked.length == 0 ? Double.NaN : picked[picked.length / 2];
+    }
+
     /**
      * Multiply-adds ×2 of one encoder forward pass over B·S tokens: per layer the four H×H
      * projections and the two H×I FFN matrices (2·N·(4H² + 2HI)) plus the attention products

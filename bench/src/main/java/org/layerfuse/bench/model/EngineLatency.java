@@ -24,12 +24,6 @@ public final class EngineLatency {
     private EngineLatency() {
     }
 
-    private static double medianWhere(double[] values, boolean[] flags, boolean want) {
-        double[] picked = java.util.stream.IntStream.range(0, values.length).filter(i -> flags[i] == want)
-                .mapToDouble(i -> values[i]).sorted().toArray();
-        return picked.length == 0 ? Double.NaN : picked[picked.length / 2];
-    }
-
     public static void main(String[] args) {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 100;
@@ -71,8 +65,8 @@ public final class EngineLatency {
                     fusedFirst[r] = first;
                 }
             }
-            double alone = medianWhere(f, fusedFirst, true);
-            double afterOrt = medianWhere(f, fusedFirst, false);
+            double alone = BenchModels.medianWhere(f, fusedFirst, true);
+            double afterOrt = BenchModels.medianWhere(f, fusedFirst, false);
             Arrays.sort(f);
             Arrays.sort(o);
             System.out.printf(Locale.ROOT, "SentenceEncoder.encode, MiniLM, %d sentence(s) a call, %d rounds in random "

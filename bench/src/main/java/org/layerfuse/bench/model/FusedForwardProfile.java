@@ -135,15 +135,15 @@ public final class FusedForwardProfile {
      * keep spinning for a while after its call): its median in those rounds and in the others.
      */
     private static String afterOrtNote(double[] ms, boolean[] afterOrt) {
-        double[] after = java.util.stream.IntStream.range(0, ms.length).filter(r -> afterOrt[r]).mapToDouble(r -> ms[r])
-                .sorted().toArray();
-        double[] other = java.util.stream.IntStream.range(0, ms.length).filter(r -> !afterOrt[r])
-                .mapToDouble(r -> ms[r]).sorted().toArray();
-        if (after.length == 0 || other.length == 0) {
+        int after = 0;
+        for (boolean a : afterOrt) {
+            after += a ? 1 : 0;
+        }
+        if (after == 0 || after == ms.length) {
             return "";
         }
         return String.format(Locale.ROOT, "  right after ONNX Runtime %.2f ms (%d rounds), otherwise %.2f ms",
-                after[after.length / 2], after.length, other[other.length / 2]);
+                BenchModels.medianWhere(ms, afterOrt, true), after, BenchModels.medianWhere(ms, afterOrt, false));
     }
 
     /**
