@@ -19,6 +19,7 @@ import org.layerfuse.bert.graph.IdentityLayer;
 import org.layerfuse.bert.graph.TransformerBlock;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.engine.Backend;
+import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -51,6 +52,9 @@ public final class BertModel {
 
     /** System property choosing the path of {@link #forward}: {@code fused} (default) or {@code graph}. */
     public static final String FORWARD_PROPERTY = "layerfuse.forward";
+    private static final boolean PACK_TRAINING_BY_PROPERTY =
+            Boolean.parseBoolean(System.getProperty("layerfuse.train.pack", "true"));
+    private static volatile boolean packTraining = PACK_TRAINING_BY_PROPERTY;
 
     private BertModel(BertConfig config, Map<String, INDArray> params, boolean[] live, DataType dtype) {
         this.config = config;
@@ -466,6 +470,21 @@ public final class BertModel {
                 Collections.unmodifiableMap(hidden), Collections.unmodifiableMap(probs));
     }
 
+    /**
+     * Turns packing of gradient calls on or off for the whole JVM (A/B timings, tests); null goes
+     * back to {@code -Dlayerfuse.train.pack} (default on). Packed, a gradient call feeds the
+     * training graph each sequence's real tokens alone, end to end ({@link PackedRows}: padding
+     * left out, as {@link #forwardPacked} does), where the batch's masks are ones then zeros and
+     * that saves rows; the graph's row-wise ops then compute no padding, and its attention op
+     * reads the layout from the mask. Padding's rows get no gradient either way (their keys have
+     * probability 0 and nothing reads them), so the loss and gradients are the padded call's
+     * within float rounding. Where the graph runs libnd4j's attention instead of the Java ops
+     * ({@code JavaOps.available()} false), calls are never packed.
+     */
+    public static void packTraining(Boolean on) {
+        packTraining = on != null ? on : PACK_TRAINING_BY_PROPERTY;
+    }
+
     /** Cross-entropy loss and its gradient for every live parameter. */
     public Gradients gradients(TokenBatch batch, int[] labels) {
         return gradients(batch, labels, null, 1.0, 1.0);
@@ -578,7 +597,8 @@ public final class BertModel {
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                   double temperature, Set<String> wanted) {
         BertGraph.Built g = graph();
-        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd());
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd(),
+                packTraining && JavaOps.available());
         try {
             inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
             inputs.bind(g.sd());

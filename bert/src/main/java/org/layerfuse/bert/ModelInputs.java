@@ -64,30 +64,43 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
      */
     static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params,
                               org.nd4j.autodiff.samediff.SameDiff sd) {
+        return encode(batch, config, dtype, params, sd, false);
+    }
+
+    /**
+     * As above; with {@code pack}, where {@link PackedRows#of} packs the batch, the embedding sum
+     * holds its packed rows alone (each sequence's real tokens end to end, then the rounding's
+     * rows) and the [CLS] selector picks each sequence's first packed row, while the mask
+     * placeholder stays the {@code [B, S]} mask, from which the attention op reads the layout
+     * ({@link SequenceLayout#of}). {@link #ids()} and the other token arrays then hold the real
+     * rows only, the rows whose embedding gradients the tables receive.
+     */
+    static ModelInputs encode(TokenBatch batch, BertConfig config, DataType dtype, Map<String, INDArray> params,
+                              org.nd4j.autodiff.samediff.SameDiff sd, boolean pack) {
         Flat flat = flatten(batch, config);
+        PackedRows packed = pack ? PackedRows.of(flat, config.attentionMaskValue()) : null;
+        Flat rows = packed == null ? flat : packed.tokens();
         int b = flat.batchSize();
         int s = flat.seqLen();
-        int n = b * s;
-        int[] ids = flat.ids();
-        int[] types = flat.types();
-        int[] positions = flat.positions();
-        float[] mask = flat.mask();
+        int n = rows.ids().length;
         INDArray clsSelect = Nd4j.zeros(dtype, b, n);
         for (int r = 0; r < b; r++) {
-            clsSelect.putScalar(r, (long) r * s, 1.0);
+            clsSelect.putScalar(r, packed == null ? (long) r * s : packed.offsets()[r], 1.0);
         }
         INDArray sum = EmbeddingLookup.sum(params.get(ParamNames.WORD_EMBEDDINGS),
-                params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), ids,
-                positions, types, sd == null ? null : sd.getVariable(BertGraph.EMBEDDINGS_SUM).getArr());
+                params.get(ParamNames.POSITION_EMBEDDINGS), params.get(ParamNames.TOKEN_TYPE_EMBEDDINGS), rows.ids(),
+                rows.positions(), rows.types(), sd == null ? null : sd.getVariable(BertGraph.EMBEDDINGS_SUM).getArr());
         Map<String, INDArray> ph = new HashMap<>();
-        INDArray floatMask = Nd4j.create(mask, new long[] {b, s}, 'c');
+        INDArray floatMask = Nd4j.create(flat.mask(), new long[] {b, s}, 'c');
         INDArray typedMask = floatMask.castTo(dtype);
         if (typedMask != floatMask) {
             floatMask.close();
         }
         ph.put(BertGraph.ATTENTION_MASK, typedMask);
         ph.put(BertGraph.CLS_SELECT, clsSelect);
-        return new ModelInputs(sum, ph, ids, positions, types, b);
+        int real = packed == null ? n : packed.real();
+        return new ModelInputs(sum, ph, java.util.Arrays.copyOf(rows.ids(), real),
+                java.util.Arrays.copyOf(rows.positions(), real), java.util.Arrays.copyOf(rows.types(), real), b);
     }
 
     /**

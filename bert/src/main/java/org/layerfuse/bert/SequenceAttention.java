@@ -82,10 +82,21 @@ public final class SequenceAttention {
      */
     public static void packed(INDArray q, INDArray k, INDArray v, int[] offsets, int[] lengths, int heads,
                               INDArray ctx) {
+        packed(q, k, v, null, null, null, offsets, lengths, heads, ctx, null);
+    }
+
+    /**
+     * {@link #packed(INDArray, INDArray, INDArray, int[], int[], int, INDArray)} with biases
+     * {@code bq, bk, bv} added to Q, K and V as each sequence's rows are read (all null: none), and
+     * the probabilities, if asked, written sequence after sequence
+     * ({@link SequenceLayout#probabilityOffsets}): the training graph's attention op on a packed batch.
+     */
+    public static void packed(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
+                              int[] offsets, int[] lengths, int heads, INDArray ctx, INDArray probs) {
         if (q.dataType() == DataType.FLOAT) {
-            floatSequences(q, k, v, null, null, null, offsets, lengths, null, 0f, heads, ctx, null);
+            floatSequences(q, k, v, bq, bk, bv, offsets, lengths, null, 0f, heads, ctx, probs);
         } else {
-            doubleSequences(q, k, v, null, null, null, offsets, lengths, new double[(int) q.rows()], heads, ctx, null);
+            doubleSequences(q, k, v, bq, bk, bv, offsets, lengths, new double[(int) q.rows()], heads, ctx, probs);
         }
     }
 
@@ -193,8 +204,9 @@ public final class SequenceAttention {
     private static void floats(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
                                float[] tokenMask, int batch, int seq, double maskValue, int heads, INDArray ctx,
                                INDArray probs) {
-        floatSequences(q, k, v, bq, bk, bv, uniform(batch, 0, seq), uniform(batch, seq, 0), tokenMask,
-                (float) maskValue, heads, ctx, probs);
+        SequenceLayout all = SequenceLayout.uniform(batch, seq);
+        floatSequences(q, k, v, bq, bk, bv, all.offsets(), all.lengths(), tokenMask, (float) maskValue, heads, ctx,
+                probs);
     }
 
     private static void doubles(INDArray q, INDArray k, INDArray v, INDArray bq, INDArray bk, INDArray bv,
@@ -204,26 +216,8 @@ public final class SequenceAttention {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = (1 - tokenMask[i]) * maskValue;
         }
-        doubleSequences(q, k, v, bq, bk, bv, uniform(batch, 0, seq), uniform(batch, seq, 0), mask, heads, ctx,
-                probs);
-    }
-
-    /** {@code n} values {@code first + step·r}: the padded batch's offsets (0, S) or lengths (S, 0). */
-    private static int[] uniform(int n, int first, int step) {
-        int[] v = new int[n];
-        for (int r = 0; r < n; r++) {
-            v[r] = first + step * r;
-        }
-        return v;
-    }
-
-    /** Where each sequence's {@code [heads, len, len]} probabilities start: the lengths' squares summed. */
-    private static long[] probabilityOffsets(int[] lengths, int heads) {
-        long[] at = new long[lengths.length];
-        for (int r = 1; r < at.length; r++) {
-            at[r] = at[r - 1] + (long) heads * lengths[r - 1] * lengths[r - 1];
-        }
-        return at;
+        SequenceLayout all = SequenceLayout.uniform(batch, seq);
+        doubleSequences(q, k, v, bq, bk, bv, all.offsets(), all.lengths(), mask, heads, ctx, probs);
     }
 
     /**
@@ -242,7 +236,7 @@ public final class SequenceAttention {
         NativeFloats.Span vs = NativeFloats.of(v, "value");
         NativeFloats.Span out = NativeFloats.of(ctx, "context");
         NativeFloats.Span p = probs == null ? null : NativeFloats.of(probs, "attention probabilities");
-        long[] probsAt = probs == null ? null : probabilityOffsets(lengths, heads);
+        long[] probsAt = probs == null ? null : SequenceLayout.probabilityOffsets(lengths, heads);
         float[] biasQ = bq == null ? null : NativeFloats.toArray(bq);
         float[] biasK = bk == null ? null : NativeFloats.toArray(bk);
         float[] biasV = bv == null ? null : NativeFloats.toArray(bv);
@@ -302,7 +296,7 @@ public final class SequenceAttention {
             ScalarTransformerKernels.biasAdd(va, 0, rows, h, bv.toDoubleVector());
         }
         double[] out = DoublePlanKernels.load(ctx);
-        long[] probsAt = probs == null ? null : probabilityOffsets(lengths, heads);
+        long[] probsAt = probs == null ? null : SequenceLayout.probabilityOffsets(lengths, heads);
         double[] p = probs == null ? null : new double[Math.toIntExact(probs.length())];
         for (int r = 0; r < offsets.length; r++) {
             ScalarTransformerKernels.attention(qa, ka, va, offsets[r] * h, lengths[r], heads, d, 1 / Math.sqrt(d),

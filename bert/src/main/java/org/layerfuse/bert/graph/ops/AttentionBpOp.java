@@ -2,6 +2,7 @@ package org.layerfuse.bert.graph.ops;
 
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
+import org.layerfuse.bert.SequenceLayout;
 import org.layerfuse.engine.fused.AttentionKernel;
 import org.layerfuse.engine.fused.ParallelRows;
 import org.layerfuse.engine.fused.ScalarBackwardKernels;
@@ -20,6 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the forward added them); outputs dQ, dK, dV ({@link AttentionKernel#sequenceBackward}, one
  * sequence per task) and the biases' gradients Σ_rows dQ, dK, dV (the blocks and bits of
  * {@link DenseBpOp}'s bias gradient, which summed the same arrays before the biases moved here).
+ * The last input is the forward's {@code [B, S]} mask, from which a packed batch's layout is read
+ * ({@link SequenceLayout#of}); rows past a packed batch's sequences get gradient 0.
  */
 public final class AttentionBpOp extends JavaOp {
 
@@ -31,8 +34,8 @@ public final class AttentionBpOp extends JavaOp {
     }
 
     AttentionBpOp(SameDiff sd, SDVariable q, SDVariable k, SDVariable v, SDVariable probs, SDVariable dCtx,
-                  SDVariable bq, SDVariable bk, SDVariable bv, int heads) {
-        super(sd, q, k, v, probs, dCtx, bq, bk, bv);
+                  SDVariable bq, SDVariable bk, SDVariable bv, SDVariable mask, int heads) {
+        super(sd, q, k, v, probs, dCtx, bq, bk, bv, mask);
         addIArgument(heads);
     }
 
@@ -58,8 +61,12 @@ public final class AttentionBpOp extends JavaOp {
         int seq = (int) in[3].size(2);
         int h = (int) in[0].columns();
         int d = h / heads;
-        int span = seq * h;
-        int probsSpan = heads * seq * seq;
+        // the forward's layout: uniform for the padded batch, its real tokens alone for a packed one
+        SequenceLayout layout = SequenceLayout.of(NativeFloats.toArray(in[8]), batch, seq, in[0].rows(),
+                "attention gradient");
+        int[] offsets = layout.offsets();
+        int[] lengths = layout.lengths();
+        long[] probsAt = layout.probabilityOffsets(heads);
         if (in[0].dataType() == DataType.FLOAT) {
             float scale = (float) (1.0 / Math.sqrt(d));
             NativeFloats.Span[] ins = new NativeFloats.Span[5];
@@ -70,33 +77,41 @@ public final class AttentionBpOp extends JavaOp {
             NativeFloats.Span[] outs = {NativeFloats.of(out[0], "query gradient"), NativeFloats.of(out[1], "key gradient"),
                 NativeFloats.of(out[2], "value gradient")};
             float[][] bias = {NativeFloats.toArray(in[5]), NativeFloats.toArray(in[6]), NativeFloats.toArray(in[7])};
+            int longest = layout.longest();
+            int most = Math.max(longest * h, heads * longest * longest);
             ParallelRows.each(batch, 1, (from, to) -> {
-                float[][] s = RowBlocks.scratch(Math.max(span, probsSpan));
-                float[][] t = RowBlocks.scratch2(span);
-                float[] work = RowBlocks.work(AttentionKernel.backwardWorkSize(seq, d));
+                float[][] s = RowBlocks.scratch(most);
+                float[][] t = RowBlocks.scratch2(longest * h);
+                float[] work = RowBlocks.work(AttentionKernel.backwardWorkSize(longest, d));
                 for (int r = from; r < to; r++) {
-                    ins[0].read(r * span, s[0], 0, span);
-                    ins[1].read(r * span, s[1], 0, span);
-                    ins[2].read(r * span, s[2], 0, span);
+                    int len = lengths[r];
+                    int span = len * h;
+                    int at = offsets[r] * h;
+                    ins[0].read(at, s[0], 0, span);
+                    ins[1].read(at, s[1], 0, span);
+                    ins[2].read(at, s[2], 0, span);
                     for (int p = 0; p < 3; p++) {
-                        TransformerKernels.biasAdd(s[p], 0, seq, h, bias[p]); // Q, K, V as the forward formed them
+                        TransformerKernels.biasAdd(s[p], 0, len, h, bias[p]); // Q, K, V as the forward formed them
                     }
-                    ins[3].read(r * probsSpan, s[3], 0, probsSpan);
-                    ins[4].read(r * span, t[0], 0, span);
-                    AttentionKernel.sequenceBackward(s[0], s[1], s[2], t[0], 0, seq, heads, d, scale, s[3], 0, t[1], t[2],
+                    ins[3].read(Math.toIntExact(probsAt[r]), s[3], 0, heads * len * len);
+                    ins[4].read(at, t[0], 0, span);
+                    AttentionKernel.sequenceBackward(s[0], s[1], s[2], t[0], 0, len, heads, d, scale, s[3], 0, t[1], t[2],
                             t[3], work);
-                    outs[0].write(r * span, t[1], 0, span);
-                    outs[1].write(r * span, t[2], 0, span);
-                    outs[2].write(r * span, t[3], 0, span);
+                    outs[0].write(at, t[1], 0, span);
+                    outs[1].write(at, t[2], 0, span);
+                    outs[2].write(at, t[3], 0, span);
                 }
             });
+            for (int p = 0; p < 3; p++) {
+                Ops.zeroRowsFrom(out[p], layout.real()); // rows past the sequences: no token, no gradient
+            }
         } else {
             double[] q = Ops.doubles(in[0]);
             double[] k = Ops.doubles(in[1]);
             double[] v = Ops.doubles(in[2]);
             double[][] qkv = {q, k, v};
             for (int p = 0; p < 3; p++) { // the dense layers' bias, added in double as their row-vector add did
-                ScalarTransformerKernels.biasAdd(qkv[p], 0, batch * seq, h, Ops.doubles(in[5 + p]));
+                ScalarTransformerKernels.biasAdd(qkv[p], 0, (int) in[0].rows(), h, Ops.doubles(in[5 + p]));
             }
             double[] probs = Ops.doubles(in[3]);
             double[] dCtx = Ops.doubles(in[4]);
@@ -104,8 +119,8 @@ public final class AttentionBpOp extends JavaOp {
             double[] dk = new double[q.length];
             double[] dv = new double[q.length];
             for (int r = 0; r < batch; r++) {
-                ScalarBackwardKernels.attention(q, k, v, dCtx, r * span, seq, heads, d, 1.0 / Math.sqrt(d), probs,
-                        r * probsSpan, dq, dk, dv);
+                ScalarBackwardKernels.attention(q, k, v, dCtx, offsets[r] * h, lengths[r], heads, d, 1.0 / Math.sqrt(d),
+                        probs, Math.toIntExact(probsAt[r]), dq, dk, dv);
             }
             Ops.assign(out[0], dq);
             Ops.assign(out[1], dk);

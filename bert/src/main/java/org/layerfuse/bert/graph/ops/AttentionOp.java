@@ -3,6 +3,7 @@ package org.layerfuse.bert.graph.ops;
 import java.util.List;
 import org.layerfuse.bert.NativeFloats;
 import org.layerfuse.bert.SequenceAttention;
+import org.layerfuse.bert.SequenceLayout;
 import org.layerfuse.engine.javaop.JavaOp;
 import org.layerfuse.engine.javaop.JavaOps;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -19,6 +20,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * context {@code [B·S, H]} and the probabilities {@code [B, heads, S, S]} (which the gradient
  * reuses), through {@link SequenceAttention} as the fused forward does. Gradient
  * {@link AttentionBpOp}; the probabilities output has none (nothing in the loss reads it).
+ *
+ * <p>Given fewer rows than the mask's B·S, the batch is packed ({@link SequenceLayout#of}: each
+ * sequence's real tokens end to end, as {@code ModelInputs} feeds a training batch with its
+ * padding left out): attention runs per sequence over its real tokens alone, the probabilities
+ * are held sequence after sequence ({@code [heads, len, len]} each) in the same array, and the
+ * context of rows past the sequences is 0.
  */
 public final class AttentionOp extends JavaOp {
 
@@ -61,18 +68,27 @@ public final class AttentionOp extends JavaOp {
         int seq = (int) in[3].size(1);
         int h = (int) in[0].columns();
         int d = h / heads;
-        if (in[0].rows() != (long) batch * seq || d * heads != h) {
-            throw new IllegalArgumentException("attention: " + in[0].rows() + " × " + h + " rows for a " + batch + " × "
+        long rows = in[0].rows();
+        if (rows > (long) batch * seq || d * heads != h) {
+            throw new IllegalArgumentException("attention: " + rows + " × " + h + " rows for a " + batch + " × "
                     + seq + " mask and " + heads + " heads");
         }
-        SequenceAttention.run(in[0], in[1], in[2], in[4], in[5], in[6], NativeFloats.toArray(in[3]), batch, seq,
-                maskValue, heads, out[0], out[1]);
+        float[] mask = NativeFloats.toArray(in[3]);
+        if (rows == (long) batch * seq) {
+            SequenceAttention.run(in[0], in[1], in[2], in[4], in[5], in[6], mask, batch, seq, maskValue, heads, out[0],
+                    out[1]);
+            return;
+        }
+        SequenceLayout packed = SequenceLayout.of(mask, batch, seq, rows, "attention");
+        Ops.zeroRowsFrom(out[0], packed.real()); // rows past the sequences: no token, context 0
+        SequenceAttention.packed(in[0], in[1], in[2], in[4], in[5], in[6], packed.offsets(), packed.lengths(), heads,
+                out[0], out[1]);
     }
 
     @Override
     public List<SDVariable> doDiff(List<SDVariable> grads) {
         SDVariable[] g = new AttentionBpOp(sameDiff, arg(0), arg(1), arg(2), outputVariables()[1], grads.get(0),
-                arg(4), arg(5), arg(6), (int) iArgs()[0]).outputVariables();
+                arg(4), arg(5), arg(6), arg(3), (int) iArgs()[0]).outputVariables();
         return List.of(g[0], g[1], g[2], sameDiff.zerosLike(arg(3)), g[3], g[4], g[5]);
     }
 }

@@ -3,6 +3,7 @@ package org.layerfuse.bert.graph.ops;
 import org.layerfuse.bert.NativeFloats;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Small helpers of the Java graph ops. They copy through no temporary ND4J array where the
@@ -44,6 +45,23 @@ final class Ops {
         }
         try (INDArray c = a.dup('c')) {
             return c.data().asDouble();
+        }
+    }
+
+    /** Sets rows {@code [from, rows)} of the {@code [rows, cols]} array {@code a} to 0 (none if from is its row count). */
+    static void zeroRowsFrom(INDArray a, long from) {
+        if (from >= a.rows()) {
+            return;
+        }
+        long at = from * a.columns();
+        int n = Math.toIntExact(a.length() - at);
+        if (NativeFloats.accepts(a)) {
+            NativeFloats.of(a, "op output").write(Math.toIntExact(at), new float[n], 0, n);
+            java.lang.ref.Reference.reachabilityFence(a);
+            return;
+        }
+        try (INDArray zero = Nd4j.scalar(a.dataType(), 0)) { // closed here: no array left to the collector
+            a.get(NDArrayIndex.interval(from, a.rows()), NDArrayIndex.all()).assign(zero);
         }
     }
 
