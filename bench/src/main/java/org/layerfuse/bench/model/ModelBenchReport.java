@@ -167,12 +167,16 @@ public final class ModelBenchReport {
         if (tf != null) {
             row(sb, "forward, TF Java 1.1 (median of 10)", "BERT-base", tf.medianMs(), fBase, peak, "reference");
         }
-        double miniStep = get(ms, "TrainStepBench.step model=minilm");
-        double baseStep = get(ms, "TrainStepBench.step model=bert-base");
+        double miniStep = get(ms, "TrainStepBench.step model=minilm path=padded");
+        double baseStep = get(ms, "TrainStepBench.step model=bert-base path=padded");
         row(sb, "training step (fwd+bwd+AdamW)", "MiniLM", miniStep, 3 * fMini, peak,
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", miniStep / miniFwd));
+        packedStep(sb, "MiniLM", get(ms, "TrainStepBench.step model=minilm path=packed"), miniStep, miniPacked,
+                fMini, peak);
         row(sb, "training step (fwd+bwd+AdamW)", "BERT-base", baseStep, 3 * fBase, peak,
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", baseStep / baseFwd));
+        packedStep(sb, "BERT-base", get(ms, "TrainStepBench.step model=bert-base path=packed"), baseStep, basePacked,
+                fBase, peak);
         for (String evalBatch : List.of("32", "64", "256")) {
             double t = get(ms, "EvaluationBench.evaluate256 evalBatch=" + evalBatch + " model=bert-base");
             if (!Double.isNaN(t)) {
@@ -292,6 +296,16 @@ public final class ModelBenchReport {
                             String ratio) {
         sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f | %.1f | %.0f | %.0f%% | %s |%n", what, model, ms,
                 BenchModels.BATCH / (ms / 1000), flops / ms / 1e6, 100 * flops / ms / 1e6 / peak, ratio));
+    }
+
+    /** The packed training step's row, if it ran: against the padded step and the packed forward. */
+    private static void packedStep(StringBuilder sb, String model, double packed, double padded, double packedForward,
+                                   double flops, double peak) {
+        if (!Double.isNaN(packed)) {
+            row(sb, "training step on the real tokens alone (packed)", model, packed, 3 * flops, peak,
+                    String.format(Locale.ROOT, "%.2f× faster than the padded step; %.2f× the packed forward",
+                            padded / packed, packed / packedForward));
+        }
     }
 
     private static double get(Map<String, Double> ms, String key) {

@@ -14,8 +14,11 @@ import org.layerfuse.weights.PretrainedModels;
  * round by round (3 forwards, one step as {@link TrainStepBench} runs it, 3 forwards), so that a
  * machine whose speed drifts by ± 15 % over tens of seconds slows both alike: JMH measures them
  * minutes apart. Prints the medians, their ratio and the quartiles of the per-round ratios.
+ * {@code padded} (the default) times both on the padded batch (the forward ONNX Runtime's is
+ * compared with, training packing turned off); {@code packed} times both with padding left out
+ * ({@code BertModel.forwardPacked} and packed gradient calls, what evaluation and training run).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30 [padded|packed]</pre>
  */
 public final class TrainStepRatio {
 
@@ -28,10 +31,13 @@ public final class TrainStepRatio {
         String name = args.length > 0 ? args[0] : "minilm";
         int warm = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
-        if (warm < 0 || rounds < 4) {
-            throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0] [rounds ≥ 4]; got "
-                    + String.join(" ", args));
+        String path = args.length > 3 ? args[3] : "padded";
+        if (warm < 0 || rounds < 4 || !(path.equals("padded") || path.equals("packed"))) {
+            throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0] [rounds ≥ 4]"
+                    + " [padded|packed]; got " + String.join(" ", args));
         }
+        boolean packed = path.equals("packed");
+        BertModel.packTraining(packed);
         PretrainedModels.Pretrained p = BenchModels.load(name);
         BertModel model = BenchModels.classifier(p);
         TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
@@ -44,13 +50,13 @@ public final class TrainStepRatio {
         double[] step = new double[rounds];
         double[] ratio = new double[rounds];
         for (int r = -warm; r < rounds; r++) {
-            double f = forwards(model, batch);
+            double f = forwards(model, batch, packed);
             long t0 = System.nanoTime();
             Gradients g = model.gradients(batch, labels);
             adam.step(model.parameters(), g.byParameter(), 1e-5);
             model.recycle(g);
             double s = (System.nanoTime() - t0) / 1e6;
-            f = (f + forwards(model, batch)) / 2;
+            f = (f + forwards(model, batch, packed)) / 2;
             if (r >= 0) {
                 forward[r] = f;
                 step[r] = s;
@@ -60,18 +66,22 @@ public final class TrainStepRatio {
         Arrays.sort(forward);
         Arrays.sort(step);
         Arrays.sort(ratio);
-        System.out.printf(Locale.ROOT, "%s, batch %d × %d, %d rounds: fused forward median %.1f ms (best %.1f), "
+        System.out.printf(Locale.ROOT, "%s, batch %d × %d, %s, %d rounds: fused forward median %.1f ms (best %.1f), "
                         + "training step median %.1f ms (best %.1f): %.2f× (per-round ratios: median %.2f, "
-                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, BenchModels.SEQ, rounds,
+                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, BenchModels.SEQ, path, rounds,
                 forward[rounds / 2], forward[0], step[rounds / 2], step[0], step[rounds / 2] / forward[rounds / 2],
                 ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
     }
 
-    /** Mean time of {@value #FORWARDS} fused forwards, in ms. */
-    private static double forwards(BertModel model, TokenBatch batch) {
+    /** Mean time of {@value #FORWARDS} fused forwards (padding left out if {@code packed}), in ms. */
+    private static double forwards(BertModel model, TokenBatch batch, boolean packed) {
         long t0 = System.nanoTime();
         for (int k = 0; k < FORWARDS; k++) {
-            model.forward(batch);
+            if (packed) {
+                model.forwardPacked(batch);
+            } else {
+                model.forward(batch);
+            }
         }
         return (System.nanoTime() - t0) / 1e6 / FORWARDS;
     }
