@@ -43,10 +43,24 @@ public final class MicroBatches {
 
     /** {@link #rowBytes(BertConfig, int, int, int)} for the graph with or without {@link JavaOps}. */
     static long rowBytes(BertConfig config, int liveLayers, int seqLen, int bytesPerValue, boolean javaOps) {
+        return rowBytes(config, liveLayers, seqLen, seqLen, bytesPerValue, javaOps);
+    }
+
+    /**
+     * As above for a packed batch (padding left out, {@code BertModel.packTraining}): each example
+     * keeps intermediates for {@code tokensPerRow} tokens (its share of the packed rows), each
+     * token's probabilities still up to {@code seqLen} keys long.
+     */
+    public static long rowBytes(BertConfig config, int liveLayers, int seqLen, int tokensPerRow, int bytesPerValue) {
+        return rowBytes(config, liveLayers, seqLen, tokensPerRow, bytesPerValue, JavaOps.available());
+    }
+
+    static long rowBytes(BertConfig config, int liveLayers, int seqLen, int tokensPerRow, int bytesPerValue,
+                         boolean javaOps) {
         long perTokenLayer = javaOps
                 ? 12L * config.hiddenSize() + 3L * config.intermediateSize() + 2L * config.numAttentionHeads() * seqLen
                 : 10L * (config.hiddenSize() + config.intermediateSize()) + 10L * config.numAttentionHeads() * seqLen;
-        long perRow = perTokenLayer * seqLen * Math.max(1, liveLayers) + 4L * config.hiddenSize() * seqLen;
+        long perRow = perTokenLayer * tokensPerRow * Math.max(1, liveLayers) + 4L * config.hiddenSize() * tokensPerRow;
         return perRow * bytesPerValue;
     }
 

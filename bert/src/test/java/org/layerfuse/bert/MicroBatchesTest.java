@@ -120,6 +120,20 @@ class MicroBatchesTest {
     }
 
     @Test
+    void aPackedBatchIsBudgetedByItsRealTokens() {
+        BertConfig miniLm = new BertConfig(30522, 384, 6, 12, 1536, Activation.GELU_ERF, 512, 2, 1e-12, -10000.0,
+                LABELS);
+        long padded = MicroBatches.rowBytes(miniLm, 6, 128, 4, true);
+        // 32 × 128 padded keeps ≈ 1.2 GB: three calls under the default budget.
+        assertEquals(13, MicroBatches.rowsPerCall(1L << 30, padded, 32));
+        // The bench sentences pack into 704 rows, 22 a row: one call.
+        long packed = MicroBatches.rowBytes(miniLm, 6, 128, 22, 4);
+        assertEquals(32, MicroBatches.rowsPerCall(1L << 30, packed, 32));
+        assertTrue(packed * 128 / 22 == padded, "per token, a packed row keeps what a padded one does: " + packed);
+        assertEquals(padded, MicroBatches.rowBytes(miniLm, 6, 128, 128, 4), "a row of all real tokens is a padded one");
+    }
+
+    @Test
     void budgetParsesSizesAndNamesThePropertyOnError() {
         assertEquals(512L << 20, MicroBatches.parseBytes("512m"));
         assertEquals(2L << 30, MicroBatches.parseBytes(" 2G "));

@@ -18,7 +18,7 @@ import org.layerfuse.weights.PretrainedModels;
  * compared with, training packing turned off); {@code packed} times both with padding left out
  * ({@code BertModel.forwardPacked} and packed gradient calls, what evaluation and training run).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30 [padded|packed]</pre>
+ * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30 [padded|packed] [tokens: 32]</pre>
  */
 public final class TrainStepRatio {
 
@@ -32,15 +32,16 @@ public final class TrainStepRatio {
         int warm = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         String path = args.length > 3 ? args[3] : "padded";
-        if (warm < 0 || rounds < 4 || !(path.equals("padded") || path.equals("packed"))) {
+        int seq = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.SEQ;
+        if (warm < 0 || rounds < 4 || !(path.equals("padded") || path.equals("packed")) || seq < 1) {
             throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0] [rounds ≥ 4]"
-                    + " [padded|packed]; got " + String.join(" ", args));
+                    + " [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
         }
         boolean packed = path.equals("packed");
         BertModel.packTraining(packed);
         PretrainedModels.Pretrained p = BenchModels.load(name);
         BertModel model = BenchModels.classifier(p);
-        TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
         int[] labels = new int[BenchModels.BATCH];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % 2;
@@ -68,7 +69,7 @@ public final class TrainStepRatio {
         Arrays.sort(ratio);
         System.out.printf(Locale.ROOT, "%s, batch %d × %d, %s, %d rounds: fused forward median %.1f ms (best %.1f), "
                         + "training step median %.1f ms (best %.1f): %.2f× (per-round ratios: median %.2f, "
-                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, BenchModels.SEQ, path, rounds,
+                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, seq, path, rounds,
                 forward[rounds / 2], forward[0], step[rounds / 2], step[0], step[rounds / 2] / forward[rounds / 2],
                 ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
     }

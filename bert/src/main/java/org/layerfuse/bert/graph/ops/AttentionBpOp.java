@@ -57,8 +57,8 @@ public final class AttentionBpOp extends JavaOp {
     @Override
     protected void compute(INDArray[] in, INDArray[] out) {
         int heads = (int) iArgs()[0];
-        int batch = (int) in[3].size(0);
-        int seq = (int) in[3].size(2);
+        int batch = (int) in[8].size(0);
+        int seq = (int) in[8].size(1);
         int h = (int) in[0].columns();
         int d = h / heads;
         // the forward's layout: uniform for the padded batch, its real tokens alone for a packed one

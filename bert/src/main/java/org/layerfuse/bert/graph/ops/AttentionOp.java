@@ -24,8 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Given fewer rows than the mask's B·S, the batch is packed ({@link SequenceLayout#of}: each
  * sequence's real tokens end to end, as {@code ModelInputs} feeds a training batch with its
  * padding left out): attention runs per sequence over its real tokens alone, the probabilities
- * are held sequence after sequence ({@code [heads, len, len]} each) in the same array, and the
- * context of rows past the sequences is 0.
+ * are held sequence after sequence ({@code [heads, len, len]} each) in an array of
+ * {@code [rows, heads, S]} (room for them all, as each length is at most S: memory in proportion
+ * to the packed rows, not to B·S²), and the context of rows past the sequences is 0.
  */
 public final class AttentionOp extends JavaOp {
 
@@ -57,6 +58,10 @@ public final class AttentionOp extends JavaOp {
     protected long[][] outputShapes(long[][] in) {
         long b = in[3][0];
         long s = in[3][1];
+        long rows = in[0][0];
+        if (rows != b * s) { // packed: each sequence's [heads, len, len] in turn, Σ len² ≤ S·rows
+            return new long[][]{in[0], {rows, iArgs()[0], s}};
+        }
         return new long[][]{in[0], {b, iArgs()[0], s, s}};
     }
 
