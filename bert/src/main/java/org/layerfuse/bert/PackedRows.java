@@ -40,27 +40,13 @@ record PackedRows(int[] offsets, int[] lengths, int real, ModelInputs.Flat token
         }
         int b = flat.batchSize();
         int s = flat.seqLen();
-        float[] mask = flat.mask();
-        int[] lengths = new int[b];
-        int[] offsets = new int[b];
-        int real = 0;
-        for (int r = 0; r < b; r++) {
-            int n = 0;
-            while (n < s && mask[r * s + n] == 1f) {
-                n++;
-            }
-            for (int t = n; t < s; t++) {
-                if (mask[r * s + t] != 0f) {
-                    return null;
-                }
-            }
-            if (n == 0) {
-                return null;
-            }
-            offsets[r] = real;
-            lengths[r] = n;
-            real += n;
+        SequenceLayout layout = SequenceLayout.runs(flat.mask(), b, s).layout();
+        if (layout == null) {
+            return null;
         }
+        int[] offsets = layout.offsets();
+        int[] lengths = layout.lengths();
+        int real = layout.real();
         int rows = roundUp(real);
         if (rows >= b * s) {
             return null;

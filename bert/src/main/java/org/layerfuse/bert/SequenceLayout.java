@@ -40,6 +40,30 @@ public record SequenceLayout(int[] offsets, int[] lengths, int real) {
         if (rows == (long) batch * seq) {
             return uniform(batch, seq);
         }
+        Runs runs = runs(mask, batch, seq);
+        if (runs.layout() == null) {
+            throw new IllegalArgumentException(what + ": " + rows + " packed rows for a [" + batch + ", " + seq
+                    + "] batch, but " + runs.fault());
+        }
+        if (runs.layout().real() > rows) {
+            throw new IllegalArgumentException(what + ": the mask holds " + runs.layout().real()
+                    + " real tokens, more than the " + rows + " packed rows");
+        }
+        return runs.layout();
+    }
+
+    /**
+     * Each sequence's run of ones laid end to end from row 0 ({@code layout}), or why the mask has
+     * none ({@code fault}).
+     */
+    record Runs(SequenceLayout layout, String fault) {
+    }
+
+    /**
+     * The packed layout of a {@code [batch, seq]} 0/1 mask ({@link PackedRows} and {@link #of}
+     * read it): null with a fault where a sequence's mask is not ones then zeros or has no real token.
+     */
+    static Runs runs(float[] mask, int batch, int seq) {
         int[] offsets = new int[batch];
         int[] lengths = new int[batch];
         int real = 0;
@@ -50,24 +74,18 @@ public record SequenceLayout(int[] offsets, int[] lengths, int real) {
             }
             for (int t = n; t < seq; t++) {
                 if (mask[r * seq + t] != 0f) {
-                    throw new IllegalArgumentException(what + ": " + rows + " packed rows for a [" + batch + ", "
-                            + seq + "] batch, but sequence " + r + "'s mask is not ones then zeros (position " + t
-                            + " is " + mask[r * seq + t] + ")");
+                    return new Runs(null, "sequence " + r + "'s mask is not ones then zeros (position " + t + " is "
+                            + mask[r * seq + t] + ")");
                 }
             }
             if (n == 0) {
-                throw new IllegalArgumentException(what + ": packed rows, but sequence " + r
-                        + " has no real token");
+                return new Runs(null, "sequence " + r + " has no real token");
             }
             offsets[r] = real;
             lengths[r] = n;
             real += n;
         }
-        if (real > rows) {
-            throw new IllegalArgumentException(what + ": the mask holds " + real + " real tokens, more than the "
-                    + rows + " packed rows");
-        }
-        return new SequenceLayout(offsets, lengths, real);
+        return new Runs(new SequenceLayout(offsets, lengths, real), null);
     }
 
     /** The longest sequence. */
