@@ -18,7 +18,8 @@ import org.layerfuse.bert.SampleSentences;
  * service that runs one engine sees it (its weights and threads undisturbed by the other's).
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.EngineLatency [batch: 1] [rounds: 100] [both|fused|onnxruntime]
+ * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.EngineLatency [batch: 1] [rounds: 100]
+ *     [both|fused|onnxruntime]
  * </pre>
  */
 public final class EngineLatency {
@@ -89,7 +90,8 @@ public final class EngineLatency {
     private static void alone(InferenceOptions options, String engine, List<String> sentences, int batch, int rounds) {
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm", options)) {
             double[] t = new double[rounds];
-            for (int r = -200; r < rounds; r++) { // a longer warm-up than interleaved: the JIT sees one engine's calls only
+            // a longer warm-up than interleaved: the JIT sees one engine's calls only
+            for (int r = -200; r < rounds; r++) {
                 int at = Math.floorMod(r * batch, sentences.size() - batch + 1);
                 long t0 = System.nanoTime();
                 encoder.encode(sentences.subList(at, at + batch));

@@ -167,16 +167,16 @@ public final class ModelBenchReport {
         if (tf != null) {
             row(sb, "forward, TF Java 1.1 (median of 10)", "BERT-base", tf.medianMs(), fBase, peak, "reference");
         }
-        double miniStep = get(ms, "TrainStepBench.step model=minilm path=padded");
-        double baseStep = get(ms, "TrainStepBench.step model=bert-base path=padded");
+        double miniStep = get(ms, "TrainStepBench.step model=minilm path=padded" + seq);
+        double baseStep = get(ms, "TrainStepBench.step model=bert-base path=padded" + seq);
         row(sb, "training step (fwd+bwd+AdamW)", "MiniLM", miniStep, 3 * fMini, peak,
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", miniStep / miniFwd));
-        packedStep(sb, "MiniLM", get(ms, "TrainStepBench.step model=minilm path=packed"), miniStep, miniPacked,
-                fMini, peak);
+        double miniPackedStep = get(ms, "TrainStepBench.step model=minilm path=packed" + seq);
+        packedStep(sb, "MiniLM", miniPackedStep, miniStep, miniPacked, fMini, peak);
         row(sb, "training step (fwd+bwd+AdamW)", "BERT-base", baseStep, 3 * fBase, peak,
                 String.format(Locale.ROOT, "%.2f× the forward time (goal ≤ 3.5)", baseStep / baseFwd));
-        packedStep(sb, "BERT-base", get(ms, "TrainStepBench.step model=bert-base path=packed"), baseStep, basePacked,
-                fBase, peak);
+        double basePackedStep = get(ms, "TrainStepBench.step model=bert-base path=packed" + seq);
+        packedStep(sb, "BERT-base", basePackedStep, baseStep, basePacked, fBase, peak);
         for (String evalBatch : List.of("32", "64", "256")) {
             double t = get(ms, "EvaluationBench.evaluate256 evalBatch=" + evalBatch + " model=bert-base");
             if (!Double.isNaN(t)) {

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One fine-tuning step: forward, backward and the AdamW update (batch 32 × 32 tokens). The
+ * One fine-tuning step: forward, backward and the AdamW update (batch 32 × {@code seq} tokens, 32 by default). The
  * warm-up is long (60 s) because the first steps build SameDiff's gradient graph and the JIT
  * compiler is still at work for ≈ 30 s (10 % of the CPU in a profile at 30 s); a fine-tuning
  * run of hundreds of steps sees the steady state measured here. {@code path=padded} computes the
@@ -44,6 +44,10 @@ public class TrainStepBench {
     @Param({"padded", "packed"})
     String path;
 
+    /** Tokens a sequence ({@code -p seq=128} for long padded batches of short texts). */
+    @Param({"32"})
+    int seq;
+
     private BertModel bert;
     private TokenBatch batch;
     private int[] labels;
@@ -54,7 +58,7 @@ public class TrainStepBench {
         BertModel.packTraining(path.equals("packed")); // a fork per trial: set for this JVM
         PretrainedModels.Pretrained p = BenchModels.load(model);
         bert = BenchModels.classifier(p);
-        batch = BenchModels.sentences(p, BenchModels.BATCH, BenchModels.SEQ);
+        batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
         labels = new int[BenchModels.BATCH];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i % 2;

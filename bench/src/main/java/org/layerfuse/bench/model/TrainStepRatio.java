@@ -18,7 +18,10 @@ import org.layerfuse.weights.PretrainedModels;
  * compared with, training packing turned off); {@code packed} times both with padding left out
  * ({@code BertModel.forwardPacked} and packed gradient calls, what evaluation and training run).
  *
- * <pre>java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30 [padded|packed] [tokens: 32]</pre>
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ... org.layerfuse.bench.model.TrainStepRatio minilm 30 30
+ *     [padded|packed] [tokens: 32]
+ * </pre>
  */
 public final class TrainStepRatio {
 
@@ -34,8 +37,8 @@ public final class TrainStepRatio {
         String path = args.length > 3 ? args[3] : "padded";
         int seq = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.SEQ;
         if (warm < 0 || rounds < 4 || !(path.equals("padded") || path.equals("packed")) || seq < 1) {
-            throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0] [rounds ≥ 4]"
-                    + " [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
+            throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0]"
+                    + " [rounds ≥ 4] [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
         }
         boolean packed = path.equals("packed");
         BertModel.packTraining(packed);

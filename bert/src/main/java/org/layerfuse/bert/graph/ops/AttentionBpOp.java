@@ -95,8 +95,8 @@ public final class AttentionBpOp extends JavaOp {
                     }
                     ins[3].read(Math.toIntExact(probsAt[r]), s[3], 0, heads * len * len);
                     ins[4].read(at, t[0], 0, span);
-                    AttentionKernel.sequenceBackward(s[0], s[1], s[2], t[0], 0, len, heads, d, scale, s[3], 0, t[1], t[2],
-                            t[3], work);
+                    AttentionKernel.sequenceBackward(s[0], s[1], s[2], t[0], 0, len, heads, d, scale, s[3], 0, t[1],
+                            t[2], t[3], work);
                     outs[0].write(at, t[1], 0, span);
                     outs[1].write(at, t[2], 0, span);
                     outs[2].write(at, t[3], 0, span);

@@ -48,7 +48,7 @@ final class Ops {
         }
     }
 
-    /** Sets rows {@code [from, rows)} of the {@code [rows, cols]} array {@code a} to 0 (none if from is its row count). */
+    /** Sets rows {@code [from, rows)} of the {@code [rows, cols]} array {@code a} to 0 (none if from is past them). */
     static void zeroRowsFrom(INDArray a, long from) {
         if (from >= a.rows()) {
             return;
