@@ -485,6 +485,11 @@ public final class BertModel {
         packTraining = on != null ? on : PACK_TRAINING_BY_PROPERTY;
     }
 
+    /** Whether gradient calls pack their batches: turned on, and the graph runs the Java attention op. */
+    private static boolean packsTraining() {
+        return packTraining && JavaOps.available();
+    }
+
     /** Cross-entropy loss and its gradient for every live parameter. */
     public Gradients gradients(TokenBatch batch, int[] labels) {
         return gradients(batch, labels, null, 1.0, 1.0);
@@ -538,7 +543,7 @@ public final class BertModel {
      * one call, where padded it needs three).
      */
     private int rowsPerCall(TokenBatch batch) {
-        PackedRows packed = packTraining && JavaOps.available()
+        PackedRows packed = packsTraining()
                 ? PackedRows.of(ModelInputs.flatten(batch, config), config.attentionMaskValue()) : null;
         int tokensPerRow = packed == null ? batch.seqLen()
                 : (packed.rows() + batch.batchSize() - 1) / batch.batchSize();
@@ -607,8 +612,7 @@ public final class BertModel {
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                   double temperature, Set<String> wanted) {
         BertGraph.Built g = graph();
-        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd(),
-                packTraining && JavaOps.available());
+        ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd(), packsTraining());
         try {
             inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);
             inputs.bind(g.sd());

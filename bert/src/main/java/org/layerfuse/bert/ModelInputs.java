@@ -98,7 +98,10 @@ record ModelInputs(INDArray embeddingSum, Map<String, INDArray> placeholders, in
         }
         ph.put(BertGraph.ATTENTION_MASK, typedMask);
         ph.put(BertGraph.CLS_SELECT, clsSelect);
-        int real = packed == null ? n : packed.real();
+        if (packed == null) {
+            return new ModelInputs(sum, ph, flat.ids(), flat.positions(), flat.types(), b);
+        }
+        int real = packed.real(); // the rounding's rows after them get no gradient
         return new ModelInputs(sum, ph, java.util.Arrays.copyOf(rows.ids(), real),
                 java.util.Arrays.copyOf(rows.positions(), real), java.util.Arrays.copyOf(rows.types(), real), b);
     }
