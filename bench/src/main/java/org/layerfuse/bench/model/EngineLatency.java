@@ -51,8 +51,7 @@ public final class EngineLatency {
             boolean[] fusedFirst = new boolean[rounds];
             java.util.Random order = new java.util.Random(42);
             for (int r = -20; r < rounds; r++) {
-                int at = Math.floorMod(r * batch, sentences.size() - batch + 1);
-                List<String> texts = sentences.subList(at, at + batch);
+                List<String> texts = texts(sentences, r, batch);
                 // a fresh order each round: ONNX Runtime's workers spin for a while after a call
                 // and slow whatever runs right after it on a small machine
                 boolean first = order.nextBoolean();
@@ -86,15 +85,21 @@ public final class EngineLatency {
         }
     }
 
+    /** Round {@code r}'s {@code batch} consecutive sentences, the sample cycled through. */
+    private static List<String> texts(List<String> sentences, int r, int batch) {
+        int at = Math.floorMod(r * batch, sentences.size() - batch + 1);
+        return sentences.subList(at, at + batch);
+    }
+
     /** One engine alone: the same texts in the same order after 200 calls of warm-up, its median and best call. */
     private static void alone(InferenceOptions options, String engine, List<String> sentences, int batch, int rounds) {
         try (SentenceEncoder encoder = SentenceEncoder.load("minilm", options)) {
             double[] t = new double[rounds];
             // a longer warm-up than interleaved: the JIT sees one engine's calls only
             for (int r = -200; r < rounds; r++) {
-                int at = Math.floorMod(r * batch, sentences.size() - batch + 1);
+                List<String> texts = texts(sentences, r, batch);
                 long t0 = System.nanoTime();
-                encoder.encode(sentences.subList(at, at + batch));
+                encoder.encode(texts);
                 if (r >= 0) {
                     t[r] = (System.nanoTime() - t0) / 1e6;
                 }
