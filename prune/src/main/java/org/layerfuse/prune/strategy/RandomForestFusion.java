@@ -1,5 +1,6 @@
 package org.layerfuse.prune.strategy;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.LongStream;
 import smile.regression.RandomForest;
 
@@ -12,6 +13,16 @@ import smile.regression.RandomForest;
 public final class RandomForestFusion extends FusionStrategy {
 
     static final int TREES = 200;
+    /**
+     * The one thread every forest is grown on. Smile 2.6 grows the trees on a parallel stream
+     * (the common pool when called from outside a pool), each tree calling {@code MathEx.setSeed},
+     * which on a JVM's first seeding races with the other threads' first use of Smile's shared,
+     * unsynchronized seed generator (a Mersenne twister): now and then a cell failed with "Index
+     * 624 out of bounds for length 624" (its state array), seen once in a clean-clone CI run
+     * (haifengl/smile#658 reports the same symptom). Each tree seeds its own thread-local generator
+     * from (run seed, step, tree), so the trees, and the forest, are the same on one thread.
+     */
+    private static final ForkJoinPool FIT_THREAD = new ForkJoinPool(1);
 
     @Override
     public String name() {
@@ -28,8 +39,8 @@ public final class RandomForestFusion extends FusionStrategy {
         int p = x[0].length;
         int mtry = Math.max(1, p / 3);
         int maxNodes = Math.max(2, x.length);
-        RandomForest forest = RandomForest.fit(SmileFrames.TARGET, SmileFrames.training(x, y), TREES, mtry, 20,
-                maxNodes, 1, 1.0, LongStream.range(0, TREES).map(t -> seed * 1_000_003L + t));
+        RandomForest forest = FIT_THREAD.submit(() -> RandomForest.fit(SmileFrames.TARGET, SmileFrames.training(x, y),
+                TREES, mtry, 20, maxNodes, 1, 1.0, LongStream.range(0, TREES).map(t -> seed * 1_000_003L + t))).join();
         double[] importance = forest.importance().clone();
         return new Fitted() {
             @Override
