@@ -49,6 +49,8 @@ public final class BertModel {
     private ArrayPool pool;
     /** This model's own fused forward (buffers for its last shapes), made on first use. */
     private FusedForward fused;
+    /** Weight packs the fused forward reads while open ({@link #packWeights}), shared with replicas. */
+    private final PackSlot packSlot;
 
     /** System property choosing the path of {@link #forward}: {@code fused} (default) or {@code graph}. */
     public static final String FORWARD_PROPERTY = "layerfuse.forward";
@@ -57,10 +59,16 @@ public final class BertModel {
     private static volatile boolean packTraining = PACK_TRAINING_BY_PROPERTY;
 
     private BertModel(BertConfig config, Map<String, INDArray> params, boolean[] live, DataType dtype) {
+        this(config, params, live, dtype, new PackSlot());
+    }
+
+    private BertModel(BertConfig config, Map<String, INDArray> params, boolean[] live, DataType dtype,
+                      PackSlot packSlot) {
         this.config = config;
         this.params = params;
         this.live = live;
         this.dtype = dtype;
+        this.packSlot = packSlot;
     }
 
     /** A model over imported weights, in float32. */
@@ -265,8 +273,58 @@ public final class BertModel {
             }
             target.assign(e.getValue());
         }
+        dropPacks(null);
         System.arraycopy(liveLayers, 0, live, 0, live.length);
         dropGraph();
+    }
+
+    /**
+     * Packs the live layers' weight matrices once for oneDNN's sgemm ({@link PackedWeights}) and
+     * has the fused forward read them in its products of {@value
+     * org.layerfuse.engine.fused.PackedMatrix#MIN_ROWS} rows or more, until the returned packs are
+     * closed or dropped. They belong to the parameter arrays, so this model's {@link #replica()
+     * replicas} read them too, and any of them drops them when it computes gradients or loads a
+     * state (the arrays' values change), as does the next call of this method. For a float32
+     * model whose weights stay as they are while it infers (the deploy API's engines); where
+     * nothing can be packed (float64, another backend) the packs are empty and the forward
+     * unchanged. The packs cost about the weight matrices' bytes again in native memory
+     * ({@link PackedWeights#bytes}). Results are the direct products' within float32 rounding
+     * (for most product shapes the same bits).
+     */
+    public PackedWeights packWeights() {
+        synchronized (packSlot) {
+            dropPacks(null);
+            PackedWeights made = PackedWeights.of(this);
+            packSlot.packs = made;
+            return made;
+        }
+    }
+
+    /** The open packs the fused forward reads ({@link #packWeights}), or null. */
+    public PackedWeights packedWeights() {
+        PackedWeights p = packSlot.packs;
+        return p != null && p.isOpen() ? p : null;
+    }
+
+    /** Frees {@code which} (null: the open packs of these arrays) and forgets them if they are the open ones. */
+    void dropPacks(PackedWeights which) {
+        synchronized (packSlot) {
+            PackedWeights open = packSlot.packs;
+            if (which == null || which == open) {
+                packSlot.packs = null;
+                if (open != null) {
+                    open.free();
+                }
+            }
+            if (which != null) {
+                which.free();
+            }
+        }
+    }
+
+    /** The packs of one set of parameter arrays: a model and its replicas share it as they share the arrays. */
+    private static final class PackSlot {
+        volatile PackedWeights packs;
     }
 
     /** One parameter array (live or removed layer). */
@@ -561,6 +619,7 @@ public final class BertModel {
     /** As above, for the parameters in {@code wanted} only (null: all). */
     private Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                 double temperature, int perCall, Set<String> wanted) {
+        dropPacks(null); // gradients come before updates: no forward may read the old weights' packs
         int rows = batch.batchSize();
         return perCall >= rows
                 ? gradientsOf(batch, labels, teacherLogits, alpha, temperature, wanted)
@@ -681,7 +740,7 @@ public final class BertModel {
      * arrays are shared, so neither model may be trained or changed while the other is in use.
      */
     public BertModel replica() {
-        return new BertModel(config, params, live.clone(), dtype);
+        return new BertModel(config, params, live.clone(), dtype, packSlot);
     }
 
     /**

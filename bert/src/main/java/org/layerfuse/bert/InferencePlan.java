@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
+import org.layerfuse.engine.fused.PackedMatrix;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -87,8 +88,9 @@ final class InferencePlan {
                 boolean attention, INDArray start, int after) {
         GemmRoute.Route route = GemmRoute.route(padded.hidden().rows(), config.hiddenSize(),
                 config.intermediateSize(), padded.hidden().dataType());
+        PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
         return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
-                padded, null));
+                padded, null, packs));
     }
 
     /**
@@ -103,13 +105,15 @@ final class InferencePlan {
         Buffers rows = padded.first(packed.rows());
         GemmRoute.Route route = GemmRoute.route(packed.rows(), config.hiddenSize(), config.intermediateSize(),
                 rows.hidden().dataType());
+        PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
         return GemmRoute.run(route, () -> runLayers(model, packed.tokens(), kernels, hiddenStates, false, start,
-                after, rows, packed));
+                after, rows, packed, packs));
     }
 
 
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
-                              boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed) {
+                              boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed,
+                              PackedWeights packs) {
         BertConfig c = config;
         INDArray hidden = buffers.hidden();
         INDArray attended = buffers.attended();
@@ -147,9 +151,9 @@ final class InferencePlan {
             if (l <= after) {
                 continue;
             }
-            Gemm.gemmBias(hidden, model.parameter(QUERY.kernel(l)), model.parameter(QUERY.bias(l)), query);
-            Gemm.gemmBias(hidden, model.parameter(KEY.kernel(l)), model.parameter(KEY.bias(l)), key);
-            Gemm.gemmBias(hidden, model.parameter(VALUE.kernel(l)), model.parameter(VALUE.bias(l)), value);
+            product(model, packs, QUERY.kernel(l), hidden, model.parameter(QUERY.bias(l)), query);
+            product(model, packs, KEY.kernel(l), hidden, model.parameter(KEY.bias(l)), key);
+            product(model, packs, VALUE.kernel(l), hidden, model.parameter(VALUE.bias(l)), value);
             INDArray probs = attention ? Nd4j.create(hidden.dataType(), batch, c.numAttentionHeads(), seq, seq) : null;
             if (packed == null) {
                 kernels.attention(query, key, value, null, null, null, tokens, c.attentionMaskValue(),
@@ -158,12 +162,12 @@ final class InferencePlan {
                 SequenceAttention.packed(query, key, value, packed.offsets(), packed.lengths(), c.numAttentionHeads(),
                         context);
             }
-            gemm(context, model.parameter(ATTENTION_OUTPUT.kernel(l)), attended);
+            product(model, packs, ATTENTION_OUTPUT.kernel(l), context, null, attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
                     model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
-            gemm(attended, model.parameter(INTERMEDIATE.kernel(l)), intermediate);
+            product(model, packs, INTERMEDIATE.kernel(l), attended, null, intermediate);
             kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct());
-            gemm(intermediate, model.parameter(OUTPUT.kernel(l)), hidden);
+            product(model, packs, OUTPUT.kernel(l), intermediate, null, hidden);
             kernels.biasResidualLayerNorm(hidden, model.parameter(OUTPUT.bias(l)), attended,
                     model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
             if (hiddenStates) {
@@ -234,8 +238,21 @@ final class InferencePlan {
         return out.reshape(batch, seq, h);
     }
 
-    /** out = a·w through ND4J's matrix product into the preallocated {@code out} (no result array). */
-    private static void gemm(INDArray a, INDArray w, INDArray out) {
-        Gemm.gemm(a, w, out, false, false, 1.0, 0.0);
+    /**
+     * out = a·w (+ bias) into the preallocated {@code out}: against the weight's pack where the
+     * model's packs are open and the product has {@link PackedMatrix#MIN_ROWS} rows or more, else
+     * through {@link Gemm} (oneDNN's matmul, or ND4J's op).
+     */
+    private static void product(BertModel model, PackedWeights packs, String kernel, INDArray a, INDArray bias,
+                                INDArray out) {
+        PackedMatrix pack = packs != null && a.rows() >= PackedMatrix.MIN_ROWS ? packs.get(kernel) : null;
+        if (pack != null && pack.gemm(a, bias, out)) {
+            return;
+        }
+        if (bias != null) {
+            Gemm.gemmBias(a, model.parameter(kernel), bias, out);
+        } else {
+            Gemm.gemm(a, model.parameter(kernel), out, false, false, 1.0, 0.0);
+        }
     }
 }

@@ -5,7 +5,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.Forward;
+import org.layerfuse.bert.PackedWeights;
 import org.layerfuse.bert.tokenizer.TokenBatch;
+import org.layerfuse.engine.fused.PackedMatrix;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -14,6 +16,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * pool of {@link BertModel#replica() replicas} that share one copy of the weights, each with its
  * own SameDiff graph. A call borrows a replica, runs, and returns it; callers beyond the pool
  * size wait. Replicas are made on demand, so a single-threaded user builds one graph.
+ *
+ * <p>The first batch of {@value PackedMatrix#MIN_ROWS} tokens or more packs the weight matrices
+ * once for oneDNN's sgemm ({@link BertModel#packWeights()}, shared by every replica; ONNX Runtime
+ * prepacks a session's weights the same way), so that larger batches do not pack them again in
+ * every product; a service of single short sentences never makes them (their products stay
+ * direct, the faster there). {@code -Dlayerfuse.fused.packWeights=false} never packs.
  */
 final class PooledBertForward implements EncoderForward {
 
@@ -21,6 +29,11 @@ final class PooledBertForward implements EncoderForward {
     private final BlockingQueue<BertModel> idle;
     private final AtomicInteger created = new AtomicInteger();
     private final int size;
+    private final boolean packWeights = Boolean.parseBoolean(System.getProperty(PACK_PROPERTY, "true"));
+    private volatile PackedWeights packs;
+
+    /** {@code -Dlayerfuse.fused.packWeights=false}: never pack the weights (default true). */
+    static final String PACK_PROPERTY = "layerfuse.fused.packWeights";
 
     /** @param size the most forwards that run at once (≥ 1) */
     PooledBertForward(BertModel model, int size) {
@@ -34,6 +47,7 @@ final class PooledBertForward implements EncoderForward {
 
     @Override
     public Outputs run(TokenBatch batch, boolean lastHidden, boolean logits) {
+        packFor(batch);
         BertModel model = borrow();
         try {
             Forward f = model.forwardPacked(batch); // padding not computed: its rows of the last hidden state are 0
@@ -43,6 +57,22 @@ final class PooledBertForward implements EncoderForward {
         } finally {
             idle.offer(model);
         }
+    }
+
+    /** Packs the weights at the first batch large enough for packed products (once). */
+    private void packFor(TokenBatch batch) {
+        if (packWeights && packs == null && (long) batch.batchSize() * batch.seqLen() >= PackedMatrix.MIN_ROWS) {
+            synchronized (this) {
+                if (packs == null) {
+                    packs = prototype.packWeights();
+                }
+            }
+        }
+    }
+
+    /** The weight packs the replicas read, or null before the first large batch (tests). */
+    PackedWeights packs() {
+        return packs;
     }
 
     private BertModel borrow() {
@@ -68,5 +98,9 @@ final class PooledBertForward implements EncoderForward {
     @Override
     public void close() {
         idle.clear();
+        PackedWeights p = packs;
+        if (p != null) {
+            p.close();
+        }
     }
 }

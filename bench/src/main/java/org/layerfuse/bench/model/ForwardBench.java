@@ -26,7 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code TextClassifier} and {@code predict} run; the sample sentences hold 628 real tokens of
  * 1024 at 32 × 32 and 679 of 4096 at 32 × 128). {@code fused} is the like-for-like row against
  * ONNX Runtime, which computes the padding. Small batches ({@code -p batch=1}) time the latency
- * of one request, where the products read every weight for a few rows.
+ * of one request, where the products read every weight for a few rows. {@code fused-prepacked}
+ * and {@code packed-prepacked} are the same two forwards with the weight matrices packed once for
+ * oneDNN's sgemm ({@code BertModel.packWeights}, in the trial's setup: what the deploy API's fused
+ * engine runs, and what ONNX Runtime does when it makes its session).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,7 +43,7 @@ public class ForwardBench {
     @Param({"minilm", "bert-base"})
     String model;
 
-    @Param({"fused", "packed", "graph"})
+    @Param({"fused", "packed", "graph", "fused-prepacked", "packed-prepacked"})
     String path;
 
     @Param({"32"})
@@ -57,13 +60,16 @@ public class ForwardBench {
         PretrainedModels.Pretrained p = BenchModels.load(model);
         bert = BenchModels.classifier(p);
         sentences = BenchModels.sentences(p, batch, seq);
+        if (path.endsWith("-prepacked")) {
+            bert.packWeights();
+        }
     }
 
     @Benchmark
     public Forward forward() {
         return switch (path) {
             case "graph" -> bert.forwardGraph(sentences, false, false);
-            case "packed" -> bert.forwardPacked(sentences);
+            case "packed", "packed-prepacked" -> bert.forwardPacked(sentences);
             default -> bert.forward(sentences);
         };
     }

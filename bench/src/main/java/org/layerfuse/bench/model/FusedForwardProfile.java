@@ -24,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the fused forward, the same forward with its products through ND4J's matmul op instead of
  * oneDNN's matmul called directly, the same forward with attention on the per-sequence
  * Vector-API kernel instead of oneDNN's batched products, the forward on the real tokens alone
- * ({@code BertModel.forwardPacked}: padding not computed), the 6·L GEMMs alone into preallocated
+ * ({@code BertModel.forwardPacked}: padding not computed), both forwards with the weights packed
+ * once ({@code BertModel.packWeights}, on a copy of the model), the 6·L GEMMs alone into preallocated
  * outputs (the plan's floor) called directly and on each {@link GemmRoute} through ND4J's op,
  * the SameDiff graph and, for MiniLM, ONNX Runtime. Prints the median (and best) of each.
  *
@@ -70,6 +71,12 @@ public final class FusedForwardProfile {
         });
         names.add("real tokens alone (packed)");
         runs.add(() -> model.forwardPacked(batch));
+        BertModel prepacked = model.copy(); // its own arrays: the packs are its alone
+        prepacked.packWeights();
+        names.add("fused, weights prepacked");
+        runs.add(() -> prepacked.forward(batch));
+        names.add("packed, weights prepacked");
+        runs.add(() -> prepacked.forwardPacked(batch));
         Runnable gemms = gemmsAlone(model, examples * seq);
         names.add("GEMMs alone, oneDNN direct");
         runs.add(() -> {

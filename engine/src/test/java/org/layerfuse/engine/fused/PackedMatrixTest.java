@@ -1,0 +1,136 @@
+package org.layerfuse.engine.fused;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.layerfuse.engine.Backend;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * {@link PackedMatrix}: a product against the packed weights has a float64 loop's values and
+ * the direct product's within float32 rounding (with and without the bias, rows at an offset,
+ * MiniLM's and odd shapes); the pack is a snapshot; what it cannot run it refuses, leaving the
+ * output untouched.
+ */
+class PackedMatrixTest {
+
+    @BeforeAll
+    static void backend() {
+        Backend.init();
+    }
+
+    private static PackedMatrix packOrSkip(INDArray w) {
+        PackedMatrix p = PackedMatrix.pack(w);
+        Assumptions.assumeTrue(p != null, "oneDNN's packed GEMM is not available on this backend");
+        return p;
+    }
+
+    @Test
+    void productsMatchAFloat64LoopAndTheDirectProduct() {
+        Nd4j.getRandom().setSeed(7);
+        int[][] shapes = {{64, 384, 384}, {100, 384, 1536}, {517, 1536, 384}, {1024, 384, 384}, {70, 37, 53}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            INDArray w = Nd4j.rand(DataType.FLOAT, k, n).subi(0.5);
+            INDArray bias = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+            INDArray big = Nd4j.rand(DataType.FLOAT, m + 3, k).subi(0.5);
+            INDArray x = big.get(NDArrayIndex.interval(3, m + 3), NDArrayIndex.all()); // rows at an offset
+            try (PackedMatrix p = packOrSkip(w)) {
+                assertEquals(k, p.rows());
+                assertEquals(n, p.columns());
+                assertTrue(p.bytes() >= 4L * k * n, "the pack holds the matrix");
+                for (boolean withBias : new boolean[] {false, true}) {
+                    String what = m + "×" + k + "·" + k + "×" + n + (withBias ? " + bias" : "");
+                    INDArray got = Nd4j.create(DataType.FLOAT, m, n);
+                    assertTrue(p.gemm(x, withBias ? bias : null, got), what + ": ran");
+                    INDArray direct = Nd4j.create(DataType.FLOAT, m, n);
+                    if (withBias) {
+                        Gemm.gemmBias(x, w, bias, direct);
+                    } else {
+                        Gemm.gemm(x, w, direct, false, false, 1.0, 0.0);
+                    }
+                    float[] xs = x.dup('c').data().asFloat();
+                    float[] ws = w.data().asFloat();
+                    float[] bs = bias.data().asFloat();
+                    float[] gs = got.data().asFloat();
+                    float[] ds = direct.data().asFloat();
+                    for (int i = 0; i < m; i += Math.max(1, m / 17)) {
+                        for (int j = 0; j < n; j++) {
+                            double sum = withBias ? bs[j] : 0;
+                            double scale = withBias ? Math.abs(bs[j]) : 0;
+                            for (int q = 0; q < k; q++) {
+                                sum += (double) xs[i * k + q] * ws[q * n + j];
+                                scale += Math.abs((double) xs[i * k + q] * ws[q * n + j]);
+                            }
+                            double tol = 1e-6 * scale + 1e-30;
+                            assertEquals(sum, gs[i * n + j], tol, what + " [" + i + "," + j + "] against float64");
+                            assertEquals(ds[i * n + j], gs[i * n + j], tol, what + " [" + i + "," + j + "] against direct");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePackIsASnapshotOfTheWeights() {
+        INDArray w = Nd4j.rand(DataType.FLOAT, 384, 384).subi(0.5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 128, 384).subi(0.5);
+        INDArray before = Nd4j.create(DataType.FLOAT, 128, 384);
+        Gemm.gemm(x, w, before, false, false, 1.0, 0.0);
+        try (PackedMatrix p = packOrSkip(w)) {
+            w.muli(2); // written after packing: not seen
+            INDArray got = Nd4j.create(DataType.FLOAT, 128, 384);
+            assertTrue(p.gemm(x, null, got));
+            float[] b = before.data().asFloat();
+            float[] g = got.data().asFloat();
+            for (int i = 0; i < b.length; i++) {
+                assertEquals(b[i], g[i], 2e-5 * (1 + Math.abs(b[i])), "element " + i);
+            }
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotRunAndLeavesTheOutput() {
+        assertNull(PackedMatrix.pack(Nd4j.rand(DataType.DOUBLE, 8, 8)), "float64 is not packed");
+        assertNull(PackedMatrix.pack(Nd4j.rand(DataType.FLOAT, 8, 16).transpose()), "a transposed view is not packed");
+        INDArray w = Nd4j.rand(DataType.FLOAT, 64, 32);
+        PackedMatrix p = packOrSkip(w);
+        INDArray c = Nd4j.rand(DataType.FLOAT, 80, 32);
+        float[] was = c.data().asFloat();
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 63), null, c), "inner dimension not the pack's");
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), Nd4j.rand(DataType.FLOAT, 31), c), "bias not n wide");
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, Nd4j.rand(DataType.FLOAT, 80, 33)), "c not n wide");
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 81, 64), null, c), "rows differ");
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 64, 80).transpose(), null, c), "x not row-major");
+        int threads = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+        boolean[] other = {true};
+        Thread own = new Thread(() -> { // a thread of its own: the count stays with it
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads + 1);
+            other[0] = p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, c);
+        });
+        own.start();
+        assertDoesNotThrow(() -> own.join());
+        assertFalse(other[0], "a thread with another OpenMP thread count");
+        assertArrayEquals(was, c.data().asFloat(), "refused products leave c as it was");
+        p.close();
+        assertEquals(0, p.bytes());
+        assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, c), "closed");
+        p.close(); // twice is fine
+        assertNotNull(w);
+    }
+}
