@@ -279,17 +279,15 @@ public final class BertModel {
     }
 
     /**
-     * Packs the live layers' weight matrices once for oneDNN's sgemm ({@link PackedWeights}) and
-     * has the fused forward read them in its products of {@value
-     * org.layerfuse.engine.fused.PackedMatrix#MIN_ROWS} rows or more, until the returned packs are
-     * closed or dropped. They belong to the parameter arrays, so this model's {@link #replica()
+     * Packs the live layers' weight matrices once ({@link PackedWeights}: reordered for oneDNN's
+     * 1×1-convolution kernels) and has the fused forward's products read them, until the returned
+     * packs are closed or dropped. They belong to the parameter arrays, so this model's {@link #replica()
      * replicas} read them too, and any of them drops them when it computes gradients or loads a
      * state (the arrays' values change), as does the next call of this method. For a float32
      * model whose weights stay as they are while it infers (the deploy API's engines); where
      * nothing can be packed (float64, another backend) the packs are empty and the forward
      * unchanged. The packs cost about the weight matrices' bytes again in native memory
-     * ({@link PackedWeights#bytes}). Results are the direct products' within float32 rounding
-     * (for most product shapes the same bits).
+     * ({@link PackedWeights#bytes}). Results are the direct products' within float32 rounding.
      */
     public PackedWeights packWeights() {
         synchronized (packSlot) {

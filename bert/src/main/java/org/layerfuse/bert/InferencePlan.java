@@ -165,8 +165,11 @@ final class InferencePlan {
             product(model, packs, ATTENTION_OUTPUT.kernel(l), context, null, attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
                     model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
-            product(model, packs, INTERMEDIATE.kernel(l), attended, null, intermediate);
-            kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct());
+            if (!activated(packs, INTERMEDIATE.kernel(l), attended, model.parameter(INTERMEDIATE.bias(l)),
+                    intermediate, c.hiddenAct())) {
+                product(model, packs, INTERMEDIATE.kernel(l), attended, null, intermediate);
+                kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), c.hiddenAct());
+            }
             product(model, packs, OUTPUT.kernel(l), intermediate, null, hidden);
             kernels.biasResidualLayerNorm(hidden, model.parameter(OUTPUT.bias(l)), attended,
                     model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
@@ -239,9 +242,24 @@ final class InferencePlan {
     }
 
     /**
+     * out = act(a·w + bias) in the packed product's own pass over {@code out} (oneDNN's eltwise
+     * post-op: the FFN's bias and activation without a pass of their own); false where the model's
+     * packs are not open or cannot run it (then the product and {@code biasActivation} run apart).
+     */
+    private static boolean activated(PackedWeights packs, String kernel, INDArray a, INDArray bias, INDArray out,
+                                     Activation act) {
+        PackedMatrix pack = packs != null && a.rows() >= PackedMatrix.MIN_ROWS ? packs.get(kernel) : null;
+        return pack != null && pack.gemm(a, bias, out, switch (act) {
+            case GELU_ERF -> PackedMatrix.Activation.GELU_ERF;
+            case GELU_TANH -> PackedMatrix.Activation.GELU_TANH;
+            case RELU -> PackedMatrix.Activation.RELU;
+        });
+    }
+
+    /**
      * out = a·w (+ bias) into the preallocated {@code out}: against the weight's pack where the
-     * model's packs are open and the product has {@link PackedMatrix#MIN_ROWS} rows or more, else
-     * through {@link Gemm} (oneDNN's matmul, or ND4J's op).
+     * model's packs are open (and the product has {@link PackedMatrix#MIN_ROWS} rows or more),
+     * else through {@link Gemm} (oneDNN's matmul, or ND4J's op).
      */
     private static void product(BertModel model, PackedWeights packs, String kernel, INDArray a, INDArray bias,
                                 INDArray out) {

@@ -6,12 +6,11 @@ import org.layerfuse.engine.fused.PackedMatrix;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * A float32 model's six weight matrices per live layer packed once for oneDNN's sgemm
- * ({@link PackedMatrix}), for inference that runs many forwards on weights that do not change:
- * the deploy API's engines, benchmarks, an evaluation pass. While open (see
- * {@link BertModel#packWeights()}), the fused forward's products of {@value PackedMatrix#MIN_ROWS}
- * or more rows read the packs instead of packing the weights again at every call (ONNX Runtime
- * prepacks a session's weights the same way); smaller products stay direct.
+ * A float32 model's six weight matrices per live layer reordered once for oneDNN's 1×1-convolution
+ * kernels ({@link PackedMatrix}), for inference that runs many forwards on weights that do not
+ * change: the deploy API's engines, benchmarks. While open (see {@link BertModel#packWeights()}),
+ * the fused forward's products read the packs instead of the matmul copying each weight matrix
+ * into its kernel's layout at every call (ONNX Runtime prepacks a session's weights the same way).
  *
  * <p>A pack is a snapshot of the weights when it was made. So that no forward reads stale
  * weights, the model drops its packs when it computes gradients or loads a state; closing them

@@ -17,11 +17,11 @@ import org.nd4j.linalg.api.buffer.DataType;
  * own SameDiff graph. A call borrows a replica, runs, and returns it; callers beyond the pool
  * size wait. Replicas are made on demand, so a single-threaded user builds one graph.
  *
- * <p>The first batch of {@value PackedMatrix#MIN_ROWS} tokens or more packs the weight matrices
- * once for oneDNN's sgemm ({@link BertModel#packWeights()}, shared by every replica; ONNX Runtime
- * prepacks a session's weights the same way), so that larger batches do not pack them again in
- * every product; a service of single short sentences never makes them (their products stay
- * direct, the faster there). {@code -Dlayerfuse.fused.packWeights=false} never packs.
+ * <p>The first call packs the weight matrices once ({@link BertModel#packWeights()}: reordered for
+ * oneDNN's 1×1-convolution kernels, shared by every replica; ONNX Runtime prepacks a session's
+ * weights the same way), so that no product copies them into its kernel's layout again; faster at
+ * every batch size, one short sentence included. {@code -Dlayerfuse.fused.packWeights=false}
+ * never packs.
  */
 final class PooledBertForward implements EncoderForward {
 
@@ -59,7 +59,7 @@ final class PooledBertForward implements EncoderForward {
         }
     }
 
-    /** Packs the weights at the first batch large enough for packed products (once). */
+    /** Packs the weights at the first batch large enough for packed products (every batch: once). */
     private void packFor(TokenBatch batch) {
         if (packWeights && packs == null && (long) batch.batchSize() * batch.seqLen() >= PackedMatrix.MIN_ROWS) {
             synchronized (this) {

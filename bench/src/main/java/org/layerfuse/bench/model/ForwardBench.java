@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ONNX Runtime, which computes the padding. Small batches ({@code -p batch=1}) time the latency
  * of one request, where the products read every weight for a few rows. {@code fused-prepacked}
  * and {@code packed-prepacked} are the same two forwards with the weight matrices packed once for
- * oneDNN's sgemm ({@code BertModel.packWeights}, in the trial's setup: what the deploy API's fused
+ * oneDNN's 1×1-convolution kernels ({@code BertModel.packWeights}, in the trial's setup: what the deploy API's fused
  * engine runs, and what ONNX Runtime does when it makes its session).
  */
 @State(Scope.Benchmark)

@@ -1,155 +1,177 @@
 package org.layerfuse.engine.fused;
 
-import com.sun.jna.Function;
-import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Pointer;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A float32 weight matrix {@code w} ({@code [k, n]}, row-major) packed once into the layout of
- * oneDNN's sgemm kernels, so that a product {@code c = x·w (+ bias)} reads it as it is instead of
- * packing it again at every call: what ONNX Runtime does with a session's constant weights (MLAS
+ * A float32 weight matrix {@code w} ({@code [k, n]}, row-major) reordered once into the blocked
+ * layout of oneDNN's 1×1-convolution kernels, for products {@code c = x·w (+ bias)} on weights
+ * that do not change (inference): what ONNX Runtime does with a session's constant weights (MLAS
  * prepacks them when the session is made).
  *
- * <p>Why: a direct product copies the whole weight matrix into the kernel's layout before it
- * multiplies, every call. Packed once, the 36 products of a MiniLM forward take, on the AVX2 Zen 3
- * (2 threads, medians, the two ways alternated): 16.3 against 18.6–19.0 ms at 128 rows, 30.5–31.8
- * against 36.0–37.0 at 256, 59.2 against 63.7 at 512, 120.0 against 123.7–124.0 at 1024; two
- * BERT-base layers 48.8 against 71.6 ms at 256 rows. Below 64 rows the direct call is faster (its
- * small-matrix kernels; packed 4.7 against 4.0 ms at 16 rows), so {@link #MIN_ROWS}. Inside
- * MiniLM's forward (alternated in one JVM, medians of 61): the real tokens of 32 × 32 (628 rows)
- * 6 % faster, the padded 32 × 32 (1024 rows) 0–1.4 %.
+ * <p>How: {@code x} ({@code [rows, k]}, row-major) is a 1×1 convolution's input in NHWC layout
+ * (one image, {@code rows} pixels, {@code k} channels) and {@code c} its output ({@code n}
+ * channels); the weights are reordered into the layout oneDNN's kernel chose ({@code format_tag::any})
+ * once, at {@link #pack}. A product runs that convolution ({@code jit_1x1:avx2} on AVX2,
+ * {@code :avx512_core} where there is AVX-512), its primitive made once per row count and bias
+ * use on each thread and kept ({@value #SHAPES_KEPT} a thread, oneDNN's own primitive cache
+ * behind them). The bias is added in the kernel's pass over {@code c}.
  *
- * <p>How: oneDNN's own packed-GEMM entry points ({@code sgemm_pack_get_size}, {@code sgemm_pack},
- * {@code extended_sgemm} with the packed operand marked {@code 'P'}), exported by the oneDNN
- * library that ships beside ND4J ({@code org.bytedeco:dnnl}, 2.5) though not in its C API, called
- * through JNA. In oneDNN's column-major terms the product is {@code cᵀ = wᵀ·xᵀ}: {@code w} is the
- * packed {@code A} ({@code n × k}), {@code x} the {@code B} ({@code k × rows}). The pack is laid
- * out for the OpenMP thread count of the thread that made it; a product on a thread with another
- * count, or on a library without these symbols, is refused ({@link #gemm} returns false) and the
- * caller runs the direct product. The bias is added in the kernel's own pass, as the direct
- * call's matmul bias is. The kernels are the direct call's ({@code gemm:jit}); for most shapes
- * the bits are the same, for some the order of the sums differs (float32 rounding, ≤ 2e-6 on
- * values of order 1), which {@code PackedMatrixTest} bounds.
+ * <p>Why: the matmul primitive ({@code gemm:jit}) copies the whole weight matrix into its kernel's
+ * layout at every call, and its small-row kernels are slow. The 36 products of a MiniLM forward on
+ * the AVX2 Zen 3 (2 threads, medians of 30, the two alternated): 1 row 2.6 against 4.0 ms, 8 rows
+ * 2.7 against 4.3, 16 rows 3.4 against 4.2, 32 rows 5.1 against 5.8, 64 rows 8.6 against 9.5, 256
+ * rows 29.4 against 35.6, 1024 rows 128.0 against 139.4 (best 114.0 against 121.2); two BERT-base
+ * layers 16 rows 4.9 against 7.0 ms, 128 rows 23.5 against 38.2, 1024 rows 169.1 against 180.6.
+ * So every row count uses it ({@link #MIN_ROWS} is 1).
  *
- * <p>The pack is a snapshot: a write to {@code w} after {@link #pack} is not seen by it.
+ * <p>Results are the matmul's within float32 rounding (the kernels sum in another order: ≤ 1e-6
+ * of the sum of |terms|, which {@code PackedMatrixTest} bounds against a float64 loop). The pack is
+ * a snapshot: a write to {@code w} after {@link #pack} is not seen by it.
  */
 public final class PackedMatrix implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PackedMatrix.class);
 
-    /** Below this many rows of {@code x} the direct product is the faster (see the class doc). */
-    public static final int MIN_ROWS = 64;
+    /** Products of fewer rows stay on the matmul (none: the convolution is the faster at every row count measured). */
+    public static final int MIN_ROWS = 1;
 
     /**
-     * The row count the pack is laid out for (oneDNN splits a packed matrix between its threads by
-     * the product's shape when it packs). Measured on the AVX2 Zen 3, 36 MiniLM products: packed
-     * for 64 rows, products of 48–256 rows gain 9–13 % but 1024 rows none; packed for 1024, 128–1024
-     * rows gain 3–14 % and 64 rows 3–6 %.
+     * An element-wise function applied to {@code x·w + bias} in the kernel's own pass over
+     * {@code c} (oneDNN's eltwise post-op): the FFN's activation without a pass of its own.
      */
+    public enum Activation {
+        /** c = x·w + bias. */
+        NONE(null),
+        /** GELU, exact: ½v(1 + erf(v/√2)) (oneDNN's {@code eltwise_gelu_erf}). */
+        GELU_ERF(dnnl.algorithm.eltwise_gelu_erf),
+        /** GELU, tanh form (oneDNN's {@code eltwise_gelu_tanh}). */
+        GELU_TANH(dnnl.algorithm.eltwise_gelu_tanh),
+        /** max(0, v). */
+        RELU(dnnl.algorithm.eltwise_relu);
+
+        private final dnnl.algorithm algorithm;
+
+        Activation(dnnl.algorithm algorithm) {
+            this.algorithm = algorithm;
+        }
+    }
+
+    /** The row count whose primitive chooses the weights' layout at {@link #pack}. */
     static final long LAID_OUT_FOR_ROWS = 1024;
 
-    private static final String PACK_SIZE = "_ZN4dnnl4impl3cpu19sgemm_pack_get_sizeEPKcS3_S3_PKlS5_S5_S5_S5_PmPb";
-    private static final String PACK = "_ZN4dnnl4impl3cpu10sgemm_packEPKcS3_S3_PKlS5_S5_S5_S5_PKfPf";
-    private static final String COMPUTE = "_ZN4dnnl4impl3cpu14extended_sgemmEPKcS3_PKlS5_S5_PKfS7_S5_S7_S5_S7_PfS5_S7_b";
+    /** Primitives a thread keeps (one per row count, bias use and matrix shape). */
+    static final int SHAPES_KEPT = 256;
 
-    private static volatile Library library;
-    private static volatile boolean failed;
-
-    private static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
+    private static final ThreadLocal<Map<Key, Entry>> ENTRIES = ThreadLocal.withInitial(() -> new LinkedHashMap<>(16,
+            0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
+            if (size() > SHAPES_KEPT) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    });
 
     private final long k;
     private final long n;
-    private final int threads;
     private final long bytes;
-    private final java.lang.ref.Cleaner.Cleanable freeing;
-    private volatile Pointer packed;
+    private final memory.desc layout;
+    private volatile memory weights;
 
-    private PackedMatrix(long k, long n, int threads, Native memory) {
+    private PackedMatrix(long k, long n, memory.desc layout, memory weights) {
         this.k = k;
         this.n = n;
-        this.threads = threads;
-        this.bytes = memory.bytes;
-        this.packed = memory.aligned();
-        this.freeing = CLEANER.register(this, memory);
+        this.layout = layout;
+        this.weights = weights;
+        this.bytes = layout.get_size();
     }
 
-    /** The pack's native block (malloc'd; freed by {@link #close} or when the pack is collected). */
-    private static final class Native implements Runnable {
-        final long bytes;
-        private long address;
-
-        Native(long bytes) {
-            this.bytes = bytes;
-            this.address = com.sun.jna.Native.malloc(bytes + 64);
-            if (address == 0) {
-                throw new OutOfMemoryError("packing a weight matrix: malloc of " + (bytes + 64) + " bytes failed");
-            }
-        }
-
-        Pointer aligned() {
-            return new Pointer((address + 63) & ~63L);
-        }
-
-        @Override
-        public synchronized void run() {
-            if (address != 0) {
-                com.sun.jna.Native.free(address);
-                address = 0;
-            }
-        }
-    }
-
-    /** Whether oneDNN's packed GEMM can be called here (the library loads and has its entry points). */
+    /** Whether products can run on packed weights here (the CPU backend, oneDNN's library loaded). */
     public static boolean available() {
-        return library() != null;
+        return Nd4j.getEnvironment().isCPU() && DnnlMatmul.ready();
     }
 
     /**
-     * {@code w} ({@code [k, n]} float32, row-major and contiguous) packed for products on threads
-     * with this thread's OpenMP thread count; null where that cannot be done here (not float32,
-     * not contiguous, not on the CPU, or no packed GEMM in the library: then products stay direct).
+     * {@code w} ({@code [k, n]} float32, row-major and contiguous) reordered for the convolution
+     * kernels; null where that cannot be done here (not float32, not contiguous, not on the CPU,
+     * oneDNN not loaded, or only a reference kernel for this shape: then products stay on the matmul).
      */
     public static PackedMatrix pack(INDArray w) {
         if (w.dataType() != DataType.FLOAT || w.rank() != 2 || w.ordering() != 'c' || w.elementWiseStride() != 1
-                || !Nd4j.getEnvironment().isCPU()) {
-            return null;
-        }
-        Library lib = library();
-        if (lib == null) {
+                || !available()) {
             return null;
         }
         long k = w.rows();
         long n = w.columns();
-        Args args = Args.mine();
-        args.dims(n, LAID_OUT_FOR_ROWS, k, n, k, n);
-        Memory size = new Memory(8);
-        Memory copy = new Memory(1);
-        int status = lib.packSize.invokeInt(new Object[] {args.a, args.n, args.n, args.m, args.nCols, args.k,
-                args.lda, args.ldb, size, copy});
-        if (status != 0 || size.getLong(0) <= 0) {
-            LOG.info("oneDNN's sgemm_pack_get_size refused [" + k + "," + n + "] (status " + status
-                    + "): products with it stay direct");
+        try {
+            engine cpu = DnnlMatmul.cpu();
+            convolution_forward.primitive_desc pd = primitiveDesc(k, n, LAID_OUT_FOR_ROWS, false, Activation.NONE);
+            String impl = pd.impl_info_str().getString();
+            if (impl.startsWith("ref")) {
+                LOG.info("oneDNN has only its reference convolution (" + impl + ") for [" + k + "," + n
+                        + "]: products with it stay on the matmul");
+                pd.close();
+                return null;
+            }
+            memory.desc layout = pd.weights_desc();
+            memory.desc user = new memory.desc(new long[] {n, k, 1, 1}, memory.data_type.f32,
+                    new long[] {1, n, 1, 1}); // OIHW over the row-major [k, n]: o at stride 1, i at n
+            memory from = new memory(user, cpu, new DnnlMatmul.Address().at(DnnlMatmul.address(w)));
+            memory to = new memory(layout, cpu); // oneDNN allocates (and frees at close)
+            try (reorder r = new reorder(from, to)) {
+                r.execute(DnnlMatmul.stream(), from, to);
+                DnnlMatmul.stream()._wait();
+            }
+            java.lang.ref.Reference.reachabilityFence(w);
+            from.close();
+            user.close();
+            pd.close();
+            return new PackedMatrix(k, n, layout, to);
+        } catch (RuntimeException e) {
+            LOG.info("oneDNN could not reorder [" + k + "," + n + "] for its convolution (" + e.getMessage()
+                    + "): products with it stay on the matmul");
             return null;
         }
-        Native block = new Native(size.getLong(0));
-        status = lib.pack.invokeInt(new Object[] {args.a, args.n, args.n, args.m, args.nCols, args.k, args.lda,
-                args.ldb, new Pointer(DnnlMatmul.address(w)), block.aligned()});
-        java.lang.ref.Reference.reachabilityFence(w);
-        if (status != 0) {
-            block.run();
-            LOG.info("oneDNN's sgemm_pack refused [" + k + "," + n + "] (status " + status
-                    + "): products with it stay direct");
-            return null;
+    }
+
+    private static convolution_forward.primitive_desc primitiveDesc(long k, long n, long rows, boolean bias,
+                                                                    Activation activation) {
+        memory.desc src = new memory.desc(new long[] {1, k, rows, 1}, memory.data_type.f32, memory.format_tag.nhwc);
+        memory.desc wts = new memory.desc(new long[] {n, k, 1, 1}, memory.data_type.f32, memory.format_tag.any);
+        memory.desc dst = new memory.desc(new long[] {1, n, rows, 1}, memory.data_type.f32, memory.format_tag.nhwc);
+        long[] one = {1, 1};
+        long[] none = {0, 0};
+        convolution_forward.desc d = bias
+                ? new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
+                        src, wts, new memory.desc(new long[] {n}, memory.data_type.f32, memory.format_tag.x), dst, one,
+                        none, none)
+                : new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
+                        src, wts, dst, one, none, none);
+        if (activation == Activation.NONE) {
+            return new convolution_forward.primitive_desc(d, DnnlMatmul.cpu());
         }
-        return new PackedMatrix(k, n, ompThreads(), block);
+        post_ops post = new post_ops();
+        post.append_eltwise(1f, activation.algorithm, 0f, 0f);
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(post);
+        return new convolution_forward.primitive_desc(d, attr, DnnlMatmul.cpu());
     }
 
     /** The packed matrix's rows (the product's inner dimension). */
@@ -162,37 +184,60 @@ public final class PackedMatrix implements AutoCloseable {
         return n;
     }
 
-    /** The bytes this pack holds (native). */
+    /** The bytes this pack holds (native, oneDNN's), 0 once closed. */
     public long bytes() {
-        return packed == null ? 0 : bytes;
+        return weights == null ? 0 : bytes;
     }
 
     /**
-     * {@code c = x·w + bias} ({@code bias} a float32 row of {@code n}, or null): {@code x} a
+     * {@code c = x·w + bias} ({@code bias} a dense float32 row of {@code n}, or null): {@code x} a
      * contiguous row-major {@code [rows, k]}, {@code c} a contiguous row-major {@code [rows, n]},
-     * both float32. False, c untouched, where this pack cannot run it here (closed, shapes or
-     * layouts not these, another OpenMP thread count on this thread): run the direct product then.
+     * both float32. False, c untouched, where this pack cannot run it (closed, shapes or layouts
+     * not these, a primitive whose weights' layout is not the pack's): run the matmul then.
      */
     public boolean gemm(INDArray x, INDArray bias, INDArray c) {
-        Pointer p = packed;
-        Library lib = library;
-        if (p == null || lib == null || !dense(x, k) || !dense(c, n) || x.rows() != c.rows()
+        return gemm(x, bias, c, Activation.NONE);
+    }
+
+    /**
+     * {@code c = activation(x·w + bias)}, the activation in the kernel's pass over {@code c}
+     * (otherwise as {@link #gemm(INDArray, INDArray, INDArray)}); false, c untouched, where this
+     * pack cannot run it.
+     */
+    public boolean gemm(INDArray x, INDArray bias, INDArray c, Activation activation) {
+        memory w = weights;
+        if (w == null || !dense(x, k) || !dense(c, n) || x.rows() != c.rows() || x.rows() < 1
                 || (bias != null && (bias.dataType() != DataType.FLOAT || bias.length() != n
-                        || bias.elementWiseStride() != 1)) || ompThreads() != threads) {
+                        || bias.elementWiseStride() != 1))) {
             return false;
         }
-        long rows = x.rows();
-        Args args = Args.mine();
-        args.dims(n, rows, k, n, k, n);
-        int status = lib.compute.invokeInt(new Object[] {args.p, args.n, args.m, args.nCols, args.k, args.one,
-                p, args.lda, new Pointer(DnnlMatmul.address(x)), args.ldb, args.zero,
-                new Pointer(DnnlMatmul.address(c)), args.ldc, bias == null ? null : new Pointer(DnnlMatmul.address(bias)),
-                0});
+        Key key = new Key(k, n, x.rows(), bias != null, activation);
+        Map<Key, Entry> entries = ENTRIES.get();
+        Entry e = entries.get(key);
+        if (e == null) {
+            try {
+                e = new Entry(key);
+            } catch (RuntimeException failed) {
+                LOG.info("oneDNN's convolution refused " + key + " (" + failed.getMessage() + "): the matmul runs it");
+                return false;
+            }
+            entries.put(key, e);
+        }
+        if (dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
+            return false; // this row count's kernel wants the weights in another layout
+        }
+        e.src.set_data_handle(e.srcAt.at(DnnlMatmul.address(x)));
+        e.wts.set_data_handle(e.wtsAt.at(w.get_data_handle().address()));
+        e.dst.set_data_handle(e.dstAt.at(DnnlMatmul.address(c)));
+        if (e.bias != null) {
+            e.bias.set_data_handle(e.biasAt.at(DnnlMatmul.address(bias)));
+        }
+        e.primitive.execute(DnnlMatmul.stream(), e.args);
         java.lang.ref.Reference.reachabilityFence(x);
         java.lang.ref.Reference.reachabilityFence(c);
         java.lang.ref.Reference.reachabilityFence(bias);
         java.lang.ref.Reference.reachabilityFence(this);
-        return status == 0;
+        return true;
     }
 
     /**
@@ -200,93 +245,64 @@ public final class PackedMatrix implements AutoCloseable {
      * another thread (its owner closes it when no forward uses it).
      */
     @Override
-    public void close() {
-        packed = null;
-        freeing.clean();
+    public synchronized void close() {
+        memory w = weights;
+        weights = null;
+        if (w != null) {
+            w.close();
+        }
     }
 
     private static boolean dense(INDArray a, long cols) {
         return a.dataType() == DataType.FLOAT && a.rank() == 2 && a.columns() == cols && a.ordering() == 'c'
-                && a.elementWiseStride() == 1 && a.stride(0) == cols;
+                && a.elementWiseStride() == 1 && (a.rows() == 1 || a.stride(0) == cols); // [1, n]: ND4J says stride 1
     }
 
-    private static int ompThreads() {
-        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    /** A product's shape: {@code [rows, k]·[k, n]}, with or without a bias, and what follows in its pass. */
+    record Key(long k, long n, long rows, boolean bias, Activation activation) {
     }
 
-    private static Library library() {
-        Library lib = library;
-        if (lib != null || failed) {
-            return lib;
-        }
-        synchronized (PackedMatrix.class) {
-            if (library == null && !failed) {
-                try {
-                    if (!DnnlMatmul.ready()) {
-                        throw new IllegalStateException("oneDNN's library is not in use");
-                    }
-                    String path = org.bytedeco.javacpp.Loader.getLoadedLibraries().get("dnnl@.2");
-                    if (path == null) {
-                        throw new IllegalStateException("no libdnnl.so.2 among " + org.bytedeco.javacpp.Loader
-                                .getLoadedLibraries().keySet());
-                    }
-                    NativeLibrary nl = NativeLibrary.getInstance(path);
-                    library = new Library(nl.getFunction(PACK_SIZE), nl.getFunction(PACK), nl.getFunction(COMPUTE));
-                } catch (Throwable e) {
-                    failed = true;
-                    LOG.info("oneDNN's packed GEMM is not available (" + e + "): products pack their weights each call");
-                }
+    /** A thread's primitive for one {@link Key}, with memory objects whose data it points at each call. */
+    private static final class Entry {
+        final convolution_forward primitive;
+        final memory.desc layout;
+        final memory src;
+        final memory wts;
+        final memory dst;
+        final memory bias;
+        final IntMemoryMap args = new IntMemoryMap();
+        final DnnlMatmul.Address srcAt = new DnnlMatmul.Address();
+        final DnnlMatmul.Address wtsAt = new DnnlMatmul.Address();
+        final DnnlMatmul.Address dstAt = new DnnlMatmul.Address();
+        final DnnlMatmul.Address biasAt = new DnnlMatmul.Address();
+
+        Entry(Key key) {
+            engine cpu = DnnlMatmul.cpu();
+            convolution_forward.primitive_desc pd = primitiveDesc(key.k(), key.n(), key.rows(), key.bias(),
+                    key.activation());
+            primitive = new convolution_forward(pd);
+            layout = pd.weights_desc();
+            src = new memory(pd.src_desc(), cpu, new Pointer());
+            wts = new memory(layout, cpu, new Pointer());
+            dst = new memory(pd.dst_desc(), cpu, new Pointer());
+            bias = key.bias() ? new memory(pd.bias_desc(), cpu, new Pointer()) : null;
+            args.put(dnnl.DNNL_ARG_SRC, src);
+            args.put(dnnl.DNNL_ARG_WEIGHTS, wts);
+            args.put(dnnl.DNNL_ARG_DST, dst);
+            if (bias != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, bias);
             }
-            return library;
-        }
-    }
-
-    private record Library(Function packSize, Function pack, Function compute) {
-    }
-
-    /** A thread's argument cells (the entry points take every argument by pointer). */
-    private static final class Args {
-        private static final ThreadLocal<Args> MINE = ThreadLocal.withInitial(Args::new);
-        private final Memory cells = new Memory(128);
-        final Pointer a = cells.share(0);
-        final Pointer n = cells.share(2);
-        final Pointer p = cells.share(4);
-        final Pointer one = cells.share(8);
-        final Pointer zero = cells.share(12);
-        final Pointer m = cells.share(16);
-        final Pointer nCols = cells.share(24);
-        final Pointer k = cells.share(32);
-        final Pointer lda = cells.share(40);
-        final Pointer ldb = cells.share(48);
-        final Pointer ldc = cells.share(56);
-
-        private Args() {
-            cells.setByte(0, (byte) 'A');
-            cells.setByte(1, (byte) 0);
-            cells.setByte(2, (byte) 'N');
-            cells.setByte(3, (byte) 0);
-            cells.setByte(4, (byte) 'P');
-            cells.setByte(5, (byte) 0);
-            cells.setFloat(8, 1f);
-            cells.setFloat(12, 0f);
         }
 
-        static Args mine() {
-            return MINE.get();
-        }
-
-        void dims(long m, long nCols, long k, long lda, long ldb, long ldc) {
-            cells.setLong(16, m);
-            cells.setLong(24, nCols);
-            cells.setLong(32, k);
-            cells.setLong(40, lda);
-            cells.setLong(48, ldb);
-            cells.setLong(56, ldc);
-        }
-
-        @Override
-        public String toString() {
-            return Arrays.toString(cells.getLongArray(16, 6));
+        void close() {
+            args.close();
+            src.close();
+            wts.close();
+            dst.close();
+            if (bias != null) {
+                bias.close();
+            }
+            primitive.close();
         }
     }
 }

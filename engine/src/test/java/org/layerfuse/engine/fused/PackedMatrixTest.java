@@ -16,13 +16,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
- * {@link PackedMatrix}: a product against the packed weights has a float64 loop's values and
- * the direct product's within float32 rounding (with and without the bias, rows at an offset,
- * MiniLM's and odd shapes); the pack is a snapshot; what it cannot run it refuses, leaving the
- * output untouched.
+ * {@link PackedMatrix}: a product against the weights reordered for oneDNN's 1×1 convolution has
+ * a float64 loop's values and the matmul's within float32 rounding (with and without the bias,
+ * rows at an offset, one row to 1024, MiniLM's and odd shapes); the pack is a snapshot; another
+ * thread gets the same bits; what it cannot run it refuses, leaving the output untouched.
  */
 class PackedMatrixTest {
 
@@ -40,7 +39,8 @@ class PackedMatrixTest {
     @Test
     void productsMatchAFloat64LoopAndTheDirectProduct() {
         Nd4j.getRandom().setSeed(7);
-        int[][] shapes = {{64, 384, 384}, {100, 384, 1536}, {517, 1536, 384}, {1024, 384, 384}, {70, 37, 53}};
+        int[][] shapes = {{1, 384, 384}, {13, 384, 1536}, {64, 384, 384}, {100, 384, 1536}, {517, 1536, 384},
+            {1024, 384, 384}, {70, 37, 53}, {5, 37, 53}};
         for (int[] s : shapes) {
             int m = s[0];
             int k = s[1];
@@ -87,6 +87,45 @@ class PackedMatrixTest {
     }
 
     @Test
+    void activationsInTheProductsPassMatchAFloat64Loop() {
+        Nd4j.getRandom().setSeed(8);
+        int m = 37;
+        int k = 96;
+        int n = 200;
+        INDArray w = Nd4j.rand(DataType.FLOAT, k, n).subi(0.5).muli(0.4);
+        INDArray bias = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, m, k).subi(0.5).muli(2);
+        float[] xs = x.data().asFloat();
+        float[] ws = w.data().asFloat();
+        float[] bs = bias.data().asFloat();
+        try (PackedMatrix p = packOrSkip(w)) {
+            for (PackedMatrix.Activation act : PackedMatrix.Activation.values()) {
+                INDArray got = Nd4j.create(DataType.FLOAT, m, n);
+                assertTrue(p.gemm(x, bias, got, act), act + ": ran");
+                float[] gs = got.data().asFloat();
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double v = bs[j];
+                        double scale = Math.abs(bs[j]);
+                        for (int q = 0; q < k; q++) {
+                            v += (double) xs[i * k + q] * ws[q * n + j];
+                            scale += Math.abs((double) xs[i * k + q] * ws[q * n + j]);
+                        }
+                        double want = switch (act) {
+                            case NONE -> v;
+                            case RELU -> Math.max(0, v);
+                            case GELU_ERF -> 0.5 * v * (1 + org.apache.commons.math3.special.Erf.erf(v / Math.sqrt(2)));
+                            case GELU_TANH -> 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                        };
+                        assertEquals(want, gs[i * n + j], 2e-6 * scale + 2e-6 * Math.abs(want) + 1e-7,
+                                act + " [" + i + "," + j + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void thePackIsASnapshotOfTheWeights() {
         INDArray w = Nd4j.rand(DataType.FLOAT, 384, 384).subi(0.5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 128, 384).subi(0.5);
@@ -117,16 +156,17 @@ class PackedMatrixTest {
         assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, Nd4j.rand(DataType.FLOAT, 80, 33)), "c not n wide");
         assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 81, 64), null, c), "rows differ");
         assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 64, 80).transpose(), null, c), "x not row-major");
-        int threads = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
-        boolean[] other = {true};
-        Thread own = new Thread(() -> { // a thread of its own: the count stays with it
-            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads + 1);
-            other[0] = p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, c);
-        });
-        own.start();
-        assertDoesNotThrow(() -> own.join());
-        assertFalse(other[0], "a thread with another OpenMP thread count");
         assertArrayEquals(was, c.data().asFloat(), "refused products leave c as it was");
+        INDArray x = Nd4j.rand(DataType.FLOAT, 80, 64);
+        INDArray here = Nd4j.create(DataType.FLOAT, 80, 32);
+        assertTrue(p.gemm(x, null, here));
+        INDArray there = Nd4j.create(DataType.FLOAT, 80, 32);
+        boolean[] ran = {false};
+        Thread other = new Thread(() -> ran[0] = p.gemm(x, null, there)); // its own primitives, the same pack
+        other.start();
+        assertDoesNotThrow(() -> other.join());
+        assertTrue(ran[0], "another thread");
+        assertArrayEquals(here.data().asInt(), there.data().asInt(), "another thread: the same bits");
         p.close();
         assertEquals(0, p.bytes());
         assertFalse(p.gemm(Nd4j.rand(DataType.FLOAT, 80, 64), null, c), "closed");
