@@ -60,7 +60,10 @@ public final class EvalCommand implements Callable<Integer>, ValidatedOptions {
             if (!headMatches) {
                 org.layerfuse.bert.train.Trainer.train(m, splits.train(), training.baseline(runtime.seed));
             }
-            Evaluation e = Evaluator.evaluate(m, splits.test(), 64);
+            Evaluation e;
+            try (org.layerfuse.bert.PackedWeights packs = m.packWeights()) { // weights fixed from here: packed once
+                e = Evaluator.evaluate(m, splits.test(), 64);
+            }
             System.out.printf(Locale.ROOT, "%s on %s: %s%n", pretrained.name(), splits.dataset(), e);
         }
         return 0;
