@@ -264,6 +264,7 @@ public final class BertModel {
             throw new IllegalArgumentException("state parameters differ from the model's: expected " + params.keySet()
                     + ", got " + arrays.keySet());
         }
+        dropPacks(null); // before the first value changes, even if a later shape is refused
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             INDArray target = params.get(e.getKey());
             if (!java.util.Arrays.equals(target.shape(), e.getValue().shape())) {
@@ -273,7 +274,6 @@ public final class BertModel {
             }
             target.assign(e.getValue());
         }
-        dropPacks(null);
         System.arraycopy(liveLayers, 0, live, 0, live.length);
         dropGraph();
     }
@@ -314,8 +314,8 @@ public final class BertModel {
                     open.free();
                 }
             }
-            if (which != null) {
-                which.free();
+            if (which != null && which != open) {
+                which.free(); // not the open packs: dropped before (free is idempotent)
             }
         }
     }

@@ -31,7 +31,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   x        = LayerNorm(f·W2 + b2 + a)          into x's buffer
  * </pre>
  * A packed batch ({@link PackedRows}: the real tokens alone) runs the same steps in the first
- * rows of the same buffers, attention per sequence over its real keys.
+ * rows of the same buffers, attention per sequence over its real keys. While the model's weights
+ * are packed ({@link BertModel#packWeights}) the products read the packs (oneDNN's 1×1
+ * convolution), and the FFN's first product applies its bias and activation in its own pass.
  * Parameters are read from the model on every call (no copies of the weights), so in-place updates
  * by training are always seen. Outputs handed to the caller are fresh arrays; the buffers
  * are reused by the next call of the same shape.

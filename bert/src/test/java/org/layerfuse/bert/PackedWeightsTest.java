@@ -131,6 +131,20 @@ class PackedWeightsTest {
     }
 
     @Test
+    void aRefusedStateDropsThePacksToo() {
+        BertModel model = packedOrSkip(model(DataType.FLOAT));
+        java.util.Map<String, INDArray> state = new java.util.LinkedHashMap<>();
+        model.allParameters().forEach((name, a) -> state.put(name, a.dup()));
+        String last = ParamNames.LayerMatrix.OUTPUT.kernel(2);
+        state.put(last, org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 3, 3)); // refused: wrong shape
+        PackedWeights packs = model.packWeights();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> model.loadState(state, model.liveMask()));
+        assertFalse(packs.isOpen(), "dropped before any array changed");
+        assertNull(model.packedWeights());
+    }
+
+    @Test
     void float64ModelsPackNothing() {
         BertModel model = model(DataType.DOUBLE);
         TokenBatch batch = PackedForwardTest.batch(60, 12, LENGTHS, 65);
