@@ -1,6 +1,5 @@
 package org.layerfuse.engine.fused;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -190,14 +189,9 @@ final class DnnlMatmul {
             }
             state.entries.put(key, entry);
         }
-        entry.src.set_data_handle(entry.aAt.at(address(a)));
-        entry.wts.set_data_handle(entry.bAt.at(address(b)));
-        entry.dst.set_data_handle(entry.cAt.at(address(c)));
-        if (entry.bias != null) {
-            entry.bias.set_data_handle(entry.biasAt.at(address(bias)));
-        }
+        IntMemoryMap args = entry.bound.bind(address(a), address(b), address(c), bias != null ? address(bias) : 0);
         try {
-            entry.primitive.execute(state.stream, entry.args);
+            entry.primitive.execute(state.stream, args);
         } catch (RuntimeException e) { // oneDNN checks the arguments before it writes anything
             refuse(key, e);
             return false;
@@ -244,16 +238,7 @@ final class DnnlMatmul {
      */
     private static final class State {
         final stream stream;
-        final Map<Key, Entry> entries = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
-                if (size() > SHAPES_KEPT) {
-                    eldest.getValue().close();
-                    return true;
-                }
-                return false;
-            }
-        };
+        final Map<Key, Entry> entries = new LruCache<>(SHAPES_KEPT, Entry::close);
 
         State(stream stream) {
             this.stream = stream;
@@ -262,15 +247,7 @@ final class DnnlMatmul {
 
     private static final class Entry {
         final matmul primitive;
-        final memory src;
-        final memory wts;
-        final memory dst;
-        final memory bias;
-        final IntMemoryMap args = new IntMemoryMap();
-        final Address aAt = new Address();
-        final Address bAt = new Address();
-        final Address cAt = new Address();
-        final Address biasAt = new Address();
+        final ProductMemory bound;
 
         Entry(Key key, engine cpu) {
             memory.desc a = new memory.desc(new long[] {key.m(), key.k()}, memory.data_type.f32,
@@ -289,26 +266,11 @@ final class DnnlMatmul {
                     new long[] {key.n(), 1}) : null;
             matmul.desc desc = row != null ? new matmul.desc(a, b, row, c) : new matmul.desc(a, b, c);
             primitive = new matmul(new matmul.primitive_desc(desc, attr, cpu));
-            src = new memory(a, cpu, new Pointer());
-            wts = new memory(b, cpu, new Pointer());
-            dst = new memory(c, cpu, new Pointer());
-            bias = row != null ? new memory(row, cpu, new Pointer()) : null;
-            args.put(dnnl.DNNL_ARG_SRC, src);
-            args.put(dnnl.DNNL_ARG_WEIGHTS, wts);
-            args.put(dnnl.DNNL_ARG_DST, dst);
-            if (bias != null) {
-                args.put(dnnl.DNNL_ARG_BIAS, bias);
-            }
+            bound = new ProductMemory(cpu, a, b, c, row);
         }
 
         void close() {
-            args.close();
-            src.close();
-            wts.close();
-            dst.close();
-            if (bias != null) {
-                bias.close();
-            }
+            bound.close();
             primitive.close();
         }
     }

@@ -1,6 +1,5 @@
 package org.layerfuse.engine.fused;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_forward;
@@ -10,7 +9,6 @@ import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -77,17 +75,8 @@ public final class PackedMatrix implements AutoCloseable {
     /** Primitives a thread keeps (one per row count, bias use and matrix shape). */
     static final int SHAPES_KEPT = 256;
 
-    private static final ThreadLocal<Map<Key, Entry>> ENTRIES = ThreadLocal.withInitial(() -> new LinkedHashMap<>(16,
-            0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
-            if (size() > SHAPES_KEPT) {
-                eldest.getValue().close();
-                return true;
-            }
-            return false;
-        }
-    });
+    private static final ThreadLocal<Map<Key, Entry>> ENTRIES =
+            ThreadLocal.withInitial(() -> new LruCache<>(SHAPES_KEPT, Entry::close));
 
     private final long k;
     private final long n;
@@ -226,13 +215,9 @@ public final class PackedMatrix implements AutoCloseable {
         if (dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
             return false; // this row count's kernel wants the weights in another layout
         }
-        e.src.set_data_handle(e.srcAt.at(DnnlMatmul.address(x)));
-        e.wts.set_data_handle(e.wtsAt.at(w.get_data_handle().address()));
-        e.dst.set_data_handle(e.dstAt.at(DnnlMatmul.address(c)));
-        if (e.bias != null) {
-            e.bias.set_data_handle(e.biasAt.at(DnnlMatmul.address(bias)));
-        }
-        e.primitive.execute(DnnlMatmul.stream(), e.args);
+        IntMemoryMap args = e.bound.bind(DnnlMatmul.address(x), w.get_data_handle().address(),
+                DnnlMatmul.address(c), bias != null ? DnnlMatmul.address(bias) : 0);
+        e.primitive.execute(DnnlMatmul.stream(), args);
         java.lang.ref.Reference.reachabilityFence(x);
         java.lang.ref.Reference.reachabilityFence(c);
         java.lang.ref.Reference.reachabilityFence(bias);
@@ -262,46 +247,23 @@ public final class PackedMatrix implements AutoCloseable {
     record Key(long k, long n, long rows, boolean bias, Activation activation) {
     }
 
-    /** A thread's primitive for one {@link Key}, with memory objects whose data it points at each call. */
+    /** A thread's primitive for one {@link Key}, with memory objects pointed at the arrays each call. */
     private static final class Entry {
         final convolution_forward primitive;
         final memory.desc layout;
-        final memory src;
-        final memory wts;
-        final memory dst;
-        final memory bias;
-        final IntMemoryMap args = new IntMemoryMap();
-        final DnnlMatmul.Address srcAt = new DnnlMatmul.Address();
-        final DnnlMatmul.Address wtsAt = new DnnlMatmul.Address();
-        final DnnlMatmul.Address dstAt = new DnnlMatmul.Address();
-        final DnnlMatmul.Address biasAt = new DnnlMatmul.Address();
+        final ProductMemory bound;
 
         Entry(Key key) {
-            engine cpu = DnnlMatmul.cpu();
             convolution_forward.primitive_desc pd = primitiveDesc(key.k(), key.n(), key.rows(), key.bias(),
                     key.activation());
             primitive = new convolution_forward(pd);
             layout = pd.weights_desc();
-            src = new memory(pd.src_desc(), cpu, new Pointer());
-            wts = new memory(layout, cpu, new Pointer());
-            dst = new memory(pd.dst_desc(), cpu, new Pointer());
-            bias = key.bias() ? new memory(pd.bias_desc(), cpu, new Pointer()) : null;
-            args.put(dnnl.DNNL_ARG_SRC, src);
-            args.put(dnnl.DNNL_ARG_WEIGHTS, wts);
-            args.put(dnnl.DNNL_ARG_DST, dst);
-            if (bias != null) {
-                args.put(dnnl.DNNL_ARG_BIAS, bias);
-            }
+            bound = new ProductMemory(DnnlMatmul.cpu(), pd.src_desc(), layout, pd.dst_desc(),
+                    key.bias() ? pd.bias_desc() : null);
         }
 
         void close() {
-            args.close();
-            src.close();
-            wts.close();
-            dst.close();
-            if (bias != null) {
-                bias.close();
-            }
+            bound.close();
             primitive.close();
         }
     }
