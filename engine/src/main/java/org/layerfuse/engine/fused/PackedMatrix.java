@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * once, at {@link #pack}. A product runs that convolution ({@code jit_1x1:avx2} on AVX2,
  * {@code :avx512_core} where there is AVX-512), its primitive made once per row count and bias
  * use on each thread and kept ({@value #SHAPES_KEPT} a thread, oneDNN's own primitive cache
- * behind them). The bias is added in the kernel's pass over {@code c}.
+ * behind them). The bias is added in the kernel's pass over {@code c}. Where oneDNN would run
+ * another convolution (GEMM-based, reference: slower than the matmul), the product is refused and
+ * the caller runs the matmul ({@link #kernelAccepted}).
  *
  * <p>Why: the matmul primitive ({@code gemm:jit}) copies the whole weight matrix into its kernel's
  * layout at every call, and its small-row kernels are slow. The 36 products of a MiniLM forward on
@@ -113,9 +115,9 @@ public final class PackedMatrix implements AutoCloseable {
             engine cpu = DnnlMatmul.cpu();
             convolution_forward.primitive_desc pd = primitiveDesc(k, n, LAID_OUT_FOR_ROWS, false, Activation.NONE);
             String impl = pd.impl_info_str().getString();
-            if (impl.startsWith("ref")) {
-                LOG.info("oneDNN has only its reference convolution (" + impl + ") for [" + k + "," + n
-                        + "]: products with it stay on the matmul");
+            if (!kernelAccepted(impl)) {
+                LOG.info("oneDNN's convolution for [" + k + "," + n + "] is " + impl
+                        + ", not a JIT 1×1 kernel: products with it stay on the matmul");
                 pd.close();
                 return null;
             }
@@ -138,6 +140,15 @@ public final class PackedMatrix implements AutoCloseable {
                     + "): products with it stay on the matmul");
             return null;
         }
+    }
+
+    /**
+     * Whether oneDNN's implementation of a product's convolution is one of its JIT 1×1 kernels
+     * ({@code jit_1x1:avx2}, {@code jit_1x1:avx512_core}, {@code brgconv_1x1:…}): its reference or
+     * GEMM-based convolutions would be slower than the matmul, so those products stay on it.
+     */
+    static boolean kernelAccepted(String impl) {
+        return impl != null && impl.contains("1x1") && !impl.startsWith("ref") && !impl.contains("gemm");
     }
 
     private static convolution_forward.primitive_desc primitiveDesc(long k, long n, long rows, boolean bias,
@@ -212,8 +223,8 @@ public final class PackedMatrix implements AutoCloseable {
             }
             entries.put(key, e);
         }
-        if (dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
-            return false; // this row count's kernel wants the weights in another layout
+        if (!e.accepted || dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
+            return false; // not a JIT 1×1 kernel for this row count, or it wants the weights in another layout
         }
         IntMemoryMap args = e.bound.bind(DnnlMatmul.address(x), w.get_data_handle().address(),
                 DnnlMatmul.address(c), bias != null ? DnnlMatmul.address(bias) : 0);
@@ -250,6 +261,7 @@ public final class PackedMatrix implements AutoCloseable {
     /** A thread's primitive for one {@link Key}, with memory objects pointed at the arrays each call. */
     private static final class Entry {
         final convolution_forward primitive;
+        final boolean accepted;
         final memory.desc layout;
         final ProductMemory bound;
 
@@ -257,6 +269,7 @@ public final class PackedMatrix implements AutoCloseable {
             convolution_forward.primitive_desc pd = primitiveDesc(key.k(), key.n(), key.rows(), key.bias(),
                     key.activation());
             primitive = new convolution_forward(pd);
+            accepted = kernelAccepted(pd.impl_info_str().getString());
             layout = pd.weights_desc();
             bound = new ProductMemory(DnnlMatmul.cpu(), pd.src_desc(), layout, pd.dst_desc(),
                     key.bias() ? pd.bias_desc() : null);

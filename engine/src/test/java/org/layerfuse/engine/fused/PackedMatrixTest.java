@@ -126,6 +126,17 @@ class PackedMatrixTest {
     }
 
     @Test
+    void onlyJit1x1KernelsAreUsed() {
+        assertTrue(PackedMatrix.kernelAccepted("jit_1x1:avx2"));
+        assertTrue(PackedMatrix.kernelAccepted("jit_1x1:avx512_core"));
+        assertTrue(PackedMatrix.kernelAccepted("brgconv_1x1:avx512_core"));
+        assertFalse(PackedMatrix.kernelAccepted("gemm:jit"), "a GEMM-based convolution");
+        assertFalse(PackedMatrix.kernelAccepted("ref:any"));
+        assertFalse(PackedMatrix.kernelAccepted("jit:avx2"), "a convolution kernel for any window");
+        assertFalse(PackedMatrix.kernelAccepted(null));
+    }
+
+    @Test
     void thePackIsASnapshotOfTheWeights() {
         INDArray w = Nd4j.rand(DataType.FLOAT, 384, 384).subi(0.5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 128, 384).subi(0.5);
