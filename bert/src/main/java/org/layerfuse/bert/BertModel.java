@@ -307,15 +307,12 @@ public final class BertModel {
     /** Frees {@code which} (null: the open packs of these arrays) and forgets them if they are the open ones. */
     void dropPacks(PackedWeights which) {
         synchronized (packSlot) {
-            PackedWeights open = packSlot.packs;
-            if (which == null || which == open) {
+            PackedWeights drop = which != null ? which : packSlot.packs;
+            if (drop == packSlot.packs) {
                 packSlot.packs = null;
-                if (open != null) {
-                    open.free();
-                }
             }
-            if (which != null && which != open) {
-                which.free(); // not the open packs: dropped before (free is idempotent)
+            if (drop != null) {
+                drop.free(); // idempotent: packs dropped before may be closed again
             }
         }
     }

@@ -250,7 +250,7 @@ final class InferencePlan {
      */
     private static boolean activated(PackedWeights packs, String kernel, INDArray a, INDArray bias, INDArray out,
                                      Activation act) {
-        PackedMatrix pack = packs != null && a.rows() >= PackedMatrix.MIN_ROWS ? packs.get(kernel) : null;
+        PackedMatrix pack = packs != null ? packs.get(kernel) : null;
         return pack != null && pack.gemm(a, bias, out, switch (act) {
             case GELU_ERF -> PackedMatrix.Activation.GELU_ERF;
             case GELU_TANH -> PackedMatrix.Activation.GELU_TANH;
@@ -260,12 +260,11 @@ final class InferencePlan {
 
     /**
      * out = a·w (+ bias) into the preallocated {@code out}: against the weight's pack where the
-     * model's packs are open (and the product has {@link PackedMatrix#MIN_ROWS} rows or more),
-     * else through {@link Gemm} (oneDNN's matmul, or ND4J's op).
+     * model's packs are open, else through {@link Gemm} (oneDNN's matmul, or ND4J's op).
      */
     private static void product(BertModel model, PackedWeights packs, String kernel, INDArray a, INDArray bias,
                                 INDArray out) {
-        PackedMatrix pack = packs != null && a.rows() >= PackedMatrix.MIN_ROWS ? packs.get(kernel) : null;
+        PackedMatrix pack = packs != null ? packs.get(kernel) : null;
         if (pack != null && pack.gemm(a, bias, out)) {
             return;
         }

@@ -7,7 +7,6 @@ import org.layerfuse.bert.BertModel;
 import org.layerfuse.bert.Forward;
 import org.layerfuse.bert.PackedWeights;
 import org.layerfuse.bert.tokenizer.TokenBatch;
-import org.layerfuse.engine.fused.PackedMatrix;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -47,7 +46,7 @@ final class PooledBertForward implements EncoderForward {
 
     @Override
     public Outputs run(TokenBatch batch, boolean lastHidden, boolean logits) {
-        packFor(batch);
+        packWeightsOnce();
         BertModel model = borrow();
         try {
             Forward f = model.forwardPacked(batch); // padding not computed: its rows of the last hidden state are 0
@@ -59,9 +58,9 @@ final class PooledBertForward implements EncoderForward {
         }
     }
 
-    /** Packs the weights at the first batch large enough for packed products (every batch: once). */
-    private void packFor(TokenBatch batch) {
-        if (packWeights && packs == null && (long) batch.batchSize() * batch.seqLen() >= PackedMatrix.MIN_ROWS) {
+    /** Packs the weights at the first call (once). */
+    private void packWeightsOnce() {
+        if (packWeights && packs == null) {
             synchronized (this) {
                 if (packs == null) {
                     packs = prototype.packWeights();
@@ -70,7 +69,7 @@ final class PooledBertForward implements EncoderForward {
         }
     }
 
-    /** The weight packs the replicas read, or null before the first large batch (tests). */
+    /** The weight packs the replicas read, or null before the first call (tests). */
     PackedWeights packs() {
         return packs;
     }

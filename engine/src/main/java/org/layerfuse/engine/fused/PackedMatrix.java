@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * 2.7 against 4.3, 16 rows 3.4 against 4.2, 32 rows 5.1 against 5.8, 64 rows 8.6 against 9.5, 256
  * rows 29.4 against 35.6, 1024 rows 128.0 against 139.4 (best 114.0 against 121.2); two BERT-base
  * layers 16 rows 4.9 against 7.0 ms, 128 rows 23.5 against 38.2, 1024 rows 169.1 against 180.6.
- * So every row count uses it ({@link #MIN_ROWS} is 1).
+ * So every row count uses it.
  *
  * <p>Results are the matmul's within float32 rounding (the kernels sum in another order: ≤ 1e-6
  * of the sum of |terms|, which {@code PackedMatrixTest} bounds against a float64 loop). The pack is
@@ -46,9 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class PackedMatrix implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PackedMatrix.class);
-
-    /** Products of fewer rows stay on the matmul (none: the convolution is the faster at every row count measured). */
-    public static final int MIN_ROWS = 1;
 
     /**
      * An element-wise function applied to {@code x·w + bias} in the kernel's own pass over
@@ -213,16 +210,7 @@ public final class PackedMatrix implements AutoCloseable {
         }
         Key key = new Key(k, n, x.rows(), bias != null, activation);
         Map<Key, Entry> entries = ENTRIES.get();
-        Entry e = entries.get(key);
-        if (e == null) {
-            try {
-                e = new Entry(key);
-            } catch (RuntimeException failed) {
-                LOG.info("oneDNN's convolution refused " + key + " (" + failed.getMessage() + "): the matmul runs it");
-                return false;
-            }
-            entries.put(key, e);
-        }
+        Entry e = entries.computeIfAbsent(key, Entry::of);
         if (!e.accepted || dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
             return false; // not a JIT 1×1 kernel for this row count, or it wants the weights in another layout
         }
@@ -265,19 +253,39 @@ public final class PackedMatrix implements AutoCloseable {
         final memory.desc layout;
         final ProductMemory bound;
 
-        Entry(Key key) {
-            convolution_forward.primitive_desc pd = primitiveDesc(key.k(), key.n(), key.rows(), key.bias(),
-                    key.activation());
+        /** A shape oneDNN refused: kept too, so that its products go to the matmul without asking again. */
+        private static final Entry REFUSED = new Entry();
+
+        private Entry() {
+            primitive = null;
+            accepted = false;
+            layout = null;
+            bound = null;
+        }
+
+        private Entry(convolution_forward.primitive_desc pd, boolean bias) {
             primitive = new convolution_forward(pd);
             accepted = kernelAccepted(pd.impl_info_str().getString());
             layout = pd.weights_desc();
             bound = new ProductMemory(DnnlMatmul.cpu(), pd.src_desc(), layout, pd.dst_desc(),
-                    key.bias() ? pd.bias_desc() : null);
+                    bias ? pd.bias_desc() : null);
+        }
+
+        /** This thread's primitive for {@code key}, or {@link #REFUSED} where oneDNN has none (logged). */
+        static Entry of(Key key) {
+            try {
+                return new Entry(primitiveDesc(key.k(), key.n(), key.rows(), key.bias(), key.activation()), key.bias());
+            } catch (RuntimeException failed) {
+                LOG.info("oneDNN's convolution refused " + key + " (" + failed.getMessage() + "): the matmul runs it");
+                return REFUSED;
+            }
         }
 
         void close() {
-            bound.close();
-            primitive.close();
+            if (this != REFUSED) {
+                bound.close();
+                primitive.close();
+            }
         }
     }
 }
