@@ -308,6 +308,8 @@ final class GraphPlan implements AutoCloseable {
         try {
             for (int i = 0; i < steps.size(); i++) {
                 Step s = steps.get(i);
+                PlanOpTimes.Listener timer = PlanOpTimes.listener();
+                long t0 = timer != null ? System.nanoTime() : 0L;
                 INDArray[] args = arguments(s, placeholders);
                 switch (s.kind) {
                     case MARKER -> {
@@ -319,6 +321,11 @@ final class GraphPlan implements AutoCloseable {
                     case CUSTOM -> runCustom(s, args, free);
                     case LEGACY -> runLegacy(s, args, free);
                     default -> throw new IllegalStateException(s.kind.toString());
+                }
+                if (timer != null && (s.kind == Kind.CUSTOM || s.kind == Kind.LEGACY)) {
+                    long dt = System.nanoTime() - t0;
+                    INDArray first = values.get(s.outputs[0]);
+                    timer.op(s.op.opName(), first == null ? null : first.shape(), dt);
                 }
                 if (free != null) {
                     for (String d : deadAfter.get(i)) {
