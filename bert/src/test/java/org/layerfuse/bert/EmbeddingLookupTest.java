@@ -151,4 +151,22 @@ class EmbeddingLookupTest {
         assertNotSame(five, fresh, "taken spares are not handed out twice");
         assertFalse(EmbeddingLookup.recycle(fresh.getRow(0)), "a view is not kept");
     }
+
+    /** A vocabulary-sized spare (over 4 MiB: cleared on every core) comes back with the fresh table's bits. */
+    @Test
+    void aLargeRecycledTableComesBackCleared() {
+        INDArray g = Nd4j.rand(DataType.FLOAT, 5, 384).subi(0.5);
+        int[] rows = {2999, 7, 7, 1500, 0};
+        INDArray table = EmbeddingLookup.tableGradient(g, rows, 3000);
+        float[] expected = table.dup().data().asFloat();
+        table.assign(1.5f);
+        assertTrue(EmbeddingLookup.recycle(table));
+        INDArray again = EmbeddingLookup.tableGradient(g, rows, 3000);
+        assertSame(table, again, "the spare of that shape");
+        float[] got = again.data().asFloat();
+        for (int k = 0; k < got.length; k++) {
+            assertEquals(Float.floatToRawIntBits(expected[k]), Float.floatToRawIntBits(got[k]), "element " + k);
+        }
+        again.close();
+    }
 }
