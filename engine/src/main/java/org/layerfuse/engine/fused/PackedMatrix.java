@@ -25,11 +25,13 @@ import org.slf4j.LoggerFactory;
  * (one image, {@code rows} pixels, {@code k} channels) and {@code c} its output ({@code n}
  * channels); the weights are reordered into the layout oneDNN's kernel chose ({@code format_tag::any})
  * once, at {@link #pack}. A product runs that convolution ({@code jit_1x1:avx2} on AVX2,
- * {@code :avx512_core} where there is AVX-512), its primitive made once per row count and bias
+ * {@code brgconv_1x1:avx512_core} on an Intel AVX-512 Xeon), its primitive made once per row count and bias
  * use on each thread and kept ({@value #SHAPES_KEPT} a thread, oneDNN's own primitive cache
  * behind them). The bias is added in the kernel's pass over {@code c}. Where oneDNN would run
- * another convolution (GEMM-based, reference: slower than the matmul), the product is refused and
- * the caller runs the matmul ({@link #kernelAccepted}).
+ * another convolution (GEMM-based, reference: slower than the matmul), or wants the weights in
+ * another layout for that row count (brgconv_1x1 below 70 rows where the channels are no multiple
+ * of 16; BERT-family shapes run at every row count), the product is refused and the caller runs
+ * the matmul ({@link #kernelAccepted}).
  *
  * <p>Why: the matmul primitive ({@code gemm:jit}) copies the whole weight matrix into its kernel's
  * layout at every call, and its small-row kernels are slow. The 36 products of a MiniLM forward on

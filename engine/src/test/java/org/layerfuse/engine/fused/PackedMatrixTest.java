@@ -41,6 +41,7 @@ class PackedMatrixTest {
         Nd4j.getRandom().setSeed(7);
         int[][] shapes = {{1, 384, 384}, {13, 384, 1536}, {64, 384, 384}, {100, 384, 1536}, {517, 1536, 384},
             {1024, 384, 384}, {70, 37, 53}, {5, 37, 53}};
+        int oddRan = 0;
         for (int[] s : shapes) {
             int m = s[0];
             int k = s[1];
@@ -56,7 +57,20 @@ class PackedMatrixTest {
                 for (boolean withBias : new boolean[] {false, true}) {
                     String what = m + "×" + k + "·" + k + "×" + n + (withBias ? " + bias" : "");
                     INDArray got = Nd4j.create(DataType.FLOAT, m, n);
-                    assertTrue(p.gemm(x, withBias ? bias : null, got), what + ": ran");
+                    boolean ran = p.gemm(x, withBias ? bias : null, got);
+                    if (k % 16 != 0 || n % 16 != 0) {
+                        // channels that are no multiple of the vector width: oneDNN may lay the weights
+                        // out otherwise for a few rows (brgconv_1x1:avx512_core below 70 rows of
+                        // 37 → 53 on an Intel AVX-512 Xeon); then the pack refuses, c untouched
+                        if (!ran) {
+                            for (float v : got.data().asFloat()) {
+                                assertEquals(0, Float.floatToRawIntBits(v), what + ": refused, c untouched");
+                            }
+                            continue;
+                        }
+                        oddRan++;
+                    }
+                    assertTrue(ran, what + ": ran");
                     INDArray direct = Nd4j.create(DataType.FLOAT, m, n);
                     if (withBias) {
                         Gemm.gemmBias(x, w, bias, direct);
@@ -84,6 +98,7 @@ class PackedMatrixTest {
                 }
             }
         }
+        assertTrue(oddRan > 0, "the pack ran a product whose channels leave vector tails");
     }
 
     @Test
