@@ -1,15 +1,15 @@
 package org.layerfuse.prune.strategy;
 
-import smile.regression.LinearModel;
-import smile.regression.RidgeRegression;
 
 /**
- * Strategic fusion with linear regression (Smile): ΔÂ_l = w·z_l + b over the standardised
+ * Strategic fusion with linear regression: ΔÂ_l = w·z_l + b over the standardised
  * signals z_l, so w are the standardised coefficients reported as feature importance.
  *
  * <p>Fitted as ridge regression with λ = 1e−3, which equals ordinary least squares to
  * within 1e−3 relative when the rows outnumber the signals, and stays defined at the first
- * step, where an L-layer model gives L rows for 12 signals (6 for MiniLM).
+ * step, where an L-layer model gives L rows for 12 signals (6 for MiniLM). The fit is Smile's
+ * {@code RidgeRegression}'s, solved in pure Java ({@link RidgeFit}): Smile's solve went through
+ * an OpenBLAS whose AVX-512 Cholesky is wrong.
  */
 public final class LinearRegressionFusion extends FusionStrategy {
 
@@ -27,12 +27,12 @@ public final class LinearRegressionFusion extends FusionStrategy {
 
     @Override
     protected Fitted fit(double[][] x, double[] y, long seed) {
-        LinearModel model = RidgeRegression.fit(SmileFrames.TARGET, SmileFrames.training(x, y), LAMBDA);
-        double[] coefficients = model.coefficients().clone();
+        RidgeFit model = RidgeFit.fit(x, y, LAMBDA); // Smile's fit, solved without OpenBLAS's LAPACK (see RidgeFit)
+        double[] coefficients = model.coefficients();
         return new Fitted() {
             @Override
             public double predict(double[] z) {
-                return model.predict(SmileFrames.features(new double[][] {z}))[0];
+                return model.predict(z);
             }
 
             @Override
