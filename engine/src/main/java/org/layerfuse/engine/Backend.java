@@ -108,7 +108,8 @@ public final class Backend {
             LOG.info("LayerFuse ND4J {}", info);
             if (cpu.avx512() && System.getenv("OPENBLAS_CORETYPE") == null && !info.isCuda()) {
                 LOG.info("This CPU has AVX-512 but OPENBLAS_CORETYPE is unset: OpenBLAS 0.3.19 may fall back to AVX2 "
-                        + "kernels. Start the JVM with OPENBLAS_CORETYPE=SkylakeX (the layerfuse launcher does).");
+                        + "kernels. Start the JVM with OPENBLAS_CORETYPE=SkylakeX (the layerfuse launcher does; that "
+                        + "build's AVX-512 LAPACK is wrong, OpenBLAS#2986, and LayerFuse calls none).");
             }
         } else {
             int threads = settings.threads() > 0 ? settings.threads() : cpu.logicalCores();
