@@ -67,4 +67,34 @@ final class BenchModels {
         double perLayer = 2 * n * (4 * h * h + 2 * h * c.intermediateSize()) + 4.0 * batch * seq * seq * h;
         return layers * perLayer;
     }
+
+    /**
+     * The arguments of a step tool ({@link TrainStepRatio}, {@link OpProfile}): {@code [minilm|bert-base]
+     * [warm-up ≥ 0] [timed ≥ minTimed] [padded|packed] [tokens ≥ 1]}, defaults minilm, the given
+     * counts, padded, {@link #SEQ}.
+     */
+    record StepArgs(String model, int warm, int timed, boolean packed, int seq) {
+
+        static StepArgs parse(String tool, String unit, String[] args, int warm, int timed, int minTimed) {
+            String name = args.length > 0 ? args[0] : "minilm";
+            int w = args.length > 1 ? Integer.parseInt(args[1]) : warm;
+            int t = args.length > 2 ? Integer.parseInt(args[2]) : timed;
+            String path = args.length > 3 ? args[3] : "padded";
+            int seq = args.length > 4 ? Integer.parseInt(args[4]) : SEQ;
+            if (w < 0 || t < minTimed || !(path.equals("padded") || path.equals("packed")) || seq < 1) {
+                throw new IllegalArgumentException("usage: " + tool + " [minilm|bert-base] [warm-up " + unit + " ≥ 0] [timed "
+                        + unit + " ≥ " + minTimed + "] [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
+            }
+            return new StepArgs(name, w, t, path.equals("packed"), seq);
+        }
+    }
+
+    /** Labels 0, 1, 0, 1, … for a batch. */
+    static int[] alternatingLabels(int n) {
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 2;
+        }
+        return labels;
+    }
 }

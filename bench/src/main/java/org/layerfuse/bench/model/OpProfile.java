@@ -144,23 +144,13 @@ public final class OpProfile extends BaseListener implements PlanOpTimes.Listene
      * tokens alone, as training runs it where a batch pads).
      */
     public static void main(String[] args) {
-        String name = args.length > 0 ? args[0] : "minilm";
-        int warm = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        int calls = args.length > 2 ? Integer.parseInt(args[2]) : 10;
-        String path = args.length > 3 ? args[3] : "padded";
-        int seq = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.SEQ;
-        if (warm < 0 || calls < 1 || !(path.equals("padded") || path.equals("packed")) || seq < 1) {
-            throw new IllegalArgumentException("usage: OpProfile [minilm|bert-base] [warm-up calls ≥ 0] [timed calls ≥ 1]"
-                    + " [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
-        }
-        BertModel.packTraining(path.equals("packed"));
-        PretrainedModels.Pretrained p = BenchModels.load(name);
+        BenchModels.StepArgs a = BenchModels.StepArgs.parse("OpProfile", "calls", args, 5, 10, 1);
+        BertModel.packTraining(a.packed());
+        PretrainedModels.Pretrained p = BenchModels.load(a.model());
         BertModel model = BenchModels.classifier(p);
-        int[] labels = new int[BenchModels.BATCH];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i % 2;
-        }
-        System.out.println("# " + name + ", batch " + BenchModels.BATCH + " × " + seq + ", " + path);
-        System.out.println(profile(model, BenchModels.sentences(p, BenchModels.BATCH, seq), labels, warm, calls));
+        int[] labels = BenchModels.alternatingLabels(BenchModels.BATCH);
+        System.out.println("# " + a.model() + ", batch " + BenchModels.BATCH + " × " + a.seq() + ", "
+                + (a.packed() ? "packed" : "padded"));
+        System.out.println(profile(model, BenchModels.sentences(p, BenchModels.BATCH, a.seq()), labels, a.warm(), a.timed()));
     }
 }

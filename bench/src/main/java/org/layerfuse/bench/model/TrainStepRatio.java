@@ -31,24 +31,17 @@ public final class TrainStepRatio {
     }
 
     public static void main(String[] args) {
-        String name = args.length > 0 ? args[0] : "minilm";
-        int warm = args.length > 1 ? Integer.parseInt(args[1]) : 30;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 30;
-        String path = args.length > 3 ? args[3] : "padded";
-        int seq = args.length > 4 ? Integer.parseInt(args[4]) : BenchModels.SEQ;
-        if (warm < 0 || rounds < 4 || !(path.equals("padded") || path.equals("packed")) || seq < 1) {
-            throw new IllegalArgumentException("usage: TrainStepRatio [minilm|bert-base] [warm-up rounds ≥ 0]"
-                    + " [rounds ≥ 4] [padded|packed] [tokens ≥ 1]; got " + String.join(" ", args));
-        }
-        boolean packed = path.equals("packed");
+        BenchModels.StepArgs a = BenchModels.StepArgs.parse("TrainStepRatio", "rounds", args, 30, 30, 4);
+        String name = a.model();
+        int warm = a.warm();
+        int rounds = a.timed();
+        int seq = a.seq();
+        boolean packed = a.packed();
         BertModel.packTraining(packed);
         PretrainedModels.Pretrained p = BenchModels.load(name);
         BertModel model = BenchModels.classifier(p);
         TokenBatch batch = BenchModels.sentences(p, BenchModels.BATCH, seq);
-        int[] labels = new int[BenchModels.BATCH];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i % 2;
-        }
+        int[] labels = BenchModels.alternatingLabels(BenchModels.BATCH);
         AdamW adam = new AdamW(AdamW.Hyper.defaults(), n -> !ParamNames.isBiasOrNorm(n));
         double[] forward = new double[rounds];
         double[] step = new double[rounds];
@@ -72,7 +65,7 @@ public final class TrainStepRatio {
         Arrays.sort(ratio);
         System.out.printf(Locale.ROOT, "%s, batch %d × %d, %s, %d rounds: fused forward median %.1f ms (best %.1f), "
                         + "training step median %.1f ms (best %.1f): %.2f× (per-round ratios: median %.2f, "
-                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, seq, path, rounds,
+                        + "quartiles %.2f–%.2f)%n", name, BenchModels.BATCH, seq, packed ? "packed" : "padded", rounds,
                 forward[rounds / 2], forward[0], step[rounds / 2], step[0], step[rounds / 2] / forward[rounds / 2],
                 ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
     }
