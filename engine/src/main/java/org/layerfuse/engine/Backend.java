@@ -111,6 +111,9 @@ public final class Backend {
                         + "kernels. Start the JVM with OPENBLAS_CORETYPE=SkylakeX (the layerfuse launcher does; that "
                         + "build's AVX-512 LAPACK is wrong, OpenBLAS#2986, and LayerFuse calls none).");
             }
+            if (!info.isCuda()) {
+                warnIfLapackWrong(info.openblasCoreType());
+            }
         } else {
             int threads = settings.threads() > 0 ? settings.threads() : cpu.logicalCores();
             applyThreads(threads);
@@ -147,5 +150,21 @@ public final class Backend {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** Runs {@link LapackCheck} once (about a millisecond) and warns where the native LAPACK is wrong. */
+    private static void warnIfLapackWrong(String coreType) {
+        try {
+            double error = LapackCheck.choleskyError();
+            if (!(error <= LapackCheck.TOLERANCE)) {
+                LOG.warn("The OpenBLAS inside ND4J computes wrong double-precision LAPACK results on this CPU with "
+                        + "OPENBLAS_CORETYPE={} (a 64 x 64 Cholesky factor off by {} relative; its AVX-512 kernels, "
+                        + "OpenMathLib/OpenBLAS#2986). LayerFuse calls no LAPACK routine; code of your own that calls "
+                        + "ND4J's or Smile's linear algebra in this JVM should run with OPENBLAS_CORETYPE=Haswell.",
+                        coreType, String.format(java.util.Locale.ROOT, "%.2g", error));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("LAPACK check not run: {}", e.toString());
+        }
     }
 }
