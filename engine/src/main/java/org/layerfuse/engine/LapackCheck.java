@@ -10,9 +10,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * with ND4J 1.0.0-M2.1 (a DYNAMIC_ARCH build) gives wrong double-precision Cholesky factors with
  * its AVX-512 (SkylakeX) kernels (OpenMathLib/OpenBLAS#2986, fixed in 0.3.21): on a 2-core Intel
  * Xeon with AVX-512, where OpenBLAS picks those kernels by itself, a 64 × 64 factor's L·Lᵀ was off
- * by 0.9 (6e-14 with {@code OPENBLAS_CORETYPE=Haswell}). LayerFuse calls no LAPACK routine (its
- * linear-regression fusion solves in Java); {@link Backend#init} runs this check once and warns,
- * for code of one's own that calls ND4J's or Smile's linear algebra in the same JVM.
+ * by 0.0038 of the matrix's largest entry (4e-16 with {@code OPENBLAS_CORETYPE=Haswell}).
+ * LayerFuse calls no LAPACK routine (its linear-regression fusion solves in Java);
+ * {@link Backend#init} runs this check once and warns, for code of one's own that calls ND4J's
+ * or Smile's linear algebra in the same JVM.
  */
 public final class LapackCheck {
 
