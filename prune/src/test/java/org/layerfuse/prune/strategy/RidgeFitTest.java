@@ -88,7 +88,8 @@ class RidgeFitTest {
         double[][] ok = {{1, 2}, {2, 5}, {3, 1}};
         double[] y = {1, 2, 3};
         assertTrue(assertThrows(IllegalArgumentException.class,
-                () -> RidgeFit.fit(new double[][] {{1, 2}, {1, 5}, {1, 1}}, y, 1e-3)).getMessage().contains("feature 0 is constant"));
+                () -> RidgeFit.fit(new double[][] {{1, 2}, {1, 5}, {1, 1}}, y, 1e-3)).getMessage()
+                .contains("feature 0 is constant"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> RidgeFit.fit(new double[][] {{1, 2}, {2}, {3, 1}}, y, 1e-3)).getMessage().contains("row 1"));
         assertTrue(assertThrows(IllegalArgumentException.class,
