@@ -152,11 +152,11 @@ public final class Backend {
         Nd4j.factory().blas().setMaxThreads(threads);
     }
 
-    /** Runs {@link LapackCheck} once (about a millisecond) and warns where the native LAPACK is wrong. */
+    /** Runs {@link LapackCheck} once (a few milliseconds) and warns where the native LAPACK is wrong. */
     private static void warnIfLapackWrong(String coreType) {
         try {
             double error = LapackCheck.choleskyError();
-            if (!(error <= LapackCheck.TOLERANCE)) {
+            if (LapackCheck.wrong(error)) {
                 LOG.warn("The OpenBLAS inside ND4J computes wrong double-precision LAPACK results on this CPU with "
                         + "OPENBLAS_CORETYPE={} (a 64 x 64 Cholesky factor off by {} relative; its AVX-512 kernels, "
                         + "OpenMathLib/OpenBLAS#2986). LayerFuse calls no LAPACK routine; code of your own that calls "

@@ -48,10 +48,11 @@ public final class LapackCheck {
     static double[][] nd4jFactor() {
         try (INDArray l = Nd4j.create(matrix()).castTo(DataType.DOUBLE).dup('f')) {
             Nd4j.getBlasWrapper().lapack().potrf(l, true);
+            double[] columns = l.data().asDouble(); // 'f' order: (i, j) at j·N + i; one bulk copy
             double[][] out = new double[N][N];
             for (int i = 0; i < N; i++) {
                 for (int j = 0; j <= i; j++) {
-                    out[i][j] = l.getDouble(i, j);
+                    out[i][j] = columns[j * N + i];
                 }
             }
             return out;
@@ -82,7 +83,11 @@ public final class LapackCheck {
 
     /** Whether ND4J's LAPACK factorised the fixed matrix wrongly (error over {@value #TOLERANCE}, or not finite). */
     public static boolean wrong() {
-        double e = choleskyError();
-        return !(e <= TOLERANCE);
+        return wrong(choleskyError());
+    }
+
+    /** Whether a {@link #choleskyError()} says the factor is wrong (over {@value #TOLERANCE}, or not finite). */
+    public static boolean wrong(double choleskyError) {
+        return !(choleskyError <= TOLERANCE);
     }
 }

@@ -43,17 +43,10 @@ public final class NativeZero {
             ParallelRows.each(blocks, 1, (from, to) -> {
                 long start = (long) from * BLOCK;
                 long end = Math.min(bytes, (long) to * BLOCK);
-                Pointer.memset(new At(base + start), 0, end - start);
+                Pointer.memset(new DnnlMatmul.Address().at(base + start), 0, end - start);
             });
         } finally {
             java.lang.ref.Reference.reachabilityFence(a);
-        }
-    }
-
-    /** A pointer at an address inside a buffer another object owns (never freed through it). */
-    private static final class At extends Pointer {
-        At(long address) {
-            this.address = address;
         }
     }
 }
