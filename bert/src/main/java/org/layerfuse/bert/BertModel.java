@@ -45,7 +45,9 @@ public final class BertModel {
     private final Map<String, INDArray> params;
     private final boolean[] live;
     private BertGraph.Built built;
-    /** The intermediate arrays of {@link #built}'s gradient calls, kept between calls. */
+    /** The graph gradient calls run ({@link #trainingGraph}): {@link #built}, or its [CLS]-rows-only twin. */
+    private BertGraph.Built training;
+    /** The intermediate arrays of {@link #training}'s gradient calls, kept between calls. */
     private ArrayPool pool;
     /** This model's own fused forward (buffers for its last shapes), made on first use. */
     private FusedForward fused;
@@ -57,6 +59,9 @@ public final class BertModel {
     private static final boolean PACK_TRAINING_BY_PROPERTY =
             Boolean.parseBoolean(System.getProperty("layerfuse.train.pack", "true"));
     private static volatile boolean packTraining = PACK_TRAINING_BY_PROPERTY;
+    private static final boolean CLS_ROWS_BY_PROPERTY =
+            Boolean.parseBoolean(System.getProperty("layerfuse.train.clsRowsOnly", "true"));
+    private static volatile boolean clsRowsOnly = CLS_ROWS_BY_PROPERTY;
 
     private BertModel(BertConfig config, Map<String, INDArray> params, boolean[] live, DataType dtype) {
         this(config, params, live, dtype, new PackSlot());
@@ -236,7 +241,7 @@ public final class BertModel {
                 ParamNames.TOKEN_TYPE_EMBEDDINGS)) {
             out.put(name, params.get(name));
         }
-        for (String name : graph().trainable()) {
+        for (String name : trainingGraph().trainable()) {
             out.put(name, params.get(name));
         }
         return Collections.unmodifiableMap(out);
@@ -340,18 +345,45 @@ public final class BertModel {
         return n;
     }
 
-    /** The SameDiff graph for the current live set (built on first use after a change). */
+    /**
+     * The SameDiff graph for the current live set (built on first use after a change): every
+     * token's hidden states, for {@link #forwardGraph}.
+     */
     public BertGraph.Built graph() {
         if (built == null) {
             built = BertGraph.build(config, layers(), params, dtype);
-            pool = new ArrayPool();
         }
         return built;
     }
 
-    /** Forgets the graph (rebuilt on next use) and frees the arrays its gradient calls kept. */
+    /**
+     * The graph gradient calls run: for a model with a pooler, one whose last live block computes
+     * the [CLS] rows alone (the loss reads nothing else; {@link BertGraph#build(BertConfig, List, Map,
+     * DataType, boolean)}), else {@link #graph()}. {@code -Dlayerfuse.train.clsRowsOnly=false} (or
+     * {@link #clsRowsOnlyTraining}) keeps every row.
+     */
+    public BertGraph.Built trainingGraph() {
+        if (training == null) {
+            boolean select = clsRowsOnly && params.containsKey(ParamNames.POOLER_KERNEL) && liveCount() > 0;
+            training = select ? BertGraph.build(config, layers(), params, dtype, true) : graph();
+            pool = new ArrayPool();
+        }
+        return training;
+    }
+
+    /**
+     * Whether gradient calls of models whose graph is built from now on compute the last live
+     * block for the [CLS] rows alone (tests and benchmarks compare both; null: back to
+     * {@code -Dlayerfuse.train.clsRowsOnly}, default true).
+     */
+    public static void clsRowsOnlyTraining(Boolean on) {
+        clsRowsOnly = on != null ? on : CLS_ROWS_BY_PROPERTY;
+    }
+
+    /** Forgets the graphs (rebuilt on next use) and frees the arrays the gradient calls kept. */
     private void dropGraph() {
         built = null;
+        training = null;
         if (pool != null) {
             pool.close();
             pool = null;
@@ -577,7 +609,7 @@ public final class BertModel {
      */
     public Gradients gradients(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                double temperature) {
-        BertGraph.Built g = graph();
+        BertGraph.Built g = trainingGraph();
         if (!g.hasClassifier()) {
             throw new IllegalStateException("gradients need a classification head: use BertModel.forClassification");
         }
@@ -665,7 +697,7 @@ public final class BertModel {
 
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
                                   double temperature, Set<String> wanted) {
-        BertGraph.Built g = graph();
+        BertGraph.Built g = trainingGraph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd(), packsTraining());
         try {
             inputs.addLoss(labels, teacherLogits, alpha, temperature, config.numLabels(), dtype);

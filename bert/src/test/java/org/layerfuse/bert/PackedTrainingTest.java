@@ -162,16 +162,16 @@ class PackedTrainingTest {
     }
 
     private static long embeddingRows(BertModel model) {
-        return model.sameDiff().getVariable(BertGraph.EMBEDDINGS_SUM).getArr().rows();
+        return model.trainingGraph().sd().getVariable(BertGraph.EMBEDDINGS_SUM).getArr().rows();
     }
 
-    private static INDArray teacher(DataType dtype) {
+    static INDArray teacher(DataType dtype) {
         return Nd4j.createFromArray(new double[][] {{0.5, -0.5, 0.2}, {0.3, 0.9, -1.0}, {-0.2, 0.1, 0.4},
             {1.1, 0.0, -0.3}, {0.2, 0.2, 0.7}}).castTo(dtype);
     }
 
     /** Loss, logits and every gradient within {@code rel} of each tensor's largest magnitude. */
-    private static void assertSameGradients(Gradients expected, Gradients actual, double rel, String what) {
+    static void assertSameGradients(Gradients expected, Gradients actual, double rel, String what) {
         assertEquals(expected.loss(), actual.loss(), rel * Math.abs(expected.loss()), what + ": loss");
         assertClose(expected.logits(), actual.logits(), rel, what + ": logits");
         assertEquals(expected.byParameter().keySet(), actual.byParameter().keySet(), what);

@@ -58,7 +58,7 @@ class TrainingGraphTest {
         BertModel model = BertModel.fromWeights(TestModels.randomWeights(c, 33, true));
         model.gradients(TestModels.batch(40, 34), new int[] {0, 1, 2});
         Map<String, Integer> ops = new TreeMap<>();
-        for (SameDiffOp op : model.sameDiff().getOps().values()) {
+        for (SameDiffOp op : model.trainingGraph().sd().getOps().values()) {
             ops.merge(op.getOp().opName(), 1, Integer::sum);
         }
         int layers = 3;
@@ -73,7 +73,7 @@ class TrainingGraphTest {
         assertTrue(ops.getOrDefault("add", 0) <= 1, "residual adds are inside the layer norms (one add is the loss's): "
                 + ops);
         Map<String, Integer> gradientOps = new TreeMap<>();
-        for (SameDiffOp op : model.sameDiff().getFunction("grad").getOps().values()) {
+        for (SameDiffOp op : model.trainingGraph().sd().getFunction("grad").getOps().values()) {
             gradientOps.merge(op.getOp().opName(), 1, Integer::sum);
         }
         assertEquals(layers, gradientOps.get("layerfuse_projections_bp"), gradientOps.toString());
@@ -82,7 +82,7 @@ class TrainingGraphTest {
         // output, intermediate, FFN output) and the projections, the pooler and classifier keep theirs
         assertEquals(3 * layers, gradientOps.get("layerfuse_product_bp"), gradientOps.toString());
         assertEquals(2, gradientOps.get("layerfuse_dense_bp"), "the pooler and the classifier: " + gradientOps);
-        for (SameDiffOp op : model.sameDiff().getOps().values()) {
+        for (SameDiffOp op : model.trainingGraph().sd().getOps().values()) {
             String name = op.getOp().opName();
             int inputs = op.getInputsToOp().size();
             if (name.equals("layerfuse_attention")) {

@@ -83,7 +83,7 @@ public final class OpProfile extends BaseListener implements PlanOpTimes.Listene
         for (String mode : new String[] {"forward", "forward + backward (gradients)"}) {
             OpProfile p = new OpProfile();
             SameDiff sd = model.sameDiff();
-            SameDiff grad = sd.getFunction("grad");
+            SameDiff grad = model.trainingGraph().sd().getFunction("grad"); // gradient calls run the training graph
             sd.setListeners(p);
             if (grad != null) {
                 grad.setListeners(p);

@@ -36,13 +36,25 @@ final class MultiHeadAttention {
     static Result apply(SameDiff sd, String prefix, SDVariable x, SDVariable headsShape, SDVariable maskAdd,
                         SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
                         SDVariable wv, SDVariable bv, SDVariable wo) {
+        return apply(sd, prefix, x, headsShape, maskAdd, mask, maskValue, hidden, headSize, wq, bq, wk, bk, wv, bv, wo,
+                null);
+    }
+
+    /**
+     * As above; with {@code rows} (a one-hot {@code [R, B·S]} selection) the context is narrowed to
+     * the selected rows before the output product, whose result is then {@code [R, H]}: every token
+     * is still a key and a value, only the selected ones are queries that anything reads.
+     */
+    static Result apply(SameDiff sd, String prefix, SDVariable x, SDVariable headsShape, SDVariable maskAdd,
+                        SDVariable mask, double maskValue, int hidden, int headSize, SDVariable wq, SDVariable bq, SDVariable wk, SDVariable bk,
+                        SDVariable wv, SDVariable bv, SDVariable wo, SDVariable rows) {
         if (JavaOps.available()) {
             // the products without their biases: the attention op adds bq, bk, bv as it reads each sequence
             SDVariable[] qkv = new ProjectionsOp(sd, x, wq, wk, wv).outputVariables();
             SDVariable[] out = new AttentionOp(sd, qkv[0].rename(prefix + "q"), qkv[1].rename(prefix + "k"),
                     qkv[2].rename(prefix + "v"), mask, bq, bk, bv, hidden / headSize, maskValue).outputVariables();
             SDVariable probabilities = out[1].rename(prefix + "probs");
-            return new Result(Dense.product(sd, prefix + "out", out[0], wo), probabilities);
+            return new Result(Dense.product(sd, prefix + "out", select(rows, out[0]), wo), probabilities);
         }
         double scale = 1.0 / Math.sqrt(headSize);
         SDVariable q = splitHeads(sd, Dense.apply(sd, prefix + "q", x, wq, bq), headsShape);
@@ -53,7 +65,12 @@ final class MultiHeadAttention {
         SDVariable probabilities = sd.nn().softmax(prefix + "probs", scores, -1);
         SDVariable context = sd.linalg().mmul(probabilities, v);                  // [B, h, S, d]
         SDVariable merged = sd.reshape(sd.permute(context, 0, 2, 1, 3), -1, hidden); // [B·S, H]
-        return new Result(Dense.product(sd, prefix + "out", merged, wo), probabilities);
+        return new Result(Dense.product(sd, prefix + "out", select(rows, merged), wo), probabilities);
+    }
+
+    /** {@code rows · a} (the selected rows of a), or a itself when rows is null. */
+    private static SDVariable select(SDVariable rows, SDVariable a) {
+        return rows == null ? a : rows.mmul(a);
     }
 
     /** {@code [B·S, H]} → {@code [B, h, S, d]}. */
