@@ -501,7 +501,10 @@ public final class BertModel {
         return fused;
     }
 
-    /** The forward pass through the SameDiff graph (the training graph), for parity tests and benchmarks. */
+    /**
+     * The forward pass through the SameDiff graph of every row ({@link #graph()}; gradient calls run
+     * {@link #trainingGraph()}, the same graph but for its last block), for parity tests and benchmarks.
+     */
     public Forward forwardGraph(TokenBatch batch, boolean hiddenStates, boolean attention) {
         BertGraph.Built g = graph();
         ModelInputs inputs = ModelInputs.encode(batch, config, dtype, params, g.sd());
@@ -797,7 +800,10 @@ public final class BertModel {
         return BertWeights.validated(config.withNumHiddenLayers(liveLayers.length), out, "exported model");
     }
 
-    /** The SameDiff instance of the current graph (for profiling and benchmarks). */
+    /**
+     * The SameDiff instance of {@link #graph()} (for profiling and benchmarks; the gradient calls'
+     * graph is {@code trainingGraph().sd()}).
+     */
     public SameDiff sameDiff() {
         return graph().sd();
     }
