@@ -455,6 +455,20 @@ public final class BertModel {
     }
 
     /**
+     * The pooled output and logits alone ({@code sequenceOutput} null): {@link #forwardPacked(TokenBatch)}
+     * with the last live layer's output product, layer norms and FFN run for each sequence's first
+     * row alone (the only row the pooler reads; ≈ 1/7 of a MiniLM forward's work), the same logits
+     * within float rounding. For evaluation and classification; the graph path
+     * ({@code -Dlayerfuse.forward=graph}) and a model without a pooler return the whole forward.
+     */
+    public Forward logits(TokenBatch batch) {
+        if (!forwardIsFused()) {
+            return forward(batch);
+        }
+        return fused().logits(batch);
+    }
+
+    /**
      * {@link #forwardPacked(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
      * live layer's output ({@code [B, S, H]}, padding's rows 0 where packed), to resume from with
      * {@link #forwardPackedAfter}.

@@ -67,6 +67,18 @@ public final class FusedForward {
     }
 
     /**
+     * The pooled output and logits alone ({@code sequenceOutput} null; a model without a pooler
+     * gets {@link #forwardPacked(TokenBatch)}): as {@link #forwardPacked(TokenBatch)} computes them,
+     * but the last live layer's output product, layer norms and FFN run on each sequence's first
+     * row alone, the only one the pooler reads. The same logits within float rounding.
+     */
+    public Forward logits(TokenBatch batch) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        PackedRows packed = packing(tokens);
+        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels);
+    }
+
+    /**
      * {@link #forwardPacked(TokenBatch)}, with {@code hiddenStates} also the embeddings and each
      * live layer's output ({@code [B, S, H]}, padding's rows 0 where packed), from which
      * {@link #forwardPackedAfter} resumes.

@@ -113,9 +113,31 @@ final class InferencePlan {
     }
 
 
+    /**
+     * The pooled output and logits alone ({@code sequenceOutput} null) of the padded batch
+     * ({@code packed} null) or of its real tokens: the last live layer runs its attention over every
+     * row (every token is a key and a value) and its output product, layer norms and FFN over each
+     * sequence's first row alone, the only row the pooler reads. A model without a pooler gets the
+     * whole forward.
+     */
+    Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels) {
+        Buffers rows = packed == null ? padded : padded.first(packed.rows());
+        GemmRoute.Route route = GemmRoute.route(rows.hidden().rows(), config.hiddenSize(), config.intermediateSize(),
+                rows.hidden().dataType());
+        PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
+        return GemmRoute.run(route, () -> runLayers(model, packed == null ? tokens : packed.tokens(), kernels, false,
+                false, null, -1, rows, packed, packs, true));
+    }
+
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
                               boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed,
                               PackedWeights packs) {
+        return runLayers(model, tokens, kernels, hiddenStates, attention, start, after, buffers, packed, packs, false);
+    }
+
+    private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
+                              boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed,
+                              PackedWeights packs, boolean logitsOnly) {
         BertConfig c = config;
         INDArray hidden = buffers.hidden();
         INDArray attended = buffers.attended();
@@ -149,7 +171,12 @@ final class InferencePlan {
         }
         Map<Integer, INDArray> states = new LinkedHashMap<>();
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
-        for (int l : model.liveLayers()) {
+        int[] live = model.liveLayers();
+        boolean pooler = model.allParameters().containsKey(ParamNames.POOLER_KERNEL);
+        int narrowAt = logitsOnly && pooler && !hiddenStates && !attention && live.length > 0 ? live[live.length - 1] : -1;
+        int[] firstRows = packed == null ? paddedFirstRows() : packed.firstRows();
+        INDArray top = null; // the last live layer's output at each sequence's first row, when narrowed
+        for (int l : live) {
             if (l <= after) {
                 continue;
             }
@@ -163,6 +190,10 @@ final class InferencePlan {
             } else {
                 SequenceAttention.packed(query, key, value, packed.offsets(), packed.lengths(), c.numAttentionHeads(),
                         context);
+            }
+            if (l == narrowAt) {
+                top = narrowedRest(model, kernels, packs, l, firstRows, buffers);
+                break;
             }
             product(model, packs, ATTENTION_OUTPUT.kernel(l), context, null, attended);
             kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), hidden,
@@ -187,7 +218,7 @@ final class InferencePlan {
         Map<String, INDArray> all = model.allParameters();
         if (all.containsKey(ParamNames.POOLER_KERNEL)) {
             boolean classifier = all.containsKey(ParamNames.CLASSIFIER_KERNEL);
-            INDArray[] head = kernels.head(hidden, packed == null ? paddedFirstRows() : packed.firstRows(),
+            INDArray[] head = kernels.head(top != null ? top : hidden, top != null ? ordinals(firstRows.length) : firstRows,
                     model.parameter(ParamNames.POOLER_KERNEL),
                     model.parameter(ParamNames.POOLER_BIAS),
                     classifier ? model.parameter(ParamNames.CLASSIFIER_KERNEL) : null,
@@ -195,8 +226,50 @@ final class InferencePlan {
             pooled = head[0];
             logits = head[1];
         }
-        return new Forward(output(hidden, packed), pooled, logits, embeddings,
+        return new Forward(top != null ? null : output(hidden, packed), pooled, logits, embeddings,
                 Collections.unmodifiableMap(states), Collections.unmodifiableMap(probabilities));
+    }
+
+    /**
+     * Layer {@code l} after its attention, for the rows {@code rows} of {@code buffers.context()}
+     * (and of the layer's input, {@code buffers.hidden()}) alone: the output product, the residual
+     * layer norm, the FFN and the second layer norm as {@link #runLayers} runs them, in the first
+     * rows of the Q, K, V, intermediate and attended buffers (free once the attention has read
+     * them). Returns those rows of the layer's output, {@code [rows.length, H]}.
+     */
+    private INDArray narrowedRest(BertModel model, PlanKernels kernels, PackedWeights packs, int l, int[] rows,
+                                  Buffers buffers) {
+        int b = rows.length;
+        double eps = config.layerNormEps();
+        INDArray context = Buffers.rows(buffers.query(), b);
+        INDArray residual = Buffers.rows(buffers.key(), b);
+        INDArray attended = Buffers.rows(buffers.value(), b);
+        INDArray intermediate = Buffers.rows(buffers.intermediate(), b);
+        INDArray out = Buffers.rows(buffers.attended(), b);
+        try (INDArray c = Nd4j.pullRows(buffers.context(), 1, rows); INDArray r = Nd4j.pullRows(buffers.hidden(), 1, rows)) {
+            context.assign(c);
+            residual.assign(r);
+        }
+        product(model, packs, ATTENTION_OUTPUT.kernel(l), context, null, attended);
+        kernels.biasResidualLayerNorm(attended, model.parameter(ATTENTION_OUTPUT.bias(l)), residual,
+                model.parameter(ParamNames.attentionLnGamma(l)), model.parameter(ParamNames.attentionLnBeta(l)), eps);
+        if (!activated(packs, INTERMEDIATE.kernel(l), attended, model.parameter(INTERMEDIATE.bias(l)), intermediate,
+                config.hiddenAct())) {
+            product(model, packs, INTERMEDIATE.kernel(l), attended, null, intermediate);
+            kernels.biasActivation(intermediate, model.parameter(INTERMEDIATE.bias(l)), config.hiddenAct());
+        }
+        product(model, packs, OUTPUT.kernel(l), intermediate, null, out);
+        kernels.biasResidualLayerNorm(out, model.parameter(OUTPUT.bias(l)), attended,
+                model.parameter(ParamNames.ffnLnGamma(l)), model.parameter(ParamNames.ffnLnBeta(l)), eps);
+        return out;
+    }
+
+    private static int[] ordinals(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
     }
 
     private int[] paddedFirstRows() {

@@ -49,7 +49,9 @@ final class PooledBertForward implements EncoderForward {
         packWeightsOnce();
         BertModel model = borrow();
         try {
-            Forward f = model.forwardPacked(batch); // padding not computed: its rows of the last hidden state are 0
+            // padding not computed (its rows of the last hidden state are 0); logits alone: the last
+            // layer for each sequence's [CLS] row only
+            Forward f = lastHidden ? model.forwardPacked(batch) : model.logits(batch);
             float[] hidden = lastHidden ? f.sequenceOutput().castTo(DataType.FLOAT).dup('c').data().asFloat() : null;
             float[][] z = logits ? f.logitsArray() : null;
             return new Outputs(hidden, z);

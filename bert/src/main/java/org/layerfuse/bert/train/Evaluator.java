@@ -18,7 +18,7 @@ public final class Evaluator {
         INDArray[] parts = new INDArray[(data.size() + batchSize - 1) / batchSize];
         for (int from = 0, p = 0; from < data.size(); from += batchSize, p++) {
             int to = Math.min(data.size(), from + batchSize);
-            INDArray z = model.forwardPacked(data.range(from, to).tokens()).logits();
+            INDArray z = model.logits(data.range(from, to).tokens()).logits(); // the last layer for [CLS] rows alone
             if (z == null) {
                 throw new IllegalStateException("the model has no classification head");
             }
