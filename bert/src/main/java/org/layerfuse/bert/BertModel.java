@@ -462,10 +462,19 @@ public final class BertModel {
      * ({@code -Dlayerfuse.forward=graph}) and a model without a pooler return the whole forward.
      */
     public Forward logits(TokenBatch batch) {
+        return logits(batch, false);
+    }
+
+    /**
+     * {@link #logits(TokenBatch)}; with {@code hiddenStates} also the embeddings and each live
+     * layer's output but the last's ({@code [B, S, H]}, as {@link #forwardPacked(TokenBatch, boolean)}
+     * returns them), from which {@link #logitsAfter} resumes.
+     */
+    public Forward logits(TokenBatch batch, boolean hiddenStates) {
         if (!forwardIsFused()) {
-            return forward(batch);
+            return forwardPacked(batch, hiddenStates);
         }
-        return fused().logits(batch);
+        return fused().logits(batch, hiddenStates);
     }
 
     /**
@@ -487,6 +496,16 @@ public final class BertModel {
      */
     public Forward forwardPackedAfter(TokenBatch batch, int after, INDArray start) {
         return fused().forwardPackedAfter(batch, after, start);
+    }
+
+    /**
+     * {@link #logits(TokenBatch)} resumed after layer {@code after} from {@code start}, the state a
+     * {@link #forwardPacked(TokenBatch, boolean)} of the same batch returned before the next live
+     * layer: the pooled output and logits alone ({@code sequenceOutput} null), as
+     * {@link #forwardPackedAfter} computes them but for the last live layer's [CLS] rows alone.
+     */
+    public Forward logitsAfter(TokenBatch batch, int after, INDArray start) {
+        return fused().logitsAfter(batch, after, start);
     }
 
     /**

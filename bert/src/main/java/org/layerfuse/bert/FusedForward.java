@@ -73,9 +73,18 @@ public final class FusedForward {
      * row alone, the only one the pooler reads. The same logits within float rounding.
      */
     public Forward logits(TokenBatch batch) {
+        return logits(batch, false);
+    }
+
+    /**
+     * {@link #logits(TokenBatch)}; with {@code hiddenStates} also the embeddings and each live
+     * layer's output but the last's (as {@link #forwardPacked(TokenBatch, boolean)} returns them),
+     * from which {@link #logitsAfter} resumes.
+     */
+    public Forward logits(TokenBatch batch, boolean hiddenStates) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         PackedRows packed = packing(tokens);
-        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels);
+        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels, hiddenStates);
     }
 
     /**
@@ -105,6 +114,17 @@ public final class FusedForward {
             return forwardAfter(batch, after, start);
         }
         return plan(tokens.batchSize(), tokens.seqLen()).runPacked(model, packed, kernels, false, start, after);
+    }
+
+    /**
+     * {@link #logits(TokenBatch)} resumed after layer {@code after} from {@code start}, as
+     * {@link #forwardPackedAfter} resumes (on the real tokens where the batch allows): the pooled
+     * output and logits alone, the last live layer narrowed to each sequence's first row.
+     */
+    public Forward logitsAfter(TokenBatch batch, int after, INDArray start) {
+        ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
+        PackedRows packed = packing(tokens);
+        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels, false, start, after);
     }
 
     private PackedRows packing(ModelInputs.Flat tokens) {

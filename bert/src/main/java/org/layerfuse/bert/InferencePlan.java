@@ -120,13 +120,24 @@ final class InferencePlan {
      * sequence's first row alone, the only row the pooler reads. A model without a pooler gets the
      * whole forward.
      */
-    Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels) {
+    Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels,
+                      boolean hiddenStates) {
+        return runLogits(model, tokens, packed, kernels, hiddenStates, null, -1);
+    }
+
+    /**
+     * {@link #runLogits(BertModel, ModelInputs.Flat, PackedRows, PlanKernels, boolean)} resumed after
+     * layer {@code after} from {@code start} (as {@link #run} and {@link #runPacked} resume); with
+     * {@code hiddenStates} the embeddings and each live layer's output but the narrowed last one's.
+     */
+    Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels,
+                      boolean hiddenStates, INDArray start, int after) {
         Buffers rows = packed == null ? padded : padded.first(packed.rows());
         GemmRoute.Route route = GemmRoute.route(rows.hidden().rows(), config.hiddenSize(), config.intermediateSize(),
                 rows.hidden().dataType());
         PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        return GemmRoute.run(route, () -> runLayers(model, packed == null ? tokens : packed.tokens(), kernels, false,
-                false, null, -1, rows, packed, packs, true));
+        return GemmRoute.run(route, () -> runLayers(model, packed == null ? tokens : packed.tokens(), kernels,
+                hiddenStates, false, start, after, rows, packed, packs, true));
     }
 
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
@@ -173,7 +184,7 @@ final class InferencePlan {
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
         int[] live = model.liveLayers();
         boolean pooler = model.allParameters().containsKey(ParamNames.POOLER_KERNEL);
-        int narrowAt = logitsOnly && pooler && !hiddenStates && !attention && live.length > 0 ? live[live.length - 1] : -1;
+        int narrowAt = logitsOnly && pooler && !attention && live.length > 0 ? live[live.length - 1] : -1;
         int[] firstRows = packed == null ? paddedFirstRows() : packed.firstRows();
         INDArray top = null; // the last live layer's output at each sequence's first row, when narrowed
         for (int l : live) {

@@ -19,7 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (which computes every row, and which {@code FusedForwardTest} checks against the graph and a
  * scalar reference): within float64 1e-9 and float32 1e-5 of each tensor's largest value, for a
  * batch that packs and one that does not, both GELU forms, with the last layer pruned (the
- * narrowed layer is then the one before it), and with the weights packed.
+ * narrowed layer is then the one before it), and with the weights packed; the states it returns for
+ * resuming are {@code forwardPacked}'s bit for bit, and a forward resumed from them
+ * ({@link BertModel#logitsAfter}) gives the whole narrowed forward's logits bit for bit.
  */
 class LogitsForwardTest {
 
@@ -47,6 +49,33 @@ class LogitsForwardTest {
         assertClose(whole.pooled(), narrowed.pooled(), rel, what + ": pooled");
         Forward again = model.logits(batch); // the plan's buffers reused
         assertClose(narrowed.logits(), again.logits(), 0.0, what + ": a second call");
+    }
+
+    @Test
+    void statesForResumingAndTheResumedLogits() {
+        BertModel model = BertModel.fromWeights(TestModels.randomWeights(config(Activation.GELU_ERF), 76, true),
+                DataType.FLOAT);
+        TokenBatch batch = PackedForwardTest.batch(60, 12, LENGTHS, 77);
+        Forward whole = model.forwardPacked(batch, true);
+        Forward narrowed = model.logits(batch, true);
+        BitwiseArrays.assertBitwiseEqual(whole.embeddings(), narrowed.embeddings(), "embeddings");
+        for (int l : new int[] {0, 1}) {
+            BitwiseArrays.assertBitwiseEqual(whole.hiddenStates().get(l), narrowed.hiddenStates().get(l), "layer " + l);
+        }
+        assertEquals(java.util.Set.of(0, 1), narrowed.hiddenStates().keySet(), "every state but the narrowed layer's");
+        assertClose(whole.logits(), narrowed.logits(), 1e-5, "logits with states");
+        for (int removed : new int[] {0, 1, 2}) { // resumed from the state before the removed layer
+            INDArray start = removed == 0 ? narrowed.embeddings() : narrowed.hiddenStates().get(removed - 1);
+            model.removeLayer(removed);
+            try {
+                assertClose(model.forwardPackedAfter(batch, removed, start).logits(),
+                        model.logitsAfter(batch, removed, start).logits(), 1e-5, "resumed without layer " + removed);
+                assertClose(model.logits(batch).logits(), model.logitsAfter(batch, removed, start).logits(), 0.0,
+                        "resumed against the whole narrowed forward, without layer " + removed);
+            } finally {
+                model.restoreLayer(removed);
+            }
+        }
     }
 
     @Test

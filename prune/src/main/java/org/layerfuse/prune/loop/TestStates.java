@@ -57,7 +57,7 @@ final class TestStates implements AutoCloseable {
         List<INDArray> logits = new ArrayList<>();
         for (int from = 0; from < data.size(); from += batchSize) {
             EncodedExamples b = data.range(from, Math.min(data.size(), from + batchSize));
-            Forward f = model.forwardPacked(b.tokens(), keep);
+            Forward f = model.logits(b.tokens(), keep); // as Evaluator and the resumes compute the logits
             logits.add(f.logits());
             close(f.sequenceOutput());
             if (keep) {
@@ -88,7 +88,7 @@ final class TestStates implements AutoCloseable {
             if (start == null) {
                 throw new IllegalStateException("test states hold no state before layer " + removed);
             }
-            Forward resumed = model.forwardPackedAfter(batch.tokens(), removed, start);
+            Forward resumed = model.logitsAfter(batch.tokens(), removed, start); // logits alone: the last layer's [CLS] rows
             logits.add(resumed.logits());
             close(resumed.sequenceOutput());
         }
