@@ -84,7 +84,7 @@ public final class FusedForward {
     public Forward logits(TokenBatch batch, boolean hiddenStates) {
         ModelInputs.Flat tokens = ModelInputs.flatten(batch, model.config());
         PackedRows packed = packing(tokens);
-        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels, hiddenStates);
+        return plan(tokens.batchSize(), tokens.seqLen()).runLogits(model, tokens, packed, kernels, hiddenStates, null, -1);
     }
 
     /**

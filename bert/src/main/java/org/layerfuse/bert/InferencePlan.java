@@ -88,11 +88,7 @@ final class InferencePlan {
      */
     Forward run(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
                 boolean attention, INDArray start, int after) {
-        GemmRoute.Route route = GemmRoute.route(padded.hidden().rows(), config.hiddenSize(),
-                config.intermediateSize(), padded.hidden().dataType());
-        PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
-                padded, null, packs));
+        return execute(model, tokens, null, kernels, hiddenStates, attention, start, after, false);
     }
 
     /**
@@ -104,46 +100,37 @@ final class InferencePlan {
      */
     Forward runPacked(BertModel model, PackedRows packed, PlanKernels kernels, boolean hiddenStates, INDArray start,
                       int after) {
-        Buffers rows = padded.first(packed.rows());
-        GemmRoute.Route route = GemmRoute.route(packed.rows(), config.hiddenSize(), config.intermediateSize(),
-                rows.hidden().dataType());
-        PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        return GemmRoute.run(route, () -> runLayers(model, packed.tokens(), kernels, hiddenStates, false, start,
-                after, rows, packed, packs));
+        return execute(model, packed.tokens(), packed, kernels, hiddenStates, false, start, after, false);
     }
-
 
     /**
      * The pooled output and logits alone ({@code sequenceOutput} null) of the padded batch
      * ({@code packed} null) or of its real tokens: the last live layer runs its attention over every
      * row (every token is a key and a value) and its output product, layer norms and FFN over each
      * sequence's first row alone, the only row the pooler reads. A model without a pooler gets the
-     * whole forward.
-     */
-    Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels,
-                      boolean hiddenStates) {
-        return runLogits(model, tokens, packed, kernels, hiddenStates, null, -1);
-    }
-
-    /**
-     * {@link #runLogits(BertModel, ModelInputs.Flat, PackedRows, PlanKernels, boolean)} resumed after
-     * layer {@code after} from {@code start} (as {@link #run} and {@link #runPacked} resume); with
-     * {@code hiddenStates} the embeddings and each live layer's output but the narrowed last one's.
+     * whole forward. Resumed after layer {@code after} from {@code start} as {@link #run} and
+     * {@link #runPacked} resume; with {@code hiddenStates} the embeddings and each live layer's
+     * output but the narrowed last one's.
      */
     Forward runLogits(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels,
                       boolean hiddenStates, INDArray start, int after) {
+        return execute(model, packed == null ? tokens : packed.tokens(), packed, kernels, hiddenStates, false, start,
+                after, true);
+    }
+
+    /**
+     * Every call's set-up: the padded buffers ({@code packed} null) or their first rows, the
+     * products' library chosen for that row count (the weight packs where it is oneDNN), then the
+     * layers.
+     */
+    private Forward execute(BertModel model, ModelInputs.Flat tokens, PackedRows packed, PlanKernels kernels,
+                            boolean hiddenStates, boolean attention, INDArray start, int after, boolean logitsOnly) {
         Buffers rows = packed == null ? padded : padded.first(packed.rows());
         GemmRoute.Route route = GemmRoute.route(rows.hidden().rows(), config.hiddenSize(), config.intermediateSize(),
                 rows.hidden().dataType());
         PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        return GemmRoute.run(route, () -> runLayers(model, packed == null ? tokens : packed.tokens(), kernels,
-                hiddenStates, false, start, after, rows, packed, packs, true));
-    }
-
-    private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
-                              boolean attention, INDArray start, int after, Buffers buffers, PackedRows packed,
-                              PackedWeights packs) {
-        return runLayers(model, tokens, kernels, hiddenStates, attention, start, after, buffers, packed, packs, false);
+        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after, rows,
+                packed, packs, logitsOnly));
     }
 
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,
@@ -183,7 +170,8 @@ final class InferencePlan {
         Map<Integer, INDArray> states = new LinkedHashMap<>();
         Map<Integer, INDArray> probabilities = new LinkedHashMap<>();
         int[] live = model.liveLayers();
-        boolean pooler = model.allParameters().containsKey(ParamNames.POOLER_KERNEL);
+        Map<String, INDArray> all = model.allParameters();
+        boolean pooler = all.containsKey(ParamNames.POOLER_KERNEL);
         int narrowAt = logitsOnly && pooler && !attention && live.length > 0 ? live[live.length - 1] : -1;
         int[] firstRows = packed == null ? paddedFirstRows() : packed.firstRows();
         INDArray top = null; // the last live layer's output at each sequence's first row, when narrowed
@@ -226,8 +214,7 @@ final class InferencePlan {
         }
         INDArray pooled = null;
         INDArray logits = null;
-        Map<String, INDArray> all = model.allParameters();
-        if (all.containsKey(ParamNames.POOLER_KERNEL)) {
+        if (pooler) {
             boolean classifier = all.containsKey(ParamNames.CLASSIFIER_KERNEL);
             INDArray[] head = kernels.head(top != null ? top : hidden, top != null ? ordinals(firstRows.length) : firstRows,
                     model.parameter(ParamNames.POOLER_KERNEL),

@@ -1,6 +1,5 @@
 package org.layerfuse.prune.strategy;
 
-
 /**
  * Strategic fusion with linear regression: ΔÂ_l = w·z_l + b over the standardised
  * signals z_l, so w are the standardised coefficients reported as feature importance.
