@@ -9,6 +9,7 @@ import org.layerfuse.bert.BertModel;
 import org.layerfuse.engine.fused.DnnlAttention;
 import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
+import org.layerfuse.engine.fused.PackedMatrix;
 import org.layerfuse.bert.ParamNames;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.weights.PretrainedModels;
@@ -83,6 +84,14 @@ public final class FusedForwardProfile {
             gemms.run();
             return null;
         });
+        Runnable packedGemms = gemmsAlonePacked(model, examples * seq);
+        if (packedGemms != null) {
+            names.add("GEMMs alone, prepacked");
+            runs.add(() -> {
+                packedGemms.run();
+                return null;
+            });
+        }
         for (GemmRoute.Route route : GemmRoute.Route.values()) {
             names.add("GEMMs alone, " + route + (route == GemmRoute.Route.ONEDNN ? " op" : ""));
             runs.add(() -> throughOp(() -> GemmRoute.run(route, () -> {
@@ -189,6 +198,40 @@ public final class FusedForwardProfile {
         } finally {
             Gemm.useDirect(null);
         }
+    }
+
+    /**
+     * The plan's six GEMMs per live layer against weights packed once ({@link PackedMatrix}, as
+     * {@code BertModel.packWeights} packs them), into outputs allocated once; null where nothing
+     * packs (float64, no oneDNN). The like of ONNX Runtime's MatMul time: it prepacks a session's weights.
+     */
+    private static Runnable gemmsAlonePacked(BertModel model, int tokens) {
+        int h = model.config().hiddenSize();
+        INDArray x = Nd4j.rand(model.dataType(), tokens, h);
+        INDArray out = Nd4j.create(model.dataType(), tokens, h);
+        INDArray inter = Nd4j.create(model.dataType(), tokens, model.config().intermediateSize());
+        List<PackedMatrix[]> layers = new ArrayList<>();
+        for (int l : model.liveLayers()) {
+            PackedMatrix[] packs = new PackedMatrix[ParamNames.LayerMatrix.values().length];
+            for (ParamNames.LayerMatrix m : ParamNames.LayerMatrix.values()) {
+                packs[m.ordinal()] = PackedMatrix.pack(model.parameter(m.kernel(l)));
+                if (packs[m.ordinal()] == null) {
+                    return null;
+                }
+            }
+            layers.add(packs);
+        }
+        return () -> {
+            for (PackedMatrix[] packs : layers) {
+                for (ParamNames.LayerMatrix m : ParamNames.LayerMatrix.values()) {
+                    boolean wide = m == ParamNames.LayerMatrix.INTERMEDIATE;
+                    boolean fromWide = m == ParamNames.LayerMatrix.OUTPUT;
+                    if (!packs[m.ordinal()].gemm(fromWide ? inter : x, null, wide ? inter : out)) {
+                        throw new IllegalStateException("the pack of " + m + " refused its product");
+                    }
+                }
+            }
+        };
     }
 
     /** The plan's six GEMMs per live layer, into outputs allocated once (through {@link Gemm}, as the plan's). */
