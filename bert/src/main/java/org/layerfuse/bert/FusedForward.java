@@ -3,7 +3,6 @@ package org.layerfuse.bert;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.layerfuse.bert.tokenizer.TokenBatch;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,7 +33,7 @@ public final class FusedForward {
 
     private FusedForward(BertModel model) {
         this.model = model;
-        this.kernels = model.dataType() == DataType.DOUBLE ? new DoublePlanKernels() : new FloatPlanKernels();
+        this.kernels = PlanKernels.of(model.dataType());
     }
 
     /** A fused forward over {@code model}'s live weights, with buffers of its own. */

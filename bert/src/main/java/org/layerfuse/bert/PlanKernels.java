@@ -11,6 +11,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 interface PlanKernels {
 
+    /** The kernels for a model of this data type: float64 gets the double loops, anything else float32's. */
+    static PlanKernels of(org.nd4j.linalg.api.buffer.DataType dtype) {
+        return dtype == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? new DoublePlanKernels() : new FloatPlanKernels();
+    }
+
     /** out = LayerNorm(word[id] + position[t] + type[tt]) per token (the graph's order of the two adds). */
     void embeddings(INDArray out, ModelInputs.Flat tokens, INDArray word, INDArray position, INDArray type,
                     INDArray gamma, INDArray beta, double eps);

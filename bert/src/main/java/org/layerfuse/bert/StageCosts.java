@@ -43,8 +43,7 @@ public final class StageCosts {
         this.model = model;
         this.tokens = ModelInputs.flatten(batch, model.config());
         this.plan = new InferencePlan(model.config(), model.dataType(), batch.batchSize(), batch.seqLen());
-        this.kernels = new Kernels(model.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE
-                ? new DoublePlanKernels() : new FloatPlanKernels());
+        this.kernels = new Kernels(PlanKernels.of(model.dataType()));
     }
 
     /** Runs the forward once with {@code leftOut} not computed; returns its wall time in milliseconds. */
@@ -56,6 +55,7 @@ public final class StageCosts {
 
     /** The forward with {@code leftOut} not computed (for tests: with none left out, the fused forward's). */
     Forward run(Set<Stage> leftOut) {
+        java.util.Objects.requireNonNull(leftOut, "StageCosts: the stages left out (an empty set for none)");
         kernels.leftOut = leftOut.isEmpty() ? EnumSet.noneOf(Stage.class) : EnumSet.copyOf(leftOut);
         return plan.run(model, tokens, kernels, false, false);
     }
