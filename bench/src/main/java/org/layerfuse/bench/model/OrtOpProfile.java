@@ -110,6 +110,7 @@ public final class OrtOpProfile {
         print("operator", byOp, runs);
         print("MatMul by input shapes", byShape, runs);
         Files.deleteIfExists(Path.of(file));
+        Files.deleteIfExists(prefix.getParent()); // the temporary directory, empty now
     }
 
     private static void add(Map<String, double[]> sums, String key, double us) {
