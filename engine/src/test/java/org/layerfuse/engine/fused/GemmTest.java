@@ -52,12 +52,15 @@ class GemmTest {
      * Products on oneDNN's matmul called directly (the second product of each shape; the first
      * is the bits check against ND4J's op): the same raw bits as Nd4j.gemm and a scalar loop's
      * values, for the transposes and β the training ops use, views as inputs and output, and
-     * one to 1024 rows; on ND4J's avx2 build every shape here runs that way.
+     * one to 1024 rows; on ND4J's avx2 and avx512 builds every shape here runs that way (on AVX-512
+     * a shape whose bits from oneDNN's default brgemm kernel differ runs on its gemm:jit, which
+     * gives the op's: the primitive it then runs is gemm:jit).
      */
     @Test
     void directProductsGiveTheOpsBits() {
-        // measured on ND4J's avx2 build; elsewhere a shape whose bits differ stays on the op (the bits still match)
-        boolean measured = Backend.info().variant().equals("avx2");
+        // measured on ND4J's avx2 build (sessions 38–44) and avx512 build (session 47); elsewhere a shape
+        // whose bits differ may stay on the op (the bits still match)
+        boolean measured = Backend.info().variant().equals("avx2") || Backend.info().variant().equals("avx512");
         int[][] shapes = {{1, 384, 384}, {8, 384, 1536}, {33, 1536, 384}, {1024, 384, 384}, {5, 7, 3}};
         for (int[] s : shapes) {
             for (boolean ta : new boolean[] {false, true}) {
@@ -91,6 +94,10 @@ class GemmTest {
                         assertTrue(key != null, what + ": a product the direct call takes");
                         if (measured) {
                             assertEquals(Boolean.TRUE, DnnlMatmul.sameBits(key), what + ": runs on the direct call");
+                        }
+                        if (DnnlMatmul.runsOnGemmJit(key)) {
+                            assertTrue(DnnlMatmul.implementation(key).startsWith("gemm:jit"),
+                                    what + ": on gemm:jit, got " + DnnlMatmul.implementation(key));
                         }
                     }
                 }
