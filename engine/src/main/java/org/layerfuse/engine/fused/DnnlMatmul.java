@@ -77,7 +77,8 @@ final class DnnlMatmul {
 
     /**
      * One product's shape: op(a) is [m, k] with strides (as0, as1), op(b) [k, n] with (bs0, bs1),
-     * c's rows cs0 apart, and whether a bias row is added.
+     * c's rows cs0 apart, whether a bias row is added, and whether the primitive is oneDNN's
+     * {@code gemm:jit} rather than its default implementation ({@link #recordOnGemmJit}).
      */
     record Key(long m, long k, long n, long as0, long as1, long bs0, long bs1, long cs0, double beta, boolean bias,
                boolean gemmJit) {
@@ -89,6 +90,11 @@ final class DnnlMatmul {
         /** The same product on oneDNN's {@code gemm:jit} implementation (see {@link #runsOnGemmJit}). */
         Key withGemmJit() {
             return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, true);
+        }
+
+        /** The same product on oneDNN's default implementation. */
+        Key withoutGemmJit() {
+            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, false);
         }
     }
 
@@ -171,6 +177,11 @@ final class DnnlMatmul {
         return key.gemmJit() || ON_GEMM_JIT.contains(key);
     }
 
+    /** The key whose primitive {@code key}'s direct call runs: its gemm:jit twin where recorded. */
+    private static Key effective(Key key) {
+        return runsOnGemmJit(key) ? key.withGemmJit() : key;
+    }
+
     /** Records the first-use comparison of {@code key}'s bits with ND4J's op. */
     static void recordSameBits(Key key, boolean same) {
         if (SAME_BITS.putIfAbsent(key, same) == null && !same) {
@@ -217,9 +228,7 @@ final class DnnlMatmul {
             fail(e);
             return false;
         }
-        if (!key.gemmJit() && ON_GEMM_JIT.contains(key)) {
-            key = key.withGemmJit();
-        }
+        key = effective(key);
         Entry entry = state.entries.get(key);
         if (entry == null) {
             try {
@@ -242,8 +251,7 @@ final class DnnlMatmul {
 
     private static void refuse(Key key, RuntimeException e) {
         if (key.gemmJit()) { // gemm:jit tried for a shape (the first-use check) or run for one: the op takes it
-            Key plain = new Key(key.m(), key.k(), key.n(), key.as0(), key.as1(), key.bs0(), key.bs1(), key.cs0(),
-                    key.beta(), key.bias(), false);
+            Key plain = key.withoutGemmJit();
             if (!ON_GEMM_JIT.remove(plain)) {
                 return; // only tried: the check records the outcome
             }
@@ -256,7 +264,7 @@ final class DnnlMatmul {
     /** The oneDNN implementation of this thread's primitive for {@code key} (after a product of it), or null. */
     static String implementation(Key key) {
         State state = STATE.get();
-        Entry e = state == null ? null : state.entries.get(runsOnGemmJit(key) ? key.withGemmJit() : key);
+        Entry e = state == null ? null : state.entries.get(effective(key));
         return e == null ? null : e.implementation;
     }
 
