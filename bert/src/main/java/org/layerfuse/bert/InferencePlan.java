@@ -13,6 +13,7 @@ import java.util.Map;
 import org.layerfuse.engine.fused.Gemm;
 import org.layerfuse.engine.fused.GemmRoute;
 import org.layerfuse.engine.fused.PackedMatrix;
+import org.layerfuse.engine.fused.Team;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -129,8 +130,16 @@ final class InferencePlan {
         GemmRoute.Route route = GemmRoute.route(rows.hidden().rows(), config.hiddenSize(), config.intermediateSize(),
                 rows.hidden().dataType());
         PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after, rows,
-                packed, packs, logitsOnly));
+        if (packs == null || packs.size() == 0) {
+            return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
+                    rows, packed, packs, logitsOnly));
+        }
+        // weights packed (the deploy engines): the call holds the cores (Team), its products split
+        // over them by column block, no OpenMP worker to wake between kernels
+        try (Team.Scope team = Team.enter()) {
+            return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
+                    rows, packed, packs, logitsOnly));
+        }
     }
 
     private Forward runLayers(BertModel model, ModelInputs.Flat tokens, PlanKernels kernels, boolean hiddenStates,

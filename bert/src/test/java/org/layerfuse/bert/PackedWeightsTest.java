@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.engine.fused.PackedMatrix;
+import org.layerfuse.engine.fused.Team;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -67,6 +68,53 @@ class PackedWeightsTest {
         assertNull(model.packedWeights(), "closed");
         assertArrayEquals(full.sequenceOutput().data().asInt(), model.forward(batch).sequenceOutput().data().asInt(),
                 "closed: the direct products again, bit for bit");
+    }
+
+    /**
+     * The packed forward holds the machine's cores ({@link Team}) and splits its products and
+     * attention over them: a forward run while another thread leads the team (its work then runs
+     * on the caller alone) gives the bits of the forward that leads it, at row counts where the
+     * products split by columns (few rows) and by rows (many).
+     */
+    @Test
+    void aTeamChangesWhoComputesNotTheBits() throws Exception {
+        BertModel model = packedOrSkip(BertModel.fromWeights(TestModels.randomWeights(
+                new BertConfig(60, 128, 2, 4, 256, Activation.GELU_ERF, 16, 2, 1e-12, -10000.0, LABELS), 63, true),
+                DataType.FLOAT));
+        int[] many = new int[LENGTHS.length * 2];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = LENGTHS[i % LENGTHS.length];
+        }
+        TokenBatch few = PackedForwardTest.batch(60, 12, LENGTHS, 64); // 216 padded rows, 124 real
+        TokenBatch lots = PackedForwardTest.batch(60, 12, many, 65);    // 432 padded rows
+        try (PackedWeights packs = model.packWeights()) {
+            INDArray[][] unled = new INDArray[1][];
+            Throwable[] failed = new Throwable[1];
+            try (Team.Scope held = Team.enter()) { // this thread leads; the other's forwards run alone
+                Thread other = new Thread(() -> {
+                    try {
+                        unled[0] = outputs(model, few, lots);
+                    } catch (Throwable e) {
+                        failed[0] = e;
+                    }
+                });
+                other.start();
+                other.join();
+            }
+            if (failed[0] != null) {
+                throw new AssertionError("the forward beside a led team failed", failed[0]);
+            }
+            INDArray[] led = outputs(model, few, lots);
+            String[] what = {"216 padded rows", "124 real rows", "432 padded rows", "432 padded rows' logits"};
+            for (int i = 0; i < led.length; i++) {
+                assertArrayEquals(led[i].data().asInt(), unled[0][i].data().asInt(), what[i]);
+            }
+        }
+    }
+
+    private static INDArray[] outputs(BertModel model, TokenBatch few, TokenBatch lots) {
+        return new INDArray[] {model.forward(few).sequenceOutput().dup(), model.forwardPacked(few).sequenceOutput().dup(),
+            model.forward(lots).sequenceOutput().dup(), model.forward(lots).logits().dup()};
     }
 
     @Test

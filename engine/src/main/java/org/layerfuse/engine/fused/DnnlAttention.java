@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DnnlAttention {
 
-    /** One batch's shape: B sequences of S tokens, heads of d, score rows sp floats apart. */
-    private record Key(int batch, int seq, int heads, int d, int sp) {
+    /** One batch's shape: B sequences of S tokens, heads of d, score rows sp floats apart; the OpenMP threads its primitives were made for. */
+    private record Key(int batch, int seq, int heads, int d, int sp, int threads) {
     }
 
     private static final ThreadLocal<Map<Key, Entry>> ENTRIES = ThreadLocal.withInitial(() ->
@@ -95,20 +95,36 @@ public final class DnnlAttention {
         if (batch < 1 || seq < 1 || heads < 1 || d < 1 || !available()) {
             return false;
         }
-        Key key = new Key(batch, seq, heads, d, scoreRow(seq));
-        if (REFUSED.contains(key)) {
-            return false;
-        }
-        try {
-            entry(key);
-            return true;
-        } catch (RuntimeException e) {
-            if (REFUSED.add(key)) {
-                LOG.info("oneDNN made no batched matmul for attention over " + key + " (" + e.getMessage()
-                        + "): that shape runs on the Vector-API kernel");
+        int groups = groups(batch);
+        for (int g = 0; g < Math.min(groups, 2); g++) { // the groups have at most two sizes
+            Key key = new Key(groupSize(batch, groups, g), seq, heads, d, scoreRow(seq), Team.ompThreads());
+            if (REFUSED.contains(key)) {
+                return false;
             }
-            return false;
+            try {
+                entry(key);
+            } catch (RuntimeException e) {
+                if (REFUSED.add(key)) {
+                    LOG.info("oneDNN made no batched matmul for attention over " + key + " (" + e.getMessage()
+                            + "): that shape runs on the Vector-API kernel");
+                }
+                return false;
+            }
         }
+        return true;
+    }
+
+    /**
+     * Sequence groups a batch's products are cut into: one per thread of a {@link Team} inside a
+     * team's scope (the packed-weights forward, whether or not it leads the team: the same
+     * primitives either way, so the same bits), else one.
+     */
+    private static int groups(int batch) {
+        return Team.inScope() ? Math.max(1, Math.min(Team.threads(), batch)) : 1;
+    }
+
+    private static int groupSize(int batch, int groups, int g) {
+        return batch * (g + 1) / groups - batch * g / groups;
     }
 
     /** Floats a row of the transposed scores takes: S rounded up to whole vectors of this machine. */
@@ -130,8 +146,8 @@ public final class DnnlAttention {
         check(q, "query", batch, seq, heads);
         check(k, "key", batch, seq, heads);
         checkScores(scores, batch, seq, heads);
-        Entry e = entry(batch, seq, heads, (int) (q.columns() / heads));
-        e.run(e.scores, e.scoresArgs, DnnlMatmul.address(k), DnnlMatmul.address(q), DnnlMatmul.address(scores));
+        int d = (int) (q.columns() / heads);
+        run(true, batch, seq, heads, d, DnnlMatmul.address(k), DnnlMatmul.address(q), DnnlMatmul.address(scores));
         java.lang.ref.Reference.reachabilityFence(q);
         java.lang.ref.Reference.reachabilityFence(k);
         java.lang.ref.Reference.reachabilityFence(scores);
@@ -145,12 +161,34 @@ public final class DnnlAttention {
         check(v, "value", batch, seq, heads);
         check(ctx, "context", batch, seq, heads);
         checkScores(probabilities, batch, seq, heads);
-        Entry e = entry(batch, seq, heads, (int) (v.columns() / heads));
-        e.run(e.context, e.contextArgs, DnnlMatmul.address(probabilities), DnnlMatmul.address(v),
+        int d = (int) (v.columns() / heads);
+        run(false, batch, seq, heads, d, DnnlMatmul.address(probabilities), DnnlMatmul.address(v),
                 DnnlMatmul.address(ctx));
         java.lang.ref.Reference.reachabilityFence(probabilities);
         java.lang.ref.Reference.reachabilityFence(v);
         java.lang.ref.Reference.reachabilityFence(ctx);
+    }
+
+    /**
+     * One of the two products over the batch, a group of sequences per task: the scores product
+     * reads (K, Q) and writes the scores, the context product reads (P, V) and writes the context;
+     * a group's token rows and score blocks start where its first sequence's do.
+     */
+    private static void run(boolean scores, int batch, int seq, int heads, int d, long src, long wts, long dst) {
+        int groups = groups(batch);
+        long tokenFloats = (long) seq * heads * d;
+        long scoreFloats = (long) heads * seq * scoreRow(seq);
+        Team.run(groups, g -> {
+            long first = (long) batch * g / groups;
+            Entry e = entry(groupSize(batch, groups, g), seq, heads, d);
+            long tokens = first * tokenFloats * Float.BYTES;
+            long blocks = first * scoreFloats * Float.BYTES;
+            if (scores) {
+                e.run(e.scores, e.scoresArgs, src + tokens, wts + tokens, dst + blocks);
+            } else {
+                e.run(e.context, e.contextArgs, src + blocks, wts + tokens, dst + tokens);
+            }
+        });
     }
 
     private static void check(INDArray x, String what, int batch, int seq, int heads) {
@@ -171,7 +209,7 @@ public final class DnnlAttention {
     }
 
     private static Entry entry(int batch, int seq, int heads, int d) {
-        return entry(new Key(batch, seq, heads, d, scoreRow(seq)));
+        return entry(new Key(batch, seq, heads, d, scoreRow(seq), Team.ompThreads()));
     }
 
     private static Entry entry(Key key) {

@@ -77,24 +77,26 @@ final class DnnlMatmul {
 
     /**
      * One product's shape: op(a) is [m, k] with strides (as0, as1), op(b) [k, n] with (bs0, bs1),
-     * c's rows cs0 apart, whether a bias row is added, and whether the primitive is oneDNN's
-     * {@code gemm:jit} rather than its default implementation ({@link #recordOnGemmJit}).
+     * c's rows cs0 apart, whether a bias row is added, whether the primitive is oneDNN's
+     * {@code gemm:jit} rather than its default implementation ({@link #recordOnGemmJit}), and the
+     * caller's OpenMP threads (a primitive runs on the threads there were when it was made, and its
+     * bits may depend on them: a {@link Team}'s threads have one each).
      */
     record Key(long m, long k, long n, long as0, long as1, long bs0, long bs1, long cs0, double beta, boolean bias,
-               boolean gemmJit) {
+               boolean gemmJit, int threads) {
 
         Key withBias() {
-            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, true, gemmJit);
+            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, true, gemmJit, threads);
         }
 
         /** The same product on oneDNN's {@code gemm:jit} implementation (see {@link #runsOnGemmJit}). */
         Key withGemmJit() {
-            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, true);
+            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, true, threads);
         }
 
         /** The same product on oneDNN's default implementation. */
         Key withoutGemmJit() {
-            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, false);
+            return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, false, threads);
         }
     }
 
@@ -126,7 +128,7 @@ final class DnnlMatmul {
         if (as == null || bs == null || cs == null || cs[1] != 1) { // c's rows must be contiguous
             return null;
         }
-        return new Key(m, k, n, as[0], as[1], bs[0], bs[1], cs[0], beta, false, false);
+        return new Key(m, k, n, as[0], as[1], bs[0], bs[1], cs[0], beta, false, false, Team.ompThreads());
     }
 
     /**

@@ -79,18 +79,56 @@ public final class PackedMatrix implements AutoCloseable {
     private static final ThreadLocal<Map<Key, Entry>> ENTRIES =
             ThreadLocal.withInitial(() -> new LruCache<>(SHAPES_KEPT, Entry::close));
 
+    /**
+     * Most rows a product has for its columns to be split over a {@link Team} (each thread one
+     * column block, into a buffer of its own, then copied into place); above it the rows are.
+     */
+    static final long COLUMN_SPLIT_MAX_ROWS = Long.getLong("layerfuse.fused.packed.columnSplitRows", 256);
+    /** Narrowest column block (a multiple of 16 floats). */
+    static final long MIN_BLOCK_COLUMNS = 64;
+    /** Fewest rows of a row group. */
+    static final long MIN_GROUP_ROWS = 16;
+
+    private static final ThreadLocal<INDArray[]> BLOCK_OUT = ThreadLocal.withInitial(() -> new INDArray[1]);
+    private static final ThreadLocal<boolean[]> UNSPLIT = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private final long k;
     private final long n;
     private final long bytes;
     private final memory.desc layout;
+    /** Column blocks that are byte ranges of the pack (checked at {@link #pack}), 1 where none are. */
+    private final int blocks;
+    /** The layout of one column block ({@code n / blocks} columns), null with one block. */
+    private final memory.desc blockLayout;
     private volatile memory weights;
 
-    private PackedMatrix(long k, long n, memory.desc layout, memory weights) {
+    private PackedMatrix(long k, long n, memory.desc layout, memory weights, int blocks, memory.desc blockLayout) {
         this.k = k;
         this.n = n;
         this.layout = layout;
         this.weights = weights;
         this.bytes = layout.get_size();
+        this.blocks = blocks;
+        this.blockLayout = blockLayout;
+    }
+
+    /**
+     * Column blocks of an {@code n}-column matrix for {@code threads}: as many as the threads, each
+     * at least {@value #MIN_BLOCK_COLUMNS} columns and all of one width that is a multiple of 16 (1:
+     * no split).
+     */
+    static int columnBlocks(long n, int threads) {
+        for (int b = (int) Math.min(threads, n / MIN_BLOCK_COLUMNS); b > 1; b--) {
+            if (n % (16L * b) == 0) {
+                return b;
+            }
+        }
+        return 1;
+    }
+
+    /** Row groups of a {@code rows}-row product for {@code threads}: each at least {@value #MIN_GROUP_ROWS} rows. */
+    static int rowGroups(long rows, int threads) {
+        return (int) Math.max(1, Math.min(threads, rows / MIN_GROUP_ROWS));
     }
 
     /** Whether products can run on packed weights here (the CPU backend, oneDNN's library loaded). */
@@ -129,14 +167,58 @@ public final class PackedMatrix implements AutoCloseable {
                 r.execute(DnnlMatmul.stream(), from, to);
                 DnnlMatmul.stream()._wait();
             }
-            java.lang.ref.Reference.reachabilityFence(w);
             from.close();
             user.close();
             pd.close();
-            return new PackedMatrix(k, n, layout, to);
+            int blocks = columnBlocks(n, Team.threads());
+            memory.desc blockLayout = blocks > 1 ? blockLayout(w, blocks, to) : null;
+            java.lang.ref.Reference.reachabilityFence(w);
+            return new PackedMatrix(k, n, layout, to, blockLayout != null ? blocks : 1, blockLayout);
         } catch (RuntimeException e) {
             LOG.info("oneDNN could not reorder [" + k + "," + n + "] for its convolution (" + e.getMessage()
                     + "): products with it stay on the matmul");
+            return null;
+        }
+    }
+
+    /**
+     * The layout of one of {@code blocks} column blocks of {@code w} where each block's own pack is
+     * a byte range of {@code full} (the kernels' layouts put output channels outermost: checked here
+     * by packing each block alone and comparing the bytes), else null: the columns are not split.
+     */
+    private static memory.desc blockLayout(INDArray w, int blocks, memory full) {
+        long k = w.rows();
+        long n = w.columns();
+        long width = n / blocks;
+        engine cpu = DnnlMatmul.cpu();
+        try (convolution_forward.primitive_desc pd = primitiveDesc(k, width, LAID_OUT_FOR_ROWS, false,
+                Activation.NONE)) {
+            if (!kernelAccepted(pd.impl_info_str().getString())) {
+                return null;
+            }
+            memory.desc layout = pd.weights_desc();
+            long size = layout.get_size();
+            if (size * blocks != full.get_desc().get_size()) {
+                return null;
+            }
+            java.nio.ByteBuffer packed = full.get_data_handle().capacity(size * blocks).asByteBuffer();
+            for (int b = 0; b < blocks; b++) {
+                try (memory.desc user = new memory.desc(new long[] {width, k, 1, 1}, memory.data_type.f32,
+                        new long[] {1, n, 1, 1});
+                     memory from = new memory(user, cpu,
+                             new DnnlMatmul.Address().at(DnnlMatmul.address(w) + b * width * Float.BYTES));
+                     memory to = new memory(layout, cpu);
+                     reorder r = new reorder(from, to)) {
+                    r.execute(DnnlMatmul.stream(), from, to);
+                    DnnlMatmul.stream()._wait();
+                    java.nio.ByteBuffer own = to.get_data_handle().capacity(size).asByteBuffer();
+                    if (!own.equals(packed.duplicate().position((int) (b * size)).limit((int) ((b + 1) * size)))) {
+                        return null;
+                    }
+                }
+            }
+            return layout;
+        } catch (RuntimeException e) { // no such primitive or layout here: the columns are not split
             return null;
         }
     }
@@ -183,6 +265,11 @@ public final class PackedMatrix implements AutoCloseable {
         return n;
     }
 
+    /** Column blocks a product of few rows is split into over a {@link Team} (1: not split). */
+    public int blocks() {
+        return blocks;
+    }
+
     /** The bytes this pack holds (native, oneDNN's), 0 once closed. */
     public long bytes() {
         return weights == null ? 0 : bytes;
@@ -210,20 +297,108 @@ public final class PackedMatrix implements AutoCloseable {
                         || bias.elementWiseStride() != 1))) {
             return false;
         }
-        Key key = new Key(k, n, x.rows(), bias != null, activation);
+        long rows = x.rows();
+        int threads = Team.threads();
+        boolean withBias = bias != null;
+        // the split depends on the shape and the team's size alone, never on whether the team is
+        // led now: the same primitives run either way, so the bits do too
+        boolean split = !UNSPLIT.get()[0];
+        int omp = Team.ompThreads();
         Map<Key, Entry> entries = ENTRIES.get();
-        Entry e = entries.computeIfAbsent(key, Entry::of);
-        if (!e.accepted || dnnl.dnnl_memory_desc_equal(e.layout.data(), layout.data()) == 0) {
+        // the plan: column blocks for few rows, else row groups, else one call; each only where
+        // every primitive it needs is a JIT 1×1 kernel reading the pack's layout
+        int columns = split && blocks > 1 && rows <= COLUMN_SPLIT_MAX_ROWS
+                && accepted(entries, new Key(k, n / blocks, rows, withBias, activation, omp), blockLayout) ? blocks : 1;
+        int groups = columns == 1 && split ? rowGroups(rows, threads) : 1;
+        if (groups > 1 && !groupsAccepted(entries, rows, groups, withBias, activation, omp)) {
+            groups = 1;
+        }
+        if (columns == 1 && groups == 1 && !groupsAccepted(entries, rows, 1, withBias, activation, omp)) {
             return false; // not a JIT 1×1 kernel for this row count, or it wants the weights in another layout
         }
-        IntMemoryMap args = e.bound.bind(DnnlMatmul.address(x), w.get_data_handle().address(),
-                DnnlMatmul.address(c), bias != null ? DnnlMatmul.address(bias) : 0);
-        e.primitive.execute(DnnlMatmul.stream(), args);
+        long xAt = DnnlMatmul.address(x);
+        long wAt = w.get_data_handle().address();
+        long cAt = DnnlMatmul.address(c);
+        long biasAt = withBias ? DnnlMatmul.address(bias) : 0;
+        if (columns > 1) {
+            long width = n / columns;
+            long blockBytes = blockLayout.get_size();
+            Team.run(columns, b -> { // column block b into this thread's buffer, then into place
+                INDArray out = blockOut(rows * width);
+                Entry e = ENTRIES.get().computeIfAbsent(new Key(k, width, rows, withBias, activation, Team.ompThreads()),
+                        Entry::of);
+                e.primitive.execute(DnnlMatmul.stream(), e.bound.bind(xAt, wAt + b * blockBytes, DnnlMatmul.address(out),
+                        biasAt + b * width * Float.BYTES));
+                copyColumns(out, rows, width, c, b * width);
+            });
+        } else {
+            int g0 = groups;
+            Team.run(groups, g -> {
+                long from = rows * g / g0;
+                Entry e = ENTRIES.get().computeIfAbsent(new Key(k, n, groupRows(rows, g0, g), withBias, activation,
+                        Team.ompThreads()), Entry::of);
+                e.primitive.execute(DnnlMatmul.stream(), e.bound.bind(xAt + from * k * Float.BYTES, wAt,
+                        cAt + from * n * Float.BYTES, biasAt));
+            });
+        }
         java.lang.ref.Reference.reachabilityFence(x);
         java.lang.ref.Reference.reachabilityFence(c);
         java.lang.ref.Reference.reachabilityFence(bias);
         java.lang.ref.Reference.reachabilityFence(this);
         return true;
+    }
+
+    /** Runs {@code products} with this thread's products unsplit (one call each): for tests. */
+    static boolean splitOff(java.util.function.BooleanSupplier products) {
+        boolean[] off = UNSPLIT.get();
+        off[0] = true;
+        try {
+            return products.getAsBoolean();
+        } finally {
+            off[0] = false;
+        }
+    }
+
+    private static long groupRows(long rows, int groups, int g) {
+        return rows * (g + 1) / groups - rows * g / groups;
+    }
+
+    /** Whether every row group's primitive (at most two row counts) runs on the pack here. */
+    private boolean groupsAccepted(Map<Key, Entry> entries, long rows, int groups, boolean bias, Activation activation,
+                                   int omp) {
+        for (int g = 0; g < Math.min(groups, 2); g++) {
+            if (!accepted(entries, new Key(k, n, groupRows(rows, groups, g), bias, activation, omp), layout)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether this thread's primitive for {@code key} is a JIT 1×1 kernel reading weights laid out as {@code want}. */
+    private static boolean accepted(Map<Key, Entry> entries, Key key, memory.desc want) {
+        Entry e = entries.computeIfAbsent(key, Entry::of);
+        return e.accepted && dnnl.dnnl_memory_desc_equal(e.layout.data(), want.data()) != 0;
+    }
+
+    /** This thread's buffer for a column block's product, at least {@code floats} long. */
+    private static INDArray blockOut(long floats) {
+        INDArray[] slot = BLOCK_OUT.get();
+        if (slot[0] == null || slot[0].length() < floats) {
+            slot[0] = Nd4j.create(DataType.FLOAT, Math.max(floats, 1 << 16));
+        }
+        return slot[0];
+    }
+
+    /** c[r, at + j] = out[r, j] for {@code rows × width} floats ({@code c} rows {@code n} apart). */
+    private void copyColumns(INDArray out, long rows, long width, INDArray c, long at) {
+        java.nio.ByteBuffer from = out.data().asNio();
+        java.nio.ByteBuffer to = c.data().asNio();
+        int src = Math.toIntExact(out.offset() * Float.BYTES);
+        int dst = Math.toIntExact((c.offset() + at) * Float.BYTES);
+        int len = Math.toIntExact(width * Float.BYTES);
+        for (long r = 0; r < rows; r++, src += len, dst += (int) (n * Float.BYTES)) {
+            to.put(dst, from, src, len);
+        }
     }
 
     /**
@@ -244,8 +419,12 @@ public final class PackedMatrix implements AutoCloseable {
                 && a.elementWiseStride() == 1 && (a.rows() == 1 || a.stride(0) == cols); // [1, n]: ND4J says stride 1
     }
 
-    /** A product's shape: {@code [rows, k]·[k, n]}, with or without a bias, and what follows in its pass. */
-    record Key(long k, long n, long rows, boolean bias, Activation activation) {
+    /**
+     * A product's shape: {@code [rows, k]·[k, n]}, with or without a bias, and what follows in its
+     * pass; and the OpenMP threads its primitive was made for (a oneDNN primitive runs on the
+     * threads there were when it was made, whatever the caller's count is when it runs).
+     */
+    record Key(long k, long n, long rows, boolean bias, Activation activation, int threads) {
     }
 
     /** A thread's primitive for one {@link Key}, with memory objects pointed at the arrays each call. */

@@ -57,6 +57,10 @@ public final class ParallelRows {
             body.run(0, rows);
             return;
         }
+        if (Team.leading()) { // the team's partners are spinning for work: no pool thread to wake
+            Team.run(blocks, b -> body.run((int) ((long) rows * b / blocks), (int) ((long) rows * (b + 1) / blocks)));
+            return;
+        }
         ForkJoinTask<?>[] forked = new ForkJoinTask<?>[blocks - 1];
         for (int b = 1; b < blocks; b++) {
             int from = (int) ((long) rows * b / blocks);
@@ -90,6 +94,10 @@ public final class ParallelRows {
             return;
         }
         int chunks = Math.min(most, blocks * CHUNKS_PER_THREAD);
+        if (Team.leading()) {
+            Team.run(chunks, c -> body.run((int) ((long) rows * c / chunks), (int) ((long) rows * (c + 1) / chunks)));
+            return;
+        }
         AtomicInteger next = new AtomicInteger();
         Runnable take = () -> {
             try {

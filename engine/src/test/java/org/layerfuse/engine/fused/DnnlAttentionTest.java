@@ -93,6 +93,38 @@ class DnnlAttentionTest {
         }
     }
 
+    /**
+     * Inside a {@link Team}'s scope the batch's sequences are cut into groups, one product call
+     * each (on the team's threads where the scope leads it): every sequence's scores and context
+     * are the bits of the whole batch's call outside a scope.
+     */
+    @ParameterizedTest
+    @CsvSource({"32, 32, 12, 32", "3, 7, 4, 8", "1, 5, 2, 4", "5, 19, 3, 20"})
+    void aTeamScopeSplitsTheBatchWithoutChangingItsBits(int batch, int seq, int heads, int d) {
+        int h = heads * d;
+        INDArray q = Nd4j.rand(DataType.FLOAT, (long) batch * seq, h).subi(0.5);
+        INDArray k = Nd4j.rand(DataType.FLOAT, (long) batch * seq, h).subi(0.5);
+        INDArray v = Nd4j.rand(DataType.FLOAT, (long) batch * seq, h).subi(0.5);
+        long size = DnnlAttention.scoresSize(batch, seq, heads);
+        INDArray scores = Nd4j.create(DataType.FLOAT, size);
+        INDArray ctx = Nd4j.create(DataType.FLOAT, (long) batch * seq, h);
+        assertTrue(DnnlAttention.supports(batch, seq, heads, d));
+        DnnlAttention.scores(q, k, scores, batch, seq, heads);
+        DnnlAttention.context(scores, v, ctx, batch, seq, heads);
+        INDArray teamScores = Nd4j.create(DataType.FLOAT, size);
+        INDArray teamCtx = Nd4j.create(DataType.FLOAT, (long) batch * seq, h);
+        try (Team.Scope scope = Team.enter()) {
+            assertTrue(DnnlAttention.supports(batch, seq, heads, d));
+            DnnlAttention.scores(q, k, teamScores, batch, seq, heads);
+            DnnlAttention.context(scores, v, teamCtx, batch, seq, heads);
+        }
+        String what = batch + "×" + seq + " tokens, " + heads + " heads of " + d;
+        org.junit.jupiter.api.Assertions.assertArrayEquals(scores.data().asInt(), teamScores.data().asInt(),
+                what + ": scores");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(ctx.data().asInt(), teamCtx.data().asInt(),
+                what + ": context");
+    }
+
     /** The same arrays twice give the same bits (the primitive is kept and pointed at them again). */
     @Test
     void repeatsGiveTheSameBits() {

@@ -140,6 +140,77 @@ class PackedMatrixTest {
         }
     }
 
+    /**
+     * Products split over a {@link Team} (columns for few rows, rows for many) give the bits the
+     * same split gives on the caller alone, and the product unsplit gives too (the kernels cut
+     * neither sum): the team changes who computes, not what. The output may be a row range of a
+     * larger array; rows outside it stay as they were.
+     */
+    @Test
+    void aTeamSplitsProductsWithoutChangingTheirBits() {
+        Nd4j.getRandom().setSeed(9);
+        int[][] shapes = {{1, 384, 384}, {16, 384, 1536}, {37, 1536, 384}, {256, 384, 384}, {257, 384, 1536},
+            {1024, 384, 384}, {40, 96, 200}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            INDArray w = Nd4j.rand(DataType.FLOAT, k, n).subi(0.5);
+            INDArray bias = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+            INDArray x = Nd4j.rand(DataType.FLOAT, m, k).subi(0.5);
+            try (PackedMatrix p = packOrSkip(w)) {
+                if (Team.threads() > 1 && n % 32 == 0 && n >= 128) {
+                    assertEquals(2, Math.min(2, p.blocks()), m + "×" + k + "·" + k + "×" + n + ": column blocks");
+                }
+                for (PackedMatrix.Activation act : new PackedMatrix.Activation[] {PackedMatrix.Activation.NONE,
+                    PackedMatrix.Activation.GELU_ERF}) {
+                    String what = m + "×" + k + "·" + k + "×" + n + " " + act;
+                    INDArray alone = Nd4j.create(DataType.FLOAT, m, n);
+                    assertTrue(p.gemm(x, bias, alone, act), what + ": ran");
+                    INDArray big = Nd4j.rand(DataType.FLOAT, m + 5, n);
+                    float[] was = big.data().asFloat();
+                    INDArray inTeam = big.get(NDArrayIndex.interval(2, m + 2), NDArrayIndex.all());
+                    try (Team.Scope scope = Team.enter()) {
+                        assertTrue(p.gemm(x, bias, inTeam, act), what + ": ran in a team");
+                    }
+                    assertArrayEquals(alone.data().asInt(), inTeam.dup().data().asInt(), what + ": team against alone");
+                    float[] after = big.data().asFloat();
+                    for (int i = 0; i < after.length; i++) {
+                        if (i < 2 * n || i >= (m + 2) * n) {
+                            assertEquals(Float.floatToRawIntBits(was[i]), Float.floatToRawIntBits(after[i]),
+                                    what + ": element " + i + " outside the output rows");
+                        }
+                    }
+                }
+                // the same product through one unsplit call (oneDNN's whole matrix, its OpenMP threads)
+                INDArray whole = Nd4j.create(DataType.FLOAT, m, n);
+                if (Team.threads() > 1 && PackedMatrix.splitOff(() -> p.gemm(x, bias, whole))) {
+                    INDArray split = Nd4j.create(DataType.FLOAT, m, n);
+                    assertTrue(p.gemm(x, bias, split));
+                    assertArrayEquals(whole.data().asInt(), split.data().asInt(), m + "×" + k + "·" + k + "×" + n
+                            + ": split against one call");
+                }
+            }
+        }
+    }
+
+    @Test
+    void columnBlocksAndRowGroups() {
+        assertEquals(2, PackedMatrix.columnBlocks(384, 2));
+        assertEquals(2, PackedMatrix.columnBlocks(1536, 2));
+        assertEquals(1, PackedMatrix.columnBlocks(384, 1), "one thread: no split");
+        assertEquals(1, PackedMatrix.columnBlocks(100, 2), "blocks too narrow");
+        assertEquals(1, PackedMatrix.columnBlocks(200, 2), "100 columns: no multiple of 16");
+        assertEquals(4, PackedMatrix.columnBlocks(384, 4));
+        assertEquals(4, PackedMatrix.columnBlocks(384, 5), "5 × 16 does not divide 384: 4 blocks");
+        assertEquals(6, PackedMatrix.columnBlocks(384, 16), "at least 64 columns a block");
+        assertEquals(1, PackedMatrix.rowGroups(20, 2), "too few rows for two groups");
+        assertEquals(2, PackedMatrix.rowGroups(32, 2));
+        assertEquals(2, PackedMatrix.rowGroups(1024, 2));
+        assertEquals(16, PackedMatrix.rowGroups(1024, 16));
+        assertEquals(3, PackedMatrix.rowGroups(50, 16));
+    }
+
     @Test
     void onlyJit1x1KernelsAreUsed() {
         assertTrue(PackedMatrix.kernelAccepted("jit_1x1:avx2"));
