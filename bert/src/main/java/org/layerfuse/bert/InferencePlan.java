@@ -130,12 +130,12 @@ final class InferencePlan {
         GemmRoute.Route route = GemmRoute.route(rows.hidden().rows(), config.hiddenSize(), config.intermediateSize(),
                 rows.hidden().dataType());
         PackedWeights packs = route == GemmRoute.Route.ONEDNN ? model.packedWeights() : null;
-        if (packs == null || packs.size() == 0) {
+        if (route != GemmRoute.Route.ONEDNN) {
             return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
                     rows, packed, packs, logitsOnly));
         }
-        // weights packed (the deploy engines): the call holds the cores (Team), its products split
-        // over them by column block, no OpenMP worker to wake between kernels
+        // the call holds the cores (Team): its products, attention and row passes split over them,
+        // no OpenMP worker or pool thread to wake between kernels
         try (Team.Scope team = Team.enter()) {
             return GemmRoute.run(route, () -> runLayers(model, tokens, kernels, hiddenStates, attention, start, after,
                     rows, packed, packs, logitsOnly));

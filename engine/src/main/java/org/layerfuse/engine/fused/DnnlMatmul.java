@@ -98,6 +98,11 @@ final class DnnlMatmul {
         Key withoutGemmJit() {
             return new Key(m, k, n, as0, as1, bs0, bs1, cs0, beta, bias, false, threads);
         }
+
+        /** The same product on {@code rows} of op(a)'s rows, made for {@code omp} OpenMP threads. */
+        Key withRows(long rows, int omp) {
+            return new Key(rows, k, n, as0, as1, bs0, bs1, cs0, beta, bias, gemmJit, omp);
+        }
     }
 
     private DnnlMatmul() {
@@ -223,6 +228,19 @@ final class DnnlMatmul {
      * without one); false where the library could not run it.
      */
     static boolean run(Key key, INDArray a, INDArray b, INDArray bias, INDArray c) {
+        boolean ran = run(key, address(a), address(b), bias != null ? address(bias) : 0, address(c));
+        java.lang.ref.Reference.reachabilityFence(a);
+        java.lang.ref.Reference.reachabilityFence(b);
+        java.lang.ref.Reference.reachabilityFence(bias);
+        java.lang.ref.Reference.reachabilityFence(c);
+        return ran;
+    }
+
+    /**
+     * {@link #run(Key, INDArray, INDArray, INDArray, INDArray)} on the operands' addresses (op(a)'s
+     * first row, b, the bias or 0, c's first row): the caller keeps the arrays alive.
+     */
+    static boolean run(Key key, long a, long b, long bias, long c) {
         State state;
         try {
             state = state();
@@ -241,7 +259,7 @@ final class DnnlMatmul {
             }
             state.entries.put(key, entry);
         }
-        IntMemoryMap args = entry.bound.bind(address(a), address(b), address(c), bias != null ? address(bias) : 0);
+        IntMemoryMap args = entry.bound.bind(a, b, c, bias);
         try {
             entry.primitive.execute(state.stream, args);
         } catch (RuntimeException e) { // oneDNN checks the arguments before it writes anything

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * c = α·op(a)·op(b) + β·c, as {@code Nd4j.gemm}, without leaving anything for the garbage collector.
@@ -93,12 +94,70 @@ public final class Gemm {
      */
     private static boolean direct(DnnlMatmul.Key key, INDArray a, INDArray b, INDArray bias, INDArray c,
                                   boolean transposeA, boolean transposeB, double beta) {
+        int groups = Team.inScope() ? PackedMatrix.rowGroups(key.m(), Team.threads()) : 1;
+        if (groups > 1) {
+            inGroups(key, groups, a, b, bias, c, transposeA, transposeB, beta);
+            return true;
+        }
         Boolean same = DnnlMatmul.sameBits(key);
         if (same == null) {
             firstOfShape(key, a, b, bias, c, transposeA, transposeB, beta);
             return true;
         }
         return same && DnnlMatmul.run(key, a, b, bias, c);
+    }
+
+    /**
+     * Inside a {@link Team}'s scope: the product cut into row groups of op(a) and c, a task each
+     * (on the team's threads where the scope leads it; the cut depends on the shape alone). Each
+     * group's shape is a product of its own: checked against ND4J's op at its first use (on this
+     * thread, through views), then called directly where the bits agree, else through the op.
+     */
+    private static void inGroups(DnnlMatmul.Key key, int groups, INDArray a, INDArray b, INDArray bias, INDArray c,
+                                 boolean transposeA, boolean transposeB, double beta) {
+        long m = key.m();
+        int omp = Team.ompThreads();
+        boolean[] done = new boolean[groups];
+        for (int g = 0; g < groups; g++) {
+            DnnlMatmul.Key sub = key.withRows(rows(m, groups, g), omp);
+            if (DnnlMatmul.sameBits(sub) == null) { // this group's shape first: checked, its rows computed
+                long from = m * g / groups;
+                INDArray ag = transposeA ? a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + sub.m()))
+                        : a.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
+                INDArray cg = c.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
+                firstOfShape(sub, ag, b, bias, cg, transposeA, transposeB, beta);
+                done[g] = true;
+            }
+        }
+        long aAt = DnnlMatmul.address(a);
+        long bAt = DnnlMatmul.address(b);
+        long biasAt = bias != null ? DnnlMatmul.address(bias) : 0;
+        long cAt = DnnlMatmul.address(c);
+        Team.run(groups, g -> {
+            if (done[g]) {
+                return;
+            }
+            long from = m * g / groups;
+            DnnlMatmul.Key sub = key.withRows(rows(m, groups, g), omp);
+            if (!Boolean.TRUE.equals(DnnlMatmul.sameBits(sub)) || !DnnlMatmul.run(sub,
+                    aAt + from * key.as0() * Float.BYTES, bAt, biasAt, cAt + from * key.cs0() * Float.BYTES)) {
+                INDArray ag = transposeA ? a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + sub.m()))
+                        : a.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
+                INDArray cg = c.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
+                throughOp(ag, b, cg, transposeA, transposeB, 1.0, beta);
+                if (bias != null) {
+                    cg.addiRowVector(bias);
+                }
+            }
+        });
+        java.lang.ref.Reference.reachabilityFence(a);
+        java.lang.ref.Reference.reachabilityFence(b);
+        java.lang.ref.Reference.reachabilityFence(bias);
+        java.lang.ref.Reference.reachabilityFence(c);
+    }
+
+    private static long rows(long m, int groups, int g) {
+        return m * (g + 1) / groups - m * g / groups;
     }
 
     /**

@@ -106,6 +106,69 @@ class GemmTest {
     }
 
     /**
+     * Inside a {@link Team}'s scope a product of at least two row groups' rows is cut into them,
+     * each group's shape checked against ND4J's op as a product of its own: the result is the
+     * scalar product's within float32 rounding, the same bits whether or not the scope leads the
+     * team (the cut depends on the shape alone), and a group of A's rows runs on the direct call.
+     */
+    @Test
+    void aTeamScopeCutsProductsIntoRowGroups() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Team.threads() > 1, "one thread: no team");
+        boolean measured = Backend.info().variant().equals("avx2") || Backend.info().variant().equals("avx512");
+        int[][] shapes = {{33, 1536, 384}, {64, 384, 1536}, {1024, 384, 384}, {40, 7, 3}};
+        for (int[] s : shapes) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (double beta : new double[] {0, 1}) {
+                        int m = s[0];
+                        int k = s[1];
+                        int n = s[2];
+                        INDArray a = (ta ? Nd4j.rand(DataType.FLOAT, k, m) : Nd4j.rand(DataType.FLOAT, m, k)).subi(0.5);
+                        INDArray b = (tb ? Nd4j.rand(DataType.FLOAT, n, k) : Nd4j.rand(DataType.FLOAT, k, n)).subi(0.5);
+                        INDArray c0 = Nd4j.rand(DataType.FLOAT, m, n);
+                        String what = m + "×" + k + "·" + k + "×" + n + (ta ? " Aᵀ" : " A") + (tb ? "·Bᵀ" : "·B")
+                                + " β=" + beta;
+                        INDArray led = c0.dup();
+                        try (Team.Scope scope = Team.enter()) {
+                            assertTrue(scope.leads(), what);
+                            Gemm.gemm(a, b, led, ta, tb, 1.0, beta);
+                            Gemm.gemm(a, b, led.assign(c0), ta, tb, 1.0, beta); // again, past the first-use check
+                        }
+                        assertNearScalar(a.dup().data().asFloat(), b.dup().data().asFloat(), c0.data().asFloat(),
+                                led.data().asFloat(), m, k, n, ta, tb, 1.0, beta, 1e-5 * Math.sqrt(k), what);
+                        INDArray alone = c0.dup();
+                        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+                        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                        Thread leader = new Thread(() -> {
+                            try (Team.Scope other = Team.enter()) {
+                                held.countDown();
+                                release.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                        leader.start();
+                        held.await();
+                        try (Team.Scope scope = Team.enter()) {
+                            assertTrue(!scope.leads() && Team.inScope(), what);
+                            Gemm.gemm(a, b, alone, ta, tb, 1.0, beta);
+                        } finally {
+                            release.countDown();
+                            leader.join();
+                        }
+                        assertArrayEquals(rawBits(led), rawBits(alone), what + ": led and not led");
+                        if (measured && m >= 32 && !ta) { // (a group of Aᵀ's columns is a strided view: ND4J's op may copy it first)
+                            DnnlMatmul.Key key = DnnlMatmul.key(a, b, c0, ta, tb, 1.0, beta);
+                            assertEquals(Boolean.TRUE, DnnlMatmul.sameBits(key.withRows(m / 2, 1)),
+                                    what + ": the first row group runs on the direct call");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * More shapes than a thread keeps primitives for (the least recently used are freed and made
      * again), from four threads at once: every product the same bits as Nd4j.gemm.
      */
