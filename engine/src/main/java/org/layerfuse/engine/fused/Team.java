@@ -90,9 +90,9 @@ public final class Team {
     }
 
     /**
-     * Runs {@code task} for 0 … {@code tasks} − 1: across the team where the caller leads it, else
-     * one after another on the caller. Rethrows the first failure (the others suppressed) once
-     * every claimed task has ended.
+     * Runs {@code task} for 0 … {@code tasks} − 1: across the team where the caller leads it (the
+     * first failure rethrown, the others suppressed, once every claimed task has ended; tasks not
+     * yet claimed are skipped), else one after another on the caller (a failure ends the loop).
      */
     public static void run(int tasks, IntConsumer task) {
         if (tasks <= 1 || !leading()) {
