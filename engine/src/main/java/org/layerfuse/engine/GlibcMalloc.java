@@ -1,7 +1,6 @@
 package org.layerfuse.engine;
 
 import com.sun.jna.Function;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Structure;
 import java.util.List;
 import org.slf4j.Logger;
@@ -55,7 +54,7 @@ public final class GlibcMalloc {
         if (System.getenv("MALLOC_ARENA_MAX") != null) {
             return false;
         }
-        Function mallopt = function("mallopt");
+        Function mallopt = LibC.function("mallopt");
         boolean applied = mallopt != null && mallopt.invokeInt(new Object[] {M_ARENA_MAX, arenas}) == 1;
         if (applied) {
             LOG.debug("malloc arenas capped at {}", arenas);
@@ -108,7 +107,7 @@ public final class GlibcMalloc {
         if (bytes == 0 || System.getenv(environmentVariable) != null) {
             return false;
         }
-        Function mallopt = function("mallopt");
+        Function mallopt = LibC.function("mallopt");
         boolean applied = mallopt != null && mallopt.invokeInt(new Object[] {parameter, (int) bytes}) == 1;
         if (applied) {
             LOG.debug("malloc {} fixed at {} bytes", what, bytes);
@@ -149,7 +148,7 @@ public final class GlibcMalloc {
 
     /** Returns free pages of every arena to the system ({@code malloc_trim(0)}); true if any were. */
     public static boolean trim() {
-        Function trim = function("malloc_trim");
+        Function trim = LibC.function("malloc_trim");
         return trim != null && trim.invokeInt(new Object[] {0L}) == 1;
     }
 
@@ -159,7 +158,7 @@ public final class GlibcMalloc {
      * counted. −1 where the C library has no {@code mallinfo2} (not glibc 2.33+).
      */
     public static long allocatedBytes() {
-        Function mallinfo2 = function("mallinfo2");
+        Function mallinfo2 = LibC.function("mallinfo2");
         if (mallinfo2 == null) {
             return -1;
         }
@@ -187,11 +186,4 @@ public final class GlibcMalloc {
         }
     }
 
-    private static Function function(String name) {
-        try {
-            return NativeLibrary.getInstance("c").getFunction(name);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
-        }
-    }
 }

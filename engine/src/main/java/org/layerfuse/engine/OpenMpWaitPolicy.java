@@ -1,7 +1,6 @@
 package org.layerfuse.engine;
 
 import com.sun.jna.Function;
-import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +74,7 @@ public final class OpenMpWaitPolicy {
 
     /** The variable as the C library sees it (Java's {@code System.getenv} is a copy made at start). */
     static String nativeGetenv(String name) {
-        Function getenv = function("getenv");
+        Function getenv = LibC.function("getenv");
         if (getenv == null) {
             return System.getenv(name);
         }
@@ -83,7 +82,7 @@ public final class OpenMpWaitPolicy {
     }
 
     private static boolean setenv(String name, String value) {
-        Function setenv = function("setenv");
+        Function setenv = LibC.function("setenv");
         return setenv != null && setenv.invokeInt(new Object[] {name, value, 1}) == 0;
     }
 
@@ -96,11 +95,4 @@ public final class OpenMpWaitPolicy {
         }
     }
 
-    private static Function function(String name) {
-        try {
-            return NativeLibrary.getInstance("c").getFunction(name);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
-        }
-    }
 }

@@ -2,7 +2,7 @@ package org.layerfuse.engine.fused;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
+import org.layerfuse.engine.LibC;
 
 /**
  * Linux thread placement through the C library (JNA): the CPU a thread runs on, its kernel id, and
@@ -13,10 +13,10 @@ final class CpuAffinity {
 
     private static final long SYS_GETTID = 186; // x86-64
     private static final int MASK_BYTES = 128; // glibc's cpu_set_t: 1024 CPUs
-    private static final Function GETCPU = function("sched_getcpu");
-    private static final Function SETAFFINITY = function("sched_setaffinity");
-    private static final Function GETAFFINITY = function("sched_getaffinity");
-    private static final Function SYSCALL = function("syscall");
+    private static final Function GETCPU = LibC.function("sched_getcpu");
+    private static final Function SETAFFINITY = LibC.function("sched_setaffinity");
+    private static final Function GETAFFINITY = LibC.function("sched_getaffinity");
+    private static final Function SYSCALL = LibC.function("syscall");
     private static final boolean AVAILABLE = GETCPU != null && SETAFFINITY != null && GETAFFINITY != null
             && SYSCALL != null
             && "amd64".equals(System.getProperty("os.arch")) && System.getProperty("os.name", "").startsWith("Linux");
@@ -93,11 +93,4 @@ final class CpuAffinity {
         }
     }
 
-    private static Function function(String name) {
-        try {
-            return NativeLibrary.getInstance("c").getFunction(name);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
-        }
-    }
 }
