@@ -82,6 +82,7 @@ public final class PackedMatrix implements AutoCloseable {
     /**
      * Most rows a product has for its columns to be split over a {@link Team} (each thread one
      * column block, into a buffer of its own, then copied into place); above it the rows are.
+     * Products are split inside a team's scope only ({@link Team#inScope}); elsewhere one call.
      */
     static final long COLUMN_SPLIT_MAX_ROWS = Long.getLong("layerfuse.fused.packed.columnSplitRows", 256);
     /** Narrowest column block (a multiple of 16 floats). */
@@ -90,7 +91,6 @@ public final class PackedMatrix implements AutoCloseable {
     static final long MIN_GROUP_ROWS = 16;
 
     private static final ThreadLocal<INDArray[]> BLOCK_OUT = ThreadLocal.withInitial(() -> new INDArray[1]);
-    private static final ThreadLocal<boolean[]> UNSPLIT = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private final long k;
     private final long n;
@@ -300,9 +300,9 @@ public final class PackedMatrix implements AutoCloseable {
         long rows = x.rows();
         int threads = Team.threads();
         boolean withBias = bias != null;
-        // the split depends on the shape and the team's size alone, never on whether the team is
-        // led now: the same primitives run either way, so the bits do too
-        boolean split = !UNSPLIT.get()[0];
+        // cut for the team inside a team's scope (the forward's), by the shape and the team's size
+        // alone, never by whether this scope leads it: the same primitives run either way
+        boolean split = Team.inScope();
         int omp = Team.ompThreads();
         Map<Key, Entry> entries = ENTRIES.get();
         // the plan: column blocks for few rows, else row groups, else one call; each only where
@@ -346,17 +346,6 @@ public final class PackedMatrix implements AutoCloseable {
         java.lang.ref.Reference.reachabilityFence(bias);
         java.lang.ref.Reference.reachabilityFence(this);
         return true;
-    }
-
-    /** Runs {@code products} with this thread's products unsplit (one call each): for tests. */
-    static boolean splitOff(java.util.function.BooleanSupplier products) {
-        boolean[] off = UNSPLIT.get();
-        off[0] = true;
-        try {
-            return products.getAsBoolean();
-        } finally {
-            off[0] = false;
-        }
     }
 
     private static long groupRows(long rows, int groups, int g) {
