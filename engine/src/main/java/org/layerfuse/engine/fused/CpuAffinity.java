@@ -6,8 +6,8 @@ import org.layerfuse.engine.LibC;
 
 /**
  * Linux thread placement through the C library (JNA): the CPU a thread runs on, its kernel id, and
- * which CPUs it may run on. Elsewhere, or where a call fails, {@link #available()} is false and
- * nothing is changed.
+ * which CPUs it may run on. Elsewhere, or where a call fails, each call answers −1, null or false
+ * and nothing is changed.
  */
 final class CpuAffinity {
 
@@ -22,10 +22,6 @@ final class CpuAffinity {
             && "amd64".equals(System.getProperty("os.arch")) && System.getProperty("os.name", "").startsWith("Linux");
 
     private CpuAffinity() {
-    }
-
-    static boolean available() {
-        return AVAILABLE;
     }
 
     /** The CPU the calling thread runs on now, or −1. */

@@ -97,7 +97,7 @@ public final class DnnlAttention {
         }
         int groups = groups(batch);
         for (int g = 0; g < Math.min(groups, 2); g++) { // the groups have at most two sizes
-            Key key = new Key(groupSize(batch, groups, g), seq, heads, d, scoreRow(seq), Team.ompThreads());
+            Key key = new Key((int) Team.partSize(batch, groups, g), seq, heads, d, scoreRow(seq), Team.ompThreads());
             if (REFUSED.contains(key)) {
                 return false;
             }
@@ -121,10 +121,6 @@ public final class DnnlAttention {
      */
     private static int groups(int batch) {
         return Team.inScope() ? Math.max(1, Math.min(Team.threads(), batch)) : 1;
-    }
-
-    private static int groupSize(int batch, int groups, int g) {
-        return batch * (g + 1) / groups - batch * g / groups;
     }
 
     /** Floats a row of the transposed scores takes: S rounded up to whole vectors of this machine. */
@@ -179,8 +175,8 @@ public final class DnnlAttention {
         long tokenFloats = (long) seq * heads * d;
         long scoreFloats = (long) heads * seq * scoreRow(seq);
         Team.run(groups, g -> {
-            long first = (long) batch * g / groups;
-            Entry e = entry(groupSize(batch, groups, g), seq, heads, d);
+            long first = Team.partStart(batch, groups, g);
+            Entry e = entry((int) Team.partSize(batch, groups, g), seq, heads, d);
             long tokens = first * tokenFloats * Float.BYTES;
             long blocks = first * scoreFloats * Float.BYTES;
             if (scores) {

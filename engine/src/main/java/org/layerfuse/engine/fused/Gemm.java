@@ -119,13 +119,11 @@ public final class Gemm {
         int omp = Team.ompThreads();
         boolean[] done = new boolean[groups];
         for (int g = 0; g < groups; g++) {
-            DnnlMatmul.Key sub = key.withRows(rows(m, groups, g), omp);
+            DnnlMatmul.Key sub = key.withRows(Team.partSize(m, groups, g), omp);
             if (DnnlMatmul.sameBits(sub) == null) { // this group's shape first: checked, its rows computed
-                long from = m * g / groups;
-                INDArray ag = transposeA ? a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + sub.m()))
-                        : a.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
-                INDArray cg = c.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
-                firstOfShape(sub, ag, b, bias, cg, transposeA, transposeB, beta);
+                long from = Team.partStart(m, groups, g);
+                firstOfShape(sub, opRows(a, transposeA, from, sub.m()), b, bias, opRows(c, false, from, sub.m()),
+                        transposeA, transposeB, beta);
                 done[g] = true;
             }
         }
@@ -137,14 +135,12 @@ public final class Gemm {
             if (done[g]) {
                 return;
             }
-            long from = m * g / groups;
-            DnnlMatmul.Key sub = key.withRows(rows(m, groups, g), omp);
+            long from = Team.partStart(m, groups, g);
+            DnnlMatmul.Key sub = key.withRows(Team.partSize(m, groups, g), omp);
             if (!Boolean.TRUE.equals(DnnlMatmul.sameBits(sub)) || !DnnlMatmul.run(sub,
                     aAt + from * key.as0() * Float.BYTES, bAt, biasAt, cAt + from * key.cs0() * Float.BYTES)) {
-                INDArray ag = transposeA ? a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + sub.m()))
-                        : a.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
-                INDArray cg = c.get(NDArrayIndex.interval(from, from + sub.m()), NDArrayIndex.all());
-                throughOp(ag, b, cg, transposeA, transposeB, 1.0, beta);
+                INDArray cg = opRows(c, false, from, sub.m());
+                throughOp(opRows(a, transposeA, from, sub.m()), b, cg, transposeA, transposeB, 1.0, beta);
                 if (bias != null) {
                     cg.addiRowVector(bias);
                 }
@@ -156,8 +152,10 @@ public final class Gemm {
         java.lang.ref.Reference.reachabilityFence(c);
     }
 
-    private static long rows(long m, int groups, int g) {
-        return m * (g + 1) / groups - m * g / groups;
+    /** Rows [from, from + count) of op(x): x's rows, or its columns where it is transposed (a view). */
+    private static INDArray opRows(INDArray x, boolean transposed, long from, long count) {
+        return transposed ? x.get(NDArrayIndex.all(), NDArrayIndex.interval(from, from + count))
+                : x.get(NDArrayIndex.interval(from, from + count), NDArrayIndex.all());
     }
 
     /**

@@ -334,8 +334,8 @@ public final class PackedMatrix implements AutoCloseable {
         } else {
             int g0 = groups;
             Team.run(groups, g -> {
-                long from = rows * g / g0;
-                Entry e = ENTRIES.get().computeIfAbsent(new Key(k, n, groupRows(rows, g0, g), withBias, activation,
+                long from = Team.partStart(rows, g0, g);
+                Entry e = ENTRIES.get().computeIfAbsent(new Key(k, n, Team.partSize(rows, g0, g), withBias, activation,
                         Team.ompThreads()), Entry::of);
                 e.primitive.execute(DnnlMatmul.stream(), e.bound.bind(xAt + from * k * Float.BYTES, wAt,
                         cAt + from * n * Float.BYTES, biasAt));
@@ -348,15 +348,11 @@ public final class PackedMatrix implements AutoCloseable {
         return true;
     }
 
-    private static long groupRows(long rows, int groups, int g) {
-        return rows * (g + 1) / groups - rows * g / groups;
-    }
-
     /** Whether every row group's primitive (at most two row counts) runs on the pack here. */
     private boolean groupsAccepted(Map<Key, Entry> entries, long rows, int groups, boolean bias, Activation activation,
                                    int omp) {
         for (int g = 0; g < Math.min(groups, 2); g++) {
-            if (!accepted(entries, new Key(k, n, groupRows(rows, groups, g), bias, activation, omp), layout)) {
+            if (!accepted(entries, new Key(k, n, Team.partSize(rows, groups, g), bias, activation, omp), layout)) {
                 return false;
             }
         }

@@ -60,6 +60,19 @@ public final class Team {
         return THREADS > 1 && DEPTH.get()[0] > 0;
     }
 
+    /**
+     * Where part {@code i} of {@code total} items cut into {@code parts} as evenly as can be starts:
+     * {@code total·i / parts} (the cut every split for the team uses).
+     */
+    public static long partStart(long total, int parts, int i) {
+        return total * i / parts;
+    }
+
+    /** How many items part {@code i} of that cut has (at most two sizes, one apart). */
+    public static long partSize(long total, int parts, int i) {
+        return partStart(total, parts, i + 1) - partStart(total, parts, i);
+    }
+
     /** Whether the calling thread leads the team now. */
     public static boolean leading() {
         return active && LEADER.get() == Thread.currentThread();
