@@ -20,6 +20,7 @@ import org.layerfuse.bert.graph.TransformerBlock;
 import org.layerfuse.bert.tokenizer.TokenBatch;
 import org.layerfuse.engine.Backend;
 import org.layerfuse.engine.javaop.JavaOps;
+import org.layerfuse.engine.kernels.RowSupport;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -699,6 +700,7 @@ public final class BertModel {
                                   double temperature, int[] bounds, Set<String> wanted) {
         int rows = batch.batchSize();
         Map<String, INDArray> sum = null;
+        Map<String, RowSupport> written = new HashMap<>(); // the sums' supports: the parts' together
         INDArray[] logits = new INDArray[bounds.length - 1];
         double loss = 0;
         for (int p = 0; p + 1 < bounds.length; p++) {
@@ -714,6 +716,7 @@ public final class BertModel {
             double share = (double) (to - from) / rows;
             loss += share * part.loss();
             logits[p] = part.logits();
+            part.rowSupport().forEach((name, support) -> written.merge(name, support, RowSupport::union));
             if (sum == null) {
                 sum = new LinkedHashMap<>(part.byParameter());
                 sum.values().forEach(g -> g.muli(share));
@@ -728,7 +731,7 @@ public final class BertModel {
         for (INDArray l : logits) {
             Gradients.freeArray(l);
         }
-        return new Gradients(loss, all, Collections.unmodifiableMap(sum));
+        return new Gradients(loss, all, Collections.unmodifiableMap(sum), written);
     }
 
     private Gradients gradientsOf(TokenBatch batch, int[] labels, INDArray teacherLogits, double alpha,
@@ -753,17 +756,22 @@ public final class BertModel {
                     List.of(BertGraph.LOSS, BertGraph.LOGITS), wrt, pool);
             INDArray sumGrad = tables ? result.getGradients().get(BertGraph.EMBEDDINGS_SUM) : null;
             Map<String, INDArray> grads = new LinkedHashMap<>();
+            Map<String, RowSupport> written = new HashMap<>();
             if (wants(wanted, ParamNames.WORD_EMBEDDINGS)) {
                 grads.put(ParamNames.WORD_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.ids(), config.vocabSize()));
+                written.put(ParamNames.WORD_EMBEDDINGS, EmbeddingLookup.support(inputs.ids(), config.hiddenSize()));
             }
             if (wants(wanted, ParamNames.POSITION_EMBEDDINGS)) {
                 grads.put(ParamNames.POSITION_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.positions(), config.maxPositionEmbeddings()));
+                written.put(ParamNames.POSITION_EMBEDDINGS,
+                        EmbeddingLookup.support(inputs.positions(), config.hiddenSize()));
             }
             if (wants(wanted, ParamNames.TOKEN_TYPE_EMBEDDINGS)) {
                 grads.put(ParamNames.TOKEN_TYPE_EMBEDDINGS,
                         EmbeddingLookup.tableGradient(sumGrad, inputs.types(), config.typeVocabSize()));
+                written.put(ParamNames.TOKEN_TYPE_EMBEDDINGS, EmbeddingLookup.support(inputs.types(), config.hiddenSize()));
             }
             for (String name : g.trainable()) {
                 if (wants(wanted, name)) {
@@ -779,7 +787,8 @@ public final class BertModel {
             }
             spent.add(lossArray);
             pool.recycle(spent);
-            return new Gradients(loss, result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads));
+            return new Gradients(loss, result.getOutputs().get(BertGraph.LOGITS), Collections.unmodifiableMap(grads),
+                    written);
         } finally {
             inputs.release(g.sd(), teacherLogits);
         }

@@ -2,13 +2,27 @@ package org.layerfuse.bert;
 
 import java.util.Map;
 import java.util.function.Consumer;
+import org.layerfuse.engine.kernels.RowSupport;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The result of one backward call: the loss, the logits it was computed from, and ∂loss/∂θ
- * for every parameter of the live graph, keyed by {@link ParamNames} name.
+ * for every parameter of the live graph, keyed by {@link ParamNames} name. {@code rowSupport}
+ * names, for the embedding tables, the rows their gradients wrote: elsewhere they are +0
+ * ({@link org.layerfuse.bert.train.AdamW} then reads only those rows, and the next call clears
+ * only those). Whoever writes into such a gradient keeps it +0 outside them.
  */
-public record Gradients(double loss, INDArray logits, Map<String, INDArray> byParameter) {
+public record Gradients(double loss, INDArray logits, Map<String, INDArray> byParameter,
+                        Map<String, RowSupport> rowSupport) {
+
+    public Gradients {
+        rowSupport = Map.copyOf(rowSupport);
+    }
+
+    /** Gradients with no row support claimed. */
+    public Gradients(double loss, INDArray logits, Map<String, INDArray> byParameter) {
+        this(loss, logits, byParameter, Map.of());
+    }
 
     /**
      * Frees the gradient and logit arrays now rather than when the garbage collector finds
@@ -38,7 +52,7 @@ public record Gradients(double loss, INDArray logits, Map<String, INDArray> byPa
      */
     void handOverGradients(Consumer<INDArray> sink) {
         for (Map.Entry<String, INDArray> e : byParameter.entrySet()) {
-            if (!(TABLES.contains(e.getKey()) && EmbeddingLookup.recycle(e.getValue()))) {
+            if (!(TABLES.contains(e.getKey()) && EmbeddingLookup.recycle(e.getValue(), rowSupport.get(e.getKey())))) {
                 sink.accept(e.getValue());
             }
         }

@@ -169,4 +169,35 @@ class EmbeddingLookupTest {
         }
         again.close();
     }
+
+    /**
+     * A table handed back with the rows it was written in (its support) is cleared in those rows
+     * only and comes back with the bits of a fresh table; a support past the table is refused.
+     */
+    @Test
+    void aTableHandedBackWithItsSupportIsClearedThereAndComesBackAsAFreshOne() {
+        INDArray g = Nd4j.rand(DataType.FLOAT, 5, 384).subi(0.5);
+        int[] rows = {2999, 7, 7, 1500, 0};
+        INDArray g2 = Nd4j.rand(DataType.FLOAT, 3, 384).subi(0.5);
+        int[] rows2 = {8, 1500, 42};
+        INDArray fresh = EmbeddingLookup.tableGradient(g2, rows2, 3000);
+        float[] expected = fresh.dup().data().asFloat();
+        fresh.close();
+        INDArray table = EmbeddingLookup.tableGradient(g, rows, 3000);
+        org.layerfuse.engine.kernels.RowSupport support = EmbeddingLookup.support(rows, 384);
+        table.getRow(7).assign(9); // the owner may write inside the support (scale it, add a micro-batch's rows)
+        Gradients used = new Gradients(0, null, java.util.Map.of(ParamNames.WORD_EMBEDDINGS, table),
+                java.util.Map.of(ParamNames.WORD_EMBEDDINGS, support));
+        used.freeGradients();
+        INDArray again = EmbeddingLookup.tableGradient(g2, rows2, 3000);
+        assertSame(table, again, "the spare of that shape");
+        float[] got = again.data().asFloat();
+        for (int k = 0; k < got.length; k++) {
+            assertEquals(Float.floatToRawIntBits(expected[k]), Float.floatToRawIntBits(got[k]), "element " + k);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EmbeddingLookup.recycle(again, EmbeddingLookup.support(new int[] {3000}, 384)));
+        assertTrue(e.getMessage().contains("[3000, 384]"), e.getMessage());
+        again.close();
+    }
 }

@@ -53,8 +53,10 @@ class MicroBatchesTest {
         for (INDArray g : whole.byParameter().values()) {
             global = Math.max(global, g.amaxNumber().doubleValue());
         }
+        zeroOutsideTheirSupport(whole, "one call");
         for (int perCall : new int[] {1, 2, 4, 5}) {
             Gradients parts = model.gradients(batch, labels, teacher, 0.5, 2.0, perCall);
+            zeroOutsideTheirSupport(parts, perCall + " rows a call"); // the sum's support: its parts' together
             assertEquals(whole.loss(), parts.loss(), 1e-13 * Math.abs(whole.loss()), "loss, " + perCall + " rows a call");
             assertArrayEquals(whole.logits().shape(), parts.logits().shape());
             assertArrayEquals(whole.logits().ravel().toDoubleVector(), parts.logits().ravel().toDoubleVector(), 1e-13,
@@ -69,6 +71,31 @@ class MicroBatchesTest {
                 }
             }
             parts.free();
+        }
+    }
+
+    /**
+     * The three embedding tables' gradients come with the rows they were written in, and are +0
+     * (raw bits) in every other row: what AdamW and the next call's clearing rely on.
+     */
+    private static void zeroOutsideTheirSupport(Gradients g, String what) {
+        assertEquals(java.util.Set.of(ParamNames.WORD_EMBEDDINGS, ParamNames.POSITION_EMBEDDINGS,
+                ParamNames.TOKEN_TYPE_EMBEDDINGS), g.rowSupport().keySet(), what);
+        for (Map.Entry<String, org.layerfuse.engine.kernels.RowSupport> e : g.rowSupport().entrySet()) {
+            INDArray table = g.byParameter().get(e.getKey());
+            java.util.Set<Integer> rows = new java.util.HashSet<>();
+            for (int r : e.getValue().rows()) {
+                rows.add(r);
+            }
+            assertTrue(!rows.isEmpty() && rows.size() < table.rows() || e.getKey().equals(ParamNames.TOKEN_TYPE_EMBEDDINGS),
+                    e.getKey() + ": some rows, not all, " + what);
+            for (int r = 0; r < table.rows(); r++) {
+                if (!rows.contains(r)) {
+                    for (double x : table.getRow(r).toDoubleVector()) {
+                        assertEquals(0L, Double.doubleToRawLongBits(x), e.getKey() + " row " + r + ", " + what);
+                    }
+                }
+            }
         }
     }
 

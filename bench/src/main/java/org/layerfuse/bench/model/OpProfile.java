@@ -76,7 +76,7 @@ public final class OpProfile extends BaseListener implements PlanOpTimes.Listene
         for (int i = 0; i < warmup; i++) {
             model.forwardGraph(batch, false, false); // the graph's ops: BertModel.forward is the fused path
             Gradients g = model.gradients(batch, labels);
-            adam.step(model.parameters(), g.byParameter(), 1e-5);
+            adam.step(model.parameters(), g, 1e-5);
             model.recycle(g); // as training does: the next call reuses the arrays
         }
         StringBuilder md = new StringBuilder();
@@ -100,7 +100,7 @@ public final class OpProfile extends BaseListener implements PlanOpTimes.Listene
                         Gradients g = model.gradients(batch, labels);
                         total += System.nanoTime() - t;
                         long u = System.nanoTime();
-                        adam.step(model.parameters(), g.byParameter(), 1e-5);
+                        adam.step(model.parameters(), g, 1e-5);
                         update += System.nanoTime() - u;
                         model.recycle(g);
                         continue;

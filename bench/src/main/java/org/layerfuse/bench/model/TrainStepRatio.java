@@ -50,7 +50,7 @@ public final class TrainStepRatio {
             double f = forwards(model, batch, packed);
             long t0 = System.nanoTime();
             Gradients g = model.gradients(batch, labels);
-            adam.step(model.parameters(), g.byParameter(), 1e-5);
+            adam.step(model.parameters(), g, 1e-5);
             model.recycle(g);
             double s = (System.nanoTime() - t0) / 1e6;
             f = (f + forwards(model, batch, packed)) / 2;

@@ -6,8 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.layerfuse.bert.Gradients;
 import org.layerfuse.engine.kernels.AdamWKernel;
 import org.layerfuse.engine.kernels.NdBuffers;
+import org.layerfuse.engine.kernels.RowSupport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -68,10 +70,34 @@ public final class AdamW {
      * @return the global gradient norm before clipping
      */
     public double step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
+        return step(params, grads, lr, Map.of());
+    }
+
+    /**
+     * One update from a gradient call's result: {@link Gradients#byParameter()}, with {@link
+     * Gradients#rowSupport()} telling which rows of the embedding tables' gradients were written.
+     *
+     * @return the global gradient norm before clipping
+     */
+    public double step(Map<String, INDArray> params, Gradients gradients, double lr) {
+        return step(params, gradients.byParameter(), lr, gradients.rowSupport());
+    }
+
+    /**
+     * {@link #step(Map, Map, double)} where {@code support} names, for some gradients, the only
+     * rows that may differ from +0 (see {@link RowSupport}): the rest of those gradients is not
+     * read, for the norm or for the update (float32 parameters on the CPU), with the same result
+     * bits.
+     *
+     * @return the global gradient norm before clipping
+     */
+    public double step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr,
+                       Map<String, RowSupport> support) {
         double sq = 0;
-        for (INDArray g : grads.values()) {
+        for (Map.Entry<String, INDArray> e : grads.entrySet()) {
+            INDArray g = e.getValue();
             if (g.dataType() == DataType.FLOAT) {
-                sq += AdamWKernel.sumSquares(NdBuffers.floatView(g));
+                sq += AdamWKernel.sumSquares(NdBuffers.floatView(g), supportOf(support, e.getKey(), g));
             } else {
                 double n = g.norm2Number().doubleValue();
                 sq += n * n;
@@ -112,7 +138,7 @@ public final class AdamW {
                     }
                     zeroMoments.put(name, zero);
                 }
-                if (AdamWKernel.update(p, g, mi, vi, s, zero)) {
+                if (AdamWKernel.update(p, g, mi, vi, s, zero, supportOf(support, name, g))) {
                     continue;
                 }
                 zeroMoments.remove(name); // the ND4J ops below write m and v everywhere
@@ -127,6 +153,17 @@ public final class AdamW {
             p.subi(mi.div(denominator).muli(lr / correction1));
         }
         return norm;
+    }
+
+    /** The support claimed for {@code name}'s gradient, checked against its shape; null where none is. */
+    private static RowSupport supportOf(Map<String, RowSupport> support, String name, INDArray g) {
+        RowSupport rows = support.get(name);
+        if (rows != null && (g.rank() != 2 || g.columns() != rows.rowLength() || rows.end() > g.length())) {
+            throw new IllegalArgumentException("row support for '" + name + "' (" + rows + ", up to row "
+                    + (rows.end() / rows.rowLength() - 1) + ") does not fit its gradient of shape "
+                    + Arrays.toString(g.shape()));
+        }
+        return rows;
     }
 
     /**

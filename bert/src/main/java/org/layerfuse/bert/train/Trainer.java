@@ -109,7 +109,7 @@ public final class Trainer {
                     : model.gradients(batch.tokens(), batch.labels(), rows(kd.teacherLogits(), idx), kd.alpha(),
                             kd.temperature());
             double lr = schedule.at(step);
-            double norm = adam.step(params, g.byParameter(), lr);
+            double norm = adam.step(params, g, lr);
             lastLoss = g.loss();
             model.recycle(g); // the next step's gradients go into these arrays
             epochLossSum += lastLoss;

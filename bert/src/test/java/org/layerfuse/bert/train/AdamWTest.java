@@ -2,6 +2,7 @@ package org.layerfuse.bert.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.layerfuse.engine.Backend;
+import org.layerfuse.engine.kernels.RowSupport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -162,13 +164,17 @@ class AdamWTest {
         start.put("table.kernel", Nd4j.rand(DataType.FLOAT, rows, cols).subi(0.5));
         start.put("w.bias", Nd4j.rand(DataType.FLOAT, 37));
         List<Map<String, INDArray>> grads = new ArrayList<>();
+        List<Map<String, RowSupport>> supports = new ArrayList<>(); // the rows each step's table was written in
         SplittableRandom r = new SplittableRandom(9);
         for (int t = 0; t < 6; t++) {
             INDArray table = Nd4j.zeros(DataType.FLOAT, rows, cols);
+            int[] written = new int[5];
             for (int k = 0; k < 5; k++) {
-                table.getRow(r.nextInt(rows)).assign(Nd4j.rand(DataType.FLOAT, cols).subi(0.5));
+                written[k] = r.nextInt(rows);
+                table.getRow(written[k]).assign(Nd4j.rand(DataType.FLOAT, cols).subi(0.5));
             }
             grads.add(Map.of("table.kernel", table, "w.bias", Nd4j.rand(DataType.FLOAT, 37)));
+            supports.add(Map.of("table.kernel", RowSupport.of(cols, written)));
         }
         // the reference: the one-pass kernel over every float, with AdamW's norm, clipping and scalars
         Map<String, INDArray> expected = copy(start);
@@ -197,8 +203,11 @@ class AdamWTest {
         AdamW adam = new AdamW(h, decays);
         Map<String, INDArray> resumed = copy(start);
         AdamW first = new AdamW(h, decays);
+        Map<String, INDArray> told = copy(start);
+        AdamW supported = new AdamW(h, decays);
         for (int t = 1; t <= 6; t++) {
             adam.step(straight, grads.get(t - 1), 0.01 * t);
+            supported.step(told, grads.get(t - 1), 0.01 * t, supports.get(t - 1));
             if (t == 4) {
                 AdamW second = new AdamW(h, decays);
                 second.restore(copy(first.state()), first.stepCount());
@@ -209,8 +218,24 @@ class AdamWTest {
         for (String name : start.keySet()) {
             assertArrayEquals(bits(expected.get(name)), bits(straight.get(name)), name + ": straight run");
             assertArrayEquals(bits(expected.get(name)), bits(resumed.get(name)), name + ": resumed after three steps");
+            assertArrayEquals(bits(expected.get(name)), bits(told.get(name)), name + ": told the rows written");
+            assertArrayEquals(bits(v.get(name)), bits(supported.state().get("v:" + name)), name + ": told, second moment");
             assertArrayEquals(bits(m.get(name)), bits(adam.state().get("m:" + name)), name + ": first moment");
             assertArrayEquals(bits(v.get(name)), bits(first.state().get("v:" + name)), name + ": second moment");
+        }
+    }
+
+    @Test
+    void aRowSupportThatDoesNotFitItsGradientIsRefusedNamingTheParameter() {
+        Backend.init();
+        AdamW adam = new AdamW(AdamW.Hyper.defaults(), name -> true);
+        Map<String, INDArray> params = Map.of("table", Nd4j.rand(DataType.FLOAT, 4, 6));
+        Map<String, INDArray> grads = Map.of("table", Nd4j.zeros(DataType.FLOAT, 4, 6));
+        for (RowSupport wrong : new RowSupport[] {RowSupport.of(6, new int[] {4}), RowSupport.of(5, new int[] {0})}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> adam.step(params, grads, 1e-3, Map.of("table", wrong)));
+            assertTrue(e.getMessage().startsWith("row support for 'table'") && e.getMessage().contains("[4, 6]"),
+                    e.getMessage());
         }
     }
 

@@ -49,4 +49,39 @@ public final class NativeZero {
             java.lang.ref.Reference.reachabilityFence(a);
         }
     }
+
+    /**
+     * Zeroes rows {@code rows} of {@code table} (a C-ordered rank-2 array of its own buffer, not a
+     * view): one memset a row, on the calling thread (a batch's rows of an embedding table are a
+     * few hundred kilobytes).
+     */
+    public static void zeroRows(INDArray table, int[] rows) {
+        if (table.isView() || table.rank() != 2 || table.ordering() != 'c') {
+            throw new IllegalArgumentException("NativeZero.zeroRows: needs a C-ordered rank-2 array of its own buffer, got "
+                    + (table.isView() ? "a view of " : "") + "shape " + java.util.Arrays.toString(table.shape())
+                    + " order " + table.ordering());
+        }
+        long rowBytes = table.columns() * table.data().getElementSize();
+        for (int r : rows) {
+            if (r < 0 || r >= table.rows()) {
+                throw new IllegalArgumentException("NativeZero.zeroRows: row " + r + " of a table of " + table.rows()
+                        + " rows");
+            }
+        }
+        if (!Nd4j.getEnvironment().isCPU()) {
+            for (int r : rows) {
+                table.getRow(r).assign(0);
+            }
+            return;
+        }
+        long base = table.data().addressPointer().address();
+        try {
+            DnnlMatmul.Address at = new DnnlMatmul.Address();
+            for (int r : rows) {
+                Pointer.memset(at.at(base + r * rowBytes), 0, rowBytes);
+            }
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(table);
+        }
+    }
 }

@@ -47,10 +47,25 @@ public final class AdamWKernel {
      * norm pass reads 91 MB, which one thread reads in ≈ 3.4 ms.
      */
     public static double sumSquares(FloatView g) {
+        return sumSquares(g, null);
+    }
+
+    /**
+     * {@link #sumSquares(FloatView)} of a gradient that is +0 outside {@code support} (null: no
+     * such claim): what lies outside is not read ({@link BufferKernels#sumSquares(ByteBuffer, int,
+     * int, RowSupport)}), the bits are those of the whole read. A MiniLM step's word-table gradient
+     * (47 MB) then costs the few hundred rows its batch read.
+     */
+    public static double sumSquares(FloatView g, RowSupport support) {
         int n = g.length();
+        checkSupport("sumSquares", support, n);
         int parts = (n + NORM_PART - 1) / NORM_PART;
         if (parts <= 1) {
-            return BufferKernels.sumSquares(g);
+            try {
+                return BufferKernels.sumSquares(g.buffer(), 0, n, support);
+            } finally {
+                Reference.reachabilityFence(g);
+            }
         }
         double[] sums = new double[parts];
         try {
@@ -58,7 +73,9 @@ public final class AdamWKernel {
             ParallelRows.each(parts, 1, (from, to) -> {
                 for (int k = from; k < to; k++) {
                     int start = k * NORM_PART;
-                    sums[k] = BufferKernels.sumSquares(b, start, Math.min(NORM_PART, n - start));
+                    int length = Math.min(NORM_PART, n - start);
+                    sums[k] = support != null && support.zeroBetween(start, start + length) ? 0.0
+                            : BufferKernels.sumSquares(b, start, length, support);
                 }
             });
         } finally {
@@ -146,41 +163,74 @@ public final class AdamWKernel {
      * @return false, having written nothing, as the other overload
      */
     public static boolean update(INDArray param, INDArray grad, INDArray m, INDArray v, Step s, boolean[] zeroMoments) {
+        return update(param, grad, m, v, s, zeroMoments, null);
+    }
+
+    /**
+     * {@link #update(INDArray, INDArray, INDArray, INDArray, Step, boolean[])} for a gradient that
+     * is +0 outside {@code support} (null: no such claim; an embedding table's gradient): the
+     * segments outside it are not read. Where their moments are +0 only θ·(1 − d) is written, as
+     * before but without reading the gradient to find it zero; elsewhere the full step runs with
+     * the gradient's vector a +0 constant instead of its load — the same operations on the same
+     * values as reading +0 and scaling it (the clipping scale is finite and not negative, else the
+     * gradient is read), so the same bits. In a fine-tuning run the rows read in earlier steps
+     * keep nonzero moments, and every step that does not read them again skips their gradient.
+     */
+    public static boolean update(INDArray param, INDArray grad, INDArray m, INDArray v, Step s, boolean[] zeroMoments,
+                                 RowSupport support) {
         if (zeroMoments.length != segments(param.length())) {
             throw new IllegalArgumentException("AdamWKernel.update: " + zeroMoments.length + " zero-moment flags for "
                     + param.length() + " floats (needs " + segments(param.length()) + ", one per " + SEGMENT + ")");
         }
-        return inPlace(param, grad, m, v, (p, g, mb, vb, n) -> update(p, g, mb, vb, n, s, zeroMoments));
+        checkSupport("update", support, grad.length());
+        return inPlace(param, grad, m, v, (p, g, mb, vb, n) -> update(p, g, mb, vb, n, s, zeroMoments, support));
+    }
+
+    /** A support that claims rows past the end of an array of {@code n} floats names the wrong array. */
+    private static void checkSupport(String kernel, RowSupport support, long n) {
+        if (support != null && support.end() > n) {
+            throw new IllegalArgumentException("AdamWKernel." + kernel + ": " + support + " reaches float " + support.end()
+                    + " of a gradient of " + n + " floats");
+        }
     }
 
     /** The segmented update over buffers (see the INDArray overload); segments go to the cores in turn. */
     static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, Step s, boolean[] zeroMoments) {
+        update(p, g, m, v, n, s, zeroMoments, null);
+    }
+
+    private static void update(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int n, Step s,
+                               boolean[] zeroMoments, RowSupport support) {
         // m = v = +0 and g = ±0 give a zero step only when every factor on the way is finite
         boolean skippable = Float.isFinite(s.gradScale()) && Float.isFinite(1 / s.correction1())
                 && Float.isFinite(1 / s.correction2()) && Float.isFinite(s.lr()) && s.epsilon() > 0;
+        // a +0 gradient scaled by a finite scale ≥ 0 is +0: the constant stands for it
+        RowSupport known = Float.isFinite(s.gradScale()) && s.gradScale() >= 0 ? support : null;
         int segments = segments(n);
         float keep = 1 - s.decay();
         ParallelRows.each(segments, Math.max(1, MIN_BLOCK / SEGMENT), (from, to) -> {
             int run = from * SEGMENT; // start of the segments still to update in full (one call for a run of them)
+            boolean runZero = false; // whether that run's gradient is known +0
             for (int k = from; k < to; k++) {
                 int start = k * SEGMENT;
                 int end = Math.min(n, start + SEGMENT);
-                if (skippable && zeroMoments[k] && allZero(g, start, end)) {
-                    if (run < start) {
-                        updateRange(p, g, m, v, run, start, s);
-                    }
+                boolean zeroGradient = known != null && known.zeroBetween(start, end);
+                if (skippable && zeroMoments[k] && (zeroGradient || allZero(g, start, end))) {
+                    updateRange(p, g, m, v, run, start, s, runZero);
                     run = end;
                     if (keep != 1f) {
                         scale(p, start, end, keep);
                     }
-                } else {
-                    zeroMoments[k] = false;
+                    continue;
+                }
+                zeroMoments[k] = false;
+                if (zeroGradient != runZero) {
+                    updateRange(p, g, m, v, run, start, s, runZero);
+                    run = start;
+                    runZero = zeroGradient;
                 }
             }
-            int last = Math.min(n, to * SEGMENT);
-            if (run < last) {
-                updateRange(p, g, m, v, run, last, s);
-            }
+            updateRange(p, g, m, v, run, Math.min(n, to * SEGMENT), s, runZero);
         });
     }
 
@@ -267,6 +317,19 @@ public final class AdamWKernel {
 
     /** Elements [from, to): whole vectors from {@code from}, the scalar tail only when {@code to} is the end. */
     static void updateRange(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int n, Step s) {
+        updateRange(p, g, m, v, from, n, s, false);
+    }
+
+    /**
+     * {@link #updateRange(ByteBuffer, ByteBuffer, ByteBuffer, ByteBuffer, int, int, Step)}; with
+     * {@code zeroGradient} the scaled gradient is the constant +0 and {@code g} is not read.
+     * Nothing is done for an empty range.
+     */
+    private static void updateRange(ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int n, Step s,
+                                    boolean zeroGradient) {
+        if (from >= n) {
+            return;
+        }
         ByteOrder order = ByteOrder.nativeOrder();
         FloatVector scale = FloatVector.broadcast(SPECIES, s.gradScale());
         FloatVector b1 = FloatVector.broadcast(SPECIES, s.beta1());
@@ -281,9 +344,10 @@ public final class AdamWKernel {
         int step = SPECIES.length();
         int upper = from + SPECIES.loopBound(n - from);
         int i = from;
+        FloatVector zero = FloatVector.zero(SPECIES);
         for (; i < upper; i += step) {
             long off = (long) i * Float.BYTES;
-            FloatVector gi = FloatVector.fromByteBuffer(SPECIES, g, (int) off, order).mul(scale);
+            FloatVector gi = zeroGradient ? zero : FloatVector.fromByteBuffer(SPECIES, g, (int) off, order).mul(scale);
             FloatVector mi = FloatVector.fromByteBuffer(SPECIES, m, (int) off, order).mul(b1).add(gi.mul(oneMinusB1));
             FloatVector vi = FloatVector.fromByteBuffer(SPECIES, v, (int) off, order).mul(b2)
                     .add(gi.mul(gi).mul(oneMinusB2));
@@ -296,7 +360,7 @@ public final class AdamWKernel {
         }
         for (; i < n; i++) {
             int off = i * Float.BYTES;
-            float gi = g.getFloat(off) * s.gradScale();
+            float gi = zeroGradient ? 0f : g.getFloat(off) * s.gradScale();
             float mi = m.getFloat(off) * s.beta1() + gi * (1 - s.beta1());
             float vi = v.getFloat(off) * s.beta2() + gi * gi * (1 - s.beta2());
             float denominator = (float) Math.sqrt(vi / s.correction2()) + s.epsilon();

@@ -91,10 +91,24 @@ public final class BufferKernels {
 
     /** Σ x². */
     public static double sumSquares(ByteBuffer a, int from, int length) {
-        return sumSquares("sumSquares", a, from, length);
+        return sumSquares("sumSquares", a, from, length, null);
+    }
+
+    /**
+     * Σ x² over [from, from + length) of a table that is +0 outside {@code support} (its float
+     * indices counted from the buffer's start): blocks of the sum that lie outside it are not
+     * read. Each skipped block would add its lanes' +0 to the total, which leaves it as it is, so
+     * the result is the bits of {@link #sumSquares(ByteBuffer, int, int)} over the same range.
+     */
+    public static double sumSquares(ByteBuffer a, int from, int length, RowSupport support) {
+        return sumSquares("sumSquares", a, from, length, support);
     }
 
     private static double sumSquares(String kernel, ByteBuffer a, int from, int length) {
+        return sumSquares(kernel, a, from, length, null);
+    }
+
+    private static double sumSquares(String kernel, ByteBuffer a, int from, int length, RowSupport support) {
         KernelInputs.checkRange(kernel, a, from, length);
         ByteOrder order = a.order();
         int end = from + length;
@@ -102,6 +116,9 @@ public final class BufferKernels {
         double total = 0;
         for (int block = from; block < upper; block += BLOCK) {
             int blockEnd = Math.min(block + BLOCK, upper);
+            if (support != null && support.zeroBetween(block, blockEnd)) {
+                continue;
+            }
             FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
             for (int i = block; i < blockEnd; i += UNROLL) {
                 FloatVector v0 = FloatVector.fromByteBuffer(SPECIES, a, i * Float.BYTES, order);

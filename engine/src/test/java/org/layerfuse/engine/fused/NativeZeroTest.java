@@ -58,4 +58,32 @@ class NativeZeroTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeZero.zero(view));
         assertTrue(e.getMessage().contains("view"), e.getMessage());
     }
+
+    /** The rows named become raw zero bits, every other float keeps its bits; bad rows and views are refused. */
+    @Test
+    void zeroesTheRowsNamedAndNothingElse() {
+        Backend.init();
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray a = Nd4j.rand(type, 9, 7).addi(0.5);
+            INDArray copy = a.dup();
+            int[] rows = {0, 3, 8};
+            NativeZero.zeroRows(a, rows);
+            for (int r = 0; r < 9; r++) {
+                boolean zeroed = r == 0 || r == 3 || r == 8;
+                for (int c = 0; c < 7; c++) {
+                    double got = a.getDouble(r, c);
+                    if (zeroed) {
+                        assertEquals(0L, Double.doubleToRawLongBits(got), type + " row " + r);
+                    } else {
+                        assertEquals(Double.doubleToRawLongBits(copy.getDouble(r, c)), Double.doubleToRawLongBits(got),
+                                type + " row " + r);
+                    }
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> NativeZero.zeroRows(a, new int[] {9}));
+            assertTrue(e.getMessage().contains("row 9 of a table of 9 rows"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> NativeZero.zeroRows(a.getRow(1).reshape(1, 7), rows));
+        }
+    }
 }
