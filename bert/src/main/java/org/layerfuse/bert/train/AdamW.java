@@ -28,7 +28,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Float32 parameters on the CPU are updated by the fused {@link AdamWKernel} (one pass
  * over memory); other types (float64 in gradient checks) and devices use ND4J ops. The kernel
  * skips segments whose moments are still zero and whose gradient is zero (the rows of an
- * embedding table no batch has read yet): the same bits, a fraction of the memory traffic.
+ * embedding table no batch has read yet): the same bits, a fraction of the memory traffic. Told
+ * which rows of a gradient were written ({@link #step(Map, Gradients, double)}: an embedding table's
+ * {@link RowSupport}), the norm and the update leave the rest of it unread, with the same bits.
  * The moments returned by {@link #state()} are the optimizer's own arrays: read them, do not
  * write them.
  */
