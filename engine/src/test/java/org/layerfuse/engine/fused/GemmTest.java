@@ -112,7 +112,7 @@ class GemmTest {
      * team (the cut depends on the shape alone), and a group of A's rows runs on the direct call.
      */
     @Test
-    void aTeamScopeCutsProductsIntoRowGroups() throws Exception {
+    void aTeamScopeCutsProductsIntoRowGroups() throws Throwable {
         org.junit.jupiter.api.Assumptions.assumeTrue(Team.threads() > 1, "one thread: no team");
         boolean measured = Backend.info().variant().equals("avx2") || Backend.info().variant().equals("avx512");
         int[][] shapes = {{33, 1536, 384}, {64, 384, 1536}, {1024, 384, 384}, {40, 7, 3}};
@@ -137,25 +137,12 @@ class GemmTest {
                         assertNearScalar(a.dup().data().asFloat(), b.dup().data().asFloat(), c0.data().asFloat(),
                                 led.data().asFloat(), m, k, n, ta, tb, 1.0, beta, 1e-5 * Math.sqrt(k), what);
                         INDArray alone = c0.dup();
-                        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
-                        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-                        Thread leader = new Thread(() -> {
-                            try (Team.Scope other = Team.enter()) {
-                                held.countDown();
-                                release.await();
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
+                        AnotherLeader.whileLeading(() -> {
+                            try (Team.Scope scope = Team.enter()) {
+                                assertTrue(!scope.leads() && Team.inScope(), what);
+                                Gemm.gemm(a, b, alone, ta, tb, 1.0, beta);
                             }
                         });
-                        leader.start();
-                        held.await();
-                        try (Team.Scope scope = Team.enter()) {
-                            assertTrue(!scope.leads() && Team.inScope(), what);
-                            Gemm.gemm(a, b, alone, ta, tb, 1.0, beta);
-                        } finally {
-                            release.countDown();
-                            leader.join();
-                        }
                         assertArrayEquals(rawBits(led), rawBits(alone), what + ": led and not led");
                         if (measured && m >= 32 && !ta) { // (a group of Aᵀ's columns is a strided view: ND4J's op may copy it first)
                             DnnlMatmul.Key key = DnnlMatmul.key(a, b, c0, ta, tb, 1.0, beta);

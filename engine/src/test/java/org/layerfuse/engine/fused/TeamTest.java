@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
@@ -110,21 +109,9 @@ class TeamTest {
 
     /** While one thread leads, another runs its tasks alone, with OpenMP on one thread, and leads after. */
     @Test
-    void aSecondThreadRunsAloneWhileTheTeamIsLed() throws Exception {
+    void aSecondThreadRunsAloneWhileTheTeamIsLed() throws Throwable {
         Assumptions.assumeTrue(Team.threads() > 1, "one thread: no team");
-        CountDownLatch led = new CountDownLatch(1);
-        CountDownLatch done = new CountDownLatch(1);
-        Thread leader = new Thread(() -> {
-            try (Team.Scope s = Team.enter()) {
-                led.countDown();
-                done.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        leader.start();
-        led.await();
-        try {
+        AnotherLeader.whileLeading(() -> {
             try (Team.Scope s = Team.enter()) {
                 assertFalse(s.leads());
                 assertFalse(Team.leading());
@@ -136,10 +123,7 @@ class TeamTest {
                     assertEquals(1, Team.ompThreads(), "concurrent requests: one OpenMP thread each");
                 }
             }
-        } finally {
-            done.countDown();
-            leader.join();
-        }
+        });
         try (Team.Scope s = Team.enter()) {
             assertTrue(s.leads(), "the team is free again once its leader left");
         }
