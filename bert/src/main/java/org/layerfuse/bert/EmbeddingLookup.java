@@ -197,7 +197,7 @@ final class EmbeddingLookup {
                 || table.ordering() != 'c') {
             return false;
         }
-        if (written != null && (written.rowLength() != table.columns() || written.end() > table.length())) {
+        if (written != null && !written.fits(table.rows(), table.columns())) {
             throw new IllegalArgumentException("embedding gradient of shape " + java.util.Arrays.toString(table.shape())
                     + " handed back with " + written + " up to float " + written.end());
         }

@@ -160,7 +160,7 @@ public final class AdamW {
     /** The support claimed for {@code name}'s gradient, checked against its shape; null where none is. */
     private static RowSupport supportOf(Map<String, RowSupport> support, String name, INDArray g) {
         RowSupport rows = support.get(name);
-        if (rows != null && (g.rank() != 2 || g.columns() != rows.rowLength() || rows.end() > g.length())) {
+        if (rows != null && (g.rank() != 2 || !rows.fits(g.rows(), g.columns()))) {
             throw new IllegalArgumentException("row support for '" + name + "' (" + rows + ", up to row "
                     + (rows.end() / rows.rowLength() - 1) + ") does not fit its gradient of shape "
                     + Arrays.toString(g.shape()));

@@ -73,6 +73,11 @@ public final class RowSupport {
         return rows.length == 0 ? 0 : ((long) rows[rows.length - 1] + 1) * rowLength;
     }
 
+    /** Whether this names rows of a {@code [rows, columns]} table: its row length, no row past the last. */
+    public boolean fits(long rows, long columns) {
+        return columns == rowLength && end() <= rows * columns;
+    }
+
     /** Whether floats [from, to) of the table lie outside every supported row (so are +0). */
     public boolean zeroBetween(long from, long to) {
         if (from >= to) {

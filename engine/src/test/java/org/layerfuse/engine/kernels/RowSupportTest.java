@@ -18,6 +18,7 @@ class RowSupportTest {
         RowSupport b = RowSupport.of(4, new int[] {3, 2});
         assertArrayEquals(new int[] {0, 2, 3, 7}, a.union(b).rows());
         assertEquals(0, RowSupport.of(4, new int[0]).end());
+        assertTrue(a.fits(8, 4) && !a.fits(7, 4) && !a.fits(8, 5), "rows 0–7 of 4 floats");
         assertThrows(IllegalArgumentException.class, () -> a.union(RowSupport.of(5, new int[] {1})));
         assertThrows(IllegalArgumentException.class, () -> RowSupport.of(0, new int[] {1}));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowSupport.of(3, new int[] {2, -1}));
